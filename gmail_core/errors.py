@@ -25,10 +25,14 @@ class OAuthError(GmailError):
 class GmailApiError(GmailError):
     """Gmail API answered with an error. ``status`` and ``reason`` are Google's."""
 
-    def __init__(self, message: str, *, status: int = 0, reason: str = "") -> None:
+    def __init__(
+        self, message: str, *, status: int = 0, reason: str = "", retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.reason = reason
+        # Seconds the server asked us to wait before retrying (Retry-After or message text).
+        self.retry_after = retry_after
 
 
 class AuthError(GmailApiError):

@@ -1,0 +1,418 @@
+"""Gmail REST API v1 client: requests, retries, batch fan-out, uploads, error mapping.
+
+A client is cheap and per invocation (it holds that user's token); the connection pool
+underneath is per process (see ``transport``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from gmail_core import batch, config, scopes, transport
+from gmail_core.errors import (
+    AuthError,
+    GmailApiError,
+    GmailError,
+    InvalidInputError,
+    NotFoundError,
+    RateLimitError,
+    ScopeError,
+    TransientError,
+)
+
+log = logging.getLogger(__name__)
+
+BATCH_CHUNK = 50  # Google advises at most 50 calls per batch
+BATCH_CONCURRENCY = 4  # chunks in flight at once for one invocation
+MAX_ATTEMPTS = 5
+USER_PATH = "/gmail/v1/users/me"
+
+_RATE_REASONS = {
+    "rateLimitExceeded",
+    "userRateLimitExceeded",
+    "dailyLimitExceeded",
+    "quotaExceeded",
+}
+_SCOPE_REASONS = {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}
+_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,512}$")
+
+
+def path_id(value: object, what: str = "message ID") -> str:
+    """Validate an ID that goes into a URL path; Gmail IDs never need more than [A-Za-z0-9_-]."""
+    text = str(value if value is not None else "").strip()
+    if not _ID_RE.fullmatch(text):
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise InvalidInputError(
+            f"'{shown}' is not a valid Gmail {what}. Use an ID returned by another Gmail tool "
+            "(letters, digits, '-' and '_' only)."
+        )
+    return quote(text, safe="")
+
+
+class GmailClient:
+    def __init__(
+        self,
+        access_token: str,
+        *,
+        granted_scopes: str | None = None,
+        deadline: transport.Deadline | None = None,
+    ) -> None:
+        if not access_token:
+            raise AuthError(
+                "Gmail is not connected. Open the Gmail tool's authorization in Dify and press "
+                "Connect.",
+                status=401,
+            )
+        self._auth = {"Authorization": f"Bearer {access_token}"}
+        self._granted = scopes.parse(granted_scopes)
+        self.deadline = deadline or transport.Deadline()
+        self.base = config.gmail_api_base()
+
+    # -- scopes -----------------------------------------------------------------
+    def require(self, capability: str) -> None:
+        """Fail before any request when the granted scopes cannot do ``capability``."""
+        if self._granted is not None and not scopes.allows(self._granted, capability):
+            raise ScopeError(scopes.missing_message(capability), status=403, reason="scope")
+
+    # -- single calls -----------------------------------------------------------
+    def get(self, path: str, params: Mapping[str, Any] | None = None, *, what: str = "item") -> Any:
+        return self.request("GET", path, params=params, what=what)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        data: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry: bool = True,
+        what: str = "item",
+    ) -> Any:
+        """One API call; ``path`` is relative to the API base (``/gmail/v1/...``).
+
+        ``retry`` is for idempotent calls: rate limits, 5xx and network failures are retried
+        with backoff inside the invocation's time budget. Returns parsed JSON or None.
+        """
+        attempt = 0
+        while True:
+            try:
+                return self._send_once(method, path, params, json_body, data, headers, what)
+            except TransientError as exc:
+                attempt += 1
+                if not retry or attempt >= MAX_ATTEMPTS:
+                    raise
+                self._sleep_before_retry(attempt, exc)
+
+    def _send_once(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json_body: Any,
+        data: bytes | None,
+        headers: Mapping[str, str] | None,
+        what: str,
+    ) -> Any:
+        all_headers = {**self._auth, **(headers or {})}
+        try:
+            resp = transport.session().request(
+                method,
+                self.base + path,
+                params=params,
+                json=json_body,
+                data=data,
+                headers=all_headers,
+                timeout=self.deadline.timeout(),
+            )
+        except requests.Timeout as exc:
+            raise TransientError(
+                "Gmail did not answer in time. This is usually temporary: try again in a minute.",
+                reason="timeout",
+            ) from exc
+        except requests.RequestException as exc:
+            raise TransientError(
+                "Could not reach Gmail (network error). Check the plugin's network access and try "
+                "again.",
+                reason="network",
+            ) from exc
+        if resp.status_code >= 400:
+            raise error_from_response(resp.status_code, resp.content, resp.headers, what=what)
+        return _json_or_none(resp.content)
+
+    def _sleep_before_retry(self, attempt: int, exc: TransientError) -> None:
+        delay = transport.backoff_delay(attempt - 1, exc.retry_after)
+        if delay >= self.deadline.remaining() - 1:
+            raise exc
+        log.info(
+            "Gmail call failed transiently (%s); retry %d in %.1fs", exc.reason, attempt, delay
+        )
+        time.sleep(delay)
+
+    # -- batch fan-out ----------------------------------------------------------
+    def get_many(
+        self,
+        paths: Sequence[tuple[str, str]],
+        params: Sequence[tuple[str, str]] = (),
+        *,
+        what: str = "message",
+    ) -> tuple[dict[str, Any], dict[str, GmailApiError]]:
+        """GET many resources via the batch endpoint. ``paths`` = [(key, path)].
+
+        Returns ({key: json}, {key: error}); every key lands in exactly one of the two.
+        Failed parts that are transient are retried (re-batched) with backoff.
+        """
+        pending = [batch.BatchCall(id=key, path=path, params=tuple(params)) for key, path in paths]
+        done: dict[str, Any] = {}
+        failed: dict[str, GmailApiError] = {}
+        attempt = 0
+        while pending:
+            chunks = [pending[i : i + BATCH_CHUNK] for i in range(0, len(pending), BATCH_CHUNK)]
+            results: dict[str, batch.BatchResult] = {}
+            for chunk_result in self._run_chunks(chunks):
+                results.update(chunk_result)
+            retry_calls: list[batch.BatchCall] = []
+            last_transient: TransientError | None = None
+            for call in pending:
+                res = results.get(call.id)
+                if res is not None and res.status < 400:
+                    done[call.id] = res.json()
+                    failed.pop(call.id, None)
+                    continue
+                err = (
+                    error_from_response(res.status, res.body, res.headers, what=what)
+                    if res is not None
+                    else TransientError(
+                        "Gmail's batch answer left out this item.", reason="missing"
+                    )
+                )
+                failed[call.id] = err
+                if isinstance(err, TransientError):
+                    retry_calls.append(call)
+                    last_transient = err
+            attempt += 1
+            if not retry_calls or attempt >= MAX_ATTEMPTS or last_transient is None:
+                break
+            delay = transport.backoff_delay(attempt - 1, last_transient.retry_after)
+            if delay >= self.deadline.remaining() - 1:
+                break
+            time.sleep(delay)
+            pending = retry_calls
+        return done, failed
+
+    def _run_chunks(
+        self, chunks: list[list[batch.BatchCall]]
+    ) -> Iterable[dict[str, batch.BatchResult]]:
+        if len(chunks) == 1:
+            return [self._post_batch(chunks[0])]
+        # Threads become greenlets under the SDK's gevent patch; either way they share the pool.
+        with ThreadPoolExecutor(max_workers=min(BATCH_CONCURRENCY, len(chunks))) as pool:
+            return list(pool.map(self._post_batch, chunks))
+
+    def _post_batch(self, calls: list[batch.BatchCall]) -> dict[str, batch.BatchResult]:
+        content_type, body = batch.encode(calls)
+        attempt = 0
+        while True:
+            try:
+                resp = transport.session().post(
+                    self.base + "/batch/gmail/v1",
+                    data=body,
+                    headers={**self._auth, "Content-Type": content_type},
+                    timeout=self.deadline.timeout(),
+                )
+                if resp.status_code >= 400:
+                    raise error_from_response(resp.status_code, resp.content, resp.headers)
+                return batch.decode(resp.headers.get("Content-Type", ""), resp.content)
+            except requests.RequestException:
+                # The whole batch failed in transit: report every part as missing (transient);
+                # get_many re-batches them after backoff.
+                return {}
+            except TransientError as exc:
+                attempt += 1
+                if attempt >= MAX_ATTEMPTS:
+                    return {}
+                self._sleep_before_retry(attempt, exc)
+
+    # -- uploads ----------------------------------------------------------------
+    def upload(
+        self,
+        path: str,
+        raw: bytes,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        method: str = "POST",
+        retry: bool = False,
+        what: str = "message",
+    ) -> Any:
+        """Send an RFC 822 message through the upload endpoint (no size-limited JSON ``raw``).
+
+        ``path`` is relative to ``/upload/gmail/v1/users/me``. ``uploadType=media`` passes the
+        bytes as they are; ``multipart`` (needed when metadata such as threadId must travel
+        with them) costs one copy of the message.
+        """
+        full = "/upload" + USER_PATH + path
+        if not metadata:
+            return self.request(
+                method,
+                full,
+                params={"uploadType": "media"},
+                data=raw,
+                headers={"Content-Type": "message/rfc822"},
+                retry=retry,
+                what=what,
+            )
+        boundary = "upload_" + time.strftime("%Y%m%d%H%M%S") + "_" + str(id(raw))
+        head = (
+            f"--{boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n"
+            f"{json.dumps(dict(metadata))}\r\n--{boundary}\r\nContent-Type: message/rfc822\r\n\r\n"
+        ).encode()
+        body = b"".join((head, raw, f"\r\n--{boundary}--\r\n".encode()))
+        return self.request(
+            method,
+            full,
+            params={"uploadType": "multipart"},
+            data=body,
+            headers={"Content-Type": f"multipart/related; boundary={boundary}"},
+            retry=retry,
+            what=what,
+        )
+
+
+def _json_or_none(content: bytes) -> Any:
+    if not content.strip():
+        return None
+    try:
+        return json.loads(content)
+    except ValueError as exc:
+        raise TransientError(
+            "Gmail sent an unreadable answer. This is usually temporary: try again.",
+            reason="bad_json",
+        ) from exc
+
+
+def _google_error(body: bytes) -> tuple[str, str, str, list[Any]]:
+    """(message, first reason, status, details) from Google's JSON error body, tolerant of junk."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return "", "", "", []
+    err = doc.get("error") if isinstance(doc, dict) else None
+    if not isinstance(err, dict):
+        return "", "", "", []
+    message = str(err.get("message") or "")
+    errors = err.get("errors")
+    errors = errors if isinstance(errors, list) else []
+    reason = str(errors[0].get("reason", "")) if errors and isinstance(errors[0], dict) else ""
+    details = err.get("details")
+    details = details if isinstance(details, list) else []
+    for d in details:
+        if isinstance(d, dict) and d.get("reason") and not reason:
+            reason = str(d["reason"])
+    for d in details:
+        if isinstance(d, dict) and d.get("reason") in _SCOPE_REASONS | {"SERVICE_DISABLED"}:
+            reason = str(d["reason"])
+    return message, reason, str(err.get("status") or ""), details
+
+
+def _short(text: str, limit: int = 200) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def error_from_response(
+    status: int, body: bytes, headers: Mapping[str, str] | None = None, *, what: str = "item"
+) -> GmailApiError:
+    """Map a Gmail error answer to a typed error with a message that names the fix."""
+    message, reason, gstatus, _ = _google_error(body)
+    hint = transport.retry_hint(dict(headers or {}), message)
+    err: GmailApiError
+    if status == 401:
+        err = AuthError(
+            "The Gmail connection expired or was revoked. Reconnect Gmail in Dify "
+            "(the tool's authorization settings) and try again.",
+            status=status,
+            reason=reason or "authError",
+        )
+    elif status == 429 or (status == 403 and reason in _RATE_REASONS):
+        daily = reason == "dailyLimitExceeded"
+        err = RateLimitError(
+            "Gmail's daily usage limit for this account or project is used up. Try again tomorrow."
+            if daily
+            else "Gmail is rate-limiting this account (too many requests at once). This is "
+            "temporary: wait a minute and try again.",
+            status=status,
+            reason=reason or "rateLimitExceeded",
+        )
+    elif status == 403 and (
+        reason in _SCOPE_REASONS or (gstatus == "PERMISSION_DENIED" and "scope" in message.lower())
+    ):
+        err = ScopeError(
+            "This Gmail connection was not granted the permission this action needs. Reconnect "
+            "Gmail in Dify with access level 'full' and tick every Gmail permission on Google's "
+            "consent screen.",
+            status=status,
+            reason=reason,
+        )
+    elif status == 403 and (
+        reason in {"SERVICE_DISABLED", "accessNotConfigured"} or "has not been used" in message
+    ):
+        err = GmailApiError(
+            "The Gmail API is not enabled in the Google Cloud project of this OAuth client. Enable "
+            "it at https://console.cloud.google.com/apis/library/gmail.googleapis.com, wait a "
+            "few minutes, then try again.",
+            status=status,
+            reason=reason or "SERVICE_DISABLED",
+        )
+    elif status == 404:
+        err = NotFoundError(
+            f"Gmail found no {what} with that ID. Check the ID (search_messages returns valid "
+            "IDs); it may have been deleted.",
+            status=status,
+            reason=reason or "notFound",
+        )
+    elif status == 400 and "Mail service not enabled" in message:
+        err = GmailApiError(
+            "This Google account has no Gmail mailbox (Mail service not enabled). Connect an "
+            "account that uses Gmail.",
+            status=status,
+            reason=reason or "failedPrecondition",
+        )
+    elif status >= 500 or status in (408,):
+        err = TransientError(
+            f"Gmail is temporarily unavailable (HTTP {status}). Try again in a minute.",
+            status=status,
+            reason=reason or "backendError",
+        )
+    else:
+        detail = _short(message) or f"HTTP {status}"
+        err = GmailApiError(
+            f"Gmail rejected the request: {detail}. Check the values passed to this tool.",
+            status=status,
+            reason=reason,
+        )
+    err.retry_after = hint
+    return err
+
+
+def is_retryable(exc: GmailError) -> bool:
+    return isinstance(exc, TransientError)
+
+
+__all__ = [
+    "USER_PATH",
+    "GmailClient",
+    "InvalidInputError",
+    "error_from_response",
+    "is_retryable",
+    "path_id",
+]

@@ -1,0 +1,167 @@
+"""Run the plugin exactly as Dify's daemon does: ``python -m main`` with INSTALL_METHOD=local,
+one JSON request per stdin line, JSON events on stdout."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PROVIDER = "gmail"
+
+
+@dataclass
+class SessionResult:
+    """Everything one session produced: stream payloads, an error, or both."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+
+    @property
+    def data(self) -> Any:
+        """The single payload of a non-streaming action (oauth, validate)."""
+        assert self.error is None, self.error
+        assert len(self.messages) == 1, self.messages
+        return self.messages[0]
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m.get("type") == kind]
+
+    def variables(self) -> dict[str, Any]:
+        return {
+            m["message"]["variable_name"]: m["message"]["variable_value"]
+            for m in self.of_type("variable")
+        }
+
+    def agent_view(self) -> str:
+        """Roughly what Dify shows an agent: text, dumped json, str() of the rest."""
+        out = []
+        for m in self.messages:
+            if m.get("type") == "text":
+                out.append(m["message"]["text"])
+            elif m.get("type") == "json":
+                out.append(json.dumps(m["message"]["json_object"], ensure_ascii=False))
+            elif m.get("type") in ("variable",):
+                out.append(str(m["message"]))
+        return "\n".join(out)
+
+
+class PluginProcess:
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        full_env = {**os.environ, "INSTALL_METHOD": "local", "PYTHONUNBUFFERED": "1"}
+        full_env.pop("REMOTE_INSTALL_URL", None)
+        full_env.pop("REMOTE_INSTALL_KEY", None)
+        full_env.update(env or {})
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "main"],
+            cwd=ROOT,
+            env=full_env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        self._sessions: dict[str, queue.Queue[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+        self.other_lines: list[str] = []
+        self.stderr_lines: list[str] = []
+        threading.Thread(target=self._read_stdout, daemon=True).start()
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+
+    def _queue(self, sid: str) -> queue.Queue[dict[str, Any]]:
+        with self._lock:
+            return self._sessions.setdefault(sid, queue.Queue())
+
+    def _read_stdout(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            line = raw.decode("utf-8", "replace").strip()
+            if not line:
+                continue
+            try:
+                event = json.loads(line)
+            except ValueError:
+                self.other_lines.append(line)
+                continue
+            if event.get("event") == "session":
+                self._queue(event["session_id"]).put(event["data"])
+            else:
+                self.other_lines.append(line)
+
+    def _read_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        for raw in self.proc.stderr:
+            self.stderr_lines.append(raw.decode("utf-8", "replace"))
+
+    def send(self, data: dict[str, Any]) -> str:
+        sid = uuid.uuid4().hex
+        self._queue(sid)
+        line = json.dumps({"session_id": sid, "event": "request", "data": data}) + "\n"
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line.encode())
+        self.proc.stdin.flush()
+        return sid
+
+    def collect(self, sid: str, timeout: float = 60) -> SessionResult:
+        q = self._queue(sid)
+        result = SessionResult()
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"session {sid} did not end; stderr: {self.stderr_text()[-2000:]}")
+            try:
+                item = q.get(timeout=left)
+            except queue.Empty:
+                continue
+            kind = item.get("type")
+            if kind == "end":
+                return result
+            if kind == "error":
+                result.error = item.get("data")
+            elif kind == "stream":
+                result.messages.append(item.get("data"))
+
+    def call(self, data: dict[str, Any], timeout: float = 60) -> SessionResult:
+        return self.collect(self.send(data), timeout)
+
+    def invoke_tool(
+        self, tool: str, params: dict[str, Any], credentials: dict[str, Any], timeout: float = 60
+    ) -> SessionResult:
+        return self.call(
+            {
+                "type": "tool",
+                "action": "invoke_tool",
+                "user_id": "u1",
+                "provider": PROVIDER,
+                "tool": tool,
+                "credentials": credentials,
+                "credential_type": "oauth2",
+                "tool_parameters": params,
+            },
+            timeout,
+        )
+
+    def stderr_text(self) -> str:
+        return "".join(self.stderr_lines)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
