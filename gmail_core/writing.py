@@ -1,0 +1,568 @@
+"""Build outgoing messages (new, reply, forward) as RFC 5322 bytes. Pure: no HTTP.
+
+The email package does the encoding work: RFC 2047 encoded-words for non-ASCII headers,
+RFC 2231 for non-ASCII attachment names, and a transfer encoding chosen per text part.
+Its policy also refuses CR/LF in header values; we turn that refusal into an
+InvalidInputError that names the offending field.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import html
+import mimetypes
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+import markdown
+from bs4 import BeautifulSoup
+from markdownify import MarkdownConverter
+
+from .addresses import (
+    address_key,
+    ascii_addr_spec,
+    parse_address_list,
+    parse_received_addresses,
+)
+from .errors import InvalidInputError
+from .message import Message
+
+# CRLF on the wire (RFC 5322). cte_type="7bit" makes set_content pick quoted-printable
+# or base64 for non-ASCII text instead of raw 8bit, so every part survives any hop.
+POLICY = email.policy.SMTP.clone(cte_type="7bit")
+
+GMAIL_ATTACHMENT_LIMIT = 25 * 1024 * 1024
+_MB = 1024 * 1024
+BODY_FORMATS = ("text", "markdown", "html")
+_MARKDOWN_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+
+Pair = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class OutgoingAttachment:
+    filename: str
+    mime_type: str
+    data: bytes
+
+
+# ---------------------------------------------------------------------------- ids, sizes
+
+
+def make_message_id(domain: str = "mail.gmail.com") -> str:
+    """A unique ``<...@domain>`` Message-ID.
+
+    The fixed domain keeps make_msgid from looking up the host name (slow, and it would
+    leak the server's name); the uuid4 adds entropy that make_msgid's own part lacks.
+    """
+    return make_msgid(idstring=uuid.uuid4().hex, domain=domain)
+
+
+def check_size(
+    attachments: Sequence[OutgoingAttachment], limit: int = GMAIL_ATTACHMENT_LIMIT
+) -> None:
+    """Refuse attachments whose total is over ``limit`` bytes, naming the largest files."""
+    total = sum(len(att.data) for att in attachments)
+    if total <= limit:
+        return
+    largest = sorted(attachments, key=lambda att: len(att.data), reverse=True)[:3]
+    listed = ", ".join(f"{att.filename or 'unnamed'} ({_mb(len(att.data))} MB)" for att in largest)
+    raise InvalidInputError(
+        f"Attachments total {_mb(total)} MB, over Gmail's {_mb(limit)} MB limit. "
+        f"Largest: {listed}. Remove some files, or share large files as a link "
+        "(for example Google Drive) instead of attaching them."
+    )
+
+
+def _mb(size: int) -> str:
+    return f"{size / _MB:.1f}".removesuffix(".0")
+
+
+# ---------------------------------------------------------------------------- bodies
+
+
+def render_bodies(body: str, body_format: str) -> tuple[str, str | None]:
+    """Return ``(plain, html)`` for a body written in ``body_format``; html None for text."""
+    fmt = body_format.strip().lower()
+    if fmt == "text":
+        return body, None
+    if fmt == "markdown":
+        # Plain alternative is the Markdown source: it is already readable as text.
+        return body, markdown.markdown(body, extensions=_MARKDOWN_EXTENSIONS)
+    if fmt == "html":
+        return html_to_text(body), body
+    raise InvalidInputError(
+        f"Unknown body_format {body_format!r}. Use one of: {', '.join(BODY_FORMATS)}."
+    )
+
+
+def html_to_text(html_body: str) -> str:
+    """Readable plain text for an HTML body (Markdown-like: keeps lists, links, headings)."""
+    if not html_body.strip():
+        return ""
+    soup = BeautifulSoup(html_body, "html.parser")
+    for tag in soup(["script", "style", "head", "title"]):
+        tag.decompose()
+    converter = MarkdownConverter(
+        heading_style="ATX", escape_asterisks=False, escape_underscores=False, escape_misc=False
+    )
+    text: str = converter.convert_soup(soup)
+    # markdownify marks <br> with two trailing spaces; in plain text they are noise.
+    lines = [line.rstrip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+# ---------------------------------------------------------------------------- new message
+
+
+def build_message(
+    *,
+    to: str | None,
+    cc: str | None = None,
+    bcc: str | None = None,
+    subject: str = "",
+    body: str = "",
+    body_format: str = "markdown",
+    attachments: Sequence[OutgoingAttachment] = (),
+    reply_to: str | None = None,
+    in_reply_to: str | None = None,
+    references: str | None = None,
+    message_id: str | None = None,
+    sender: str | None = None,
+    require_recipient: bool = True,
+    date: datetime | None = None,
+) -> EmailMessage:
+    """A complete message from caller input; raises InvalidInputError naming bad fields.
+
+    ``require_recipient=False`` is for drafts, which may be saved without recipients.
+    """
+    plain, html_body = render_bodies(body, body_format)
+    return _assemble(
+        sender=_parse_sender(sender),
+        to=parse_address_list(to, field="to"),
+        cc=parse_address_list(cc, field="cc"),
+        bcc=parse_address_list(bcc, field="bcc"),
+        reply_to=parse_address_list(reply_to, field="reply_to"),
+        subject=subject,
+        plain=plain,
+        html_body=html_body,
+        attachments=attachments,
+        in_reply_to=in_reply_to,
+        references=references,
+        message_id=message_id,
+        require_recipient=require_recipient,
+        date=date,
+    )
+
+
+def _parse_sender(sender: str | None) -> list[Pair]:
+    pairs = parse_address_list(sender, field="sender", max_count=1)
+    if sender and sender.strip() and not pairs:
+        raise InvalidInputError("sender is empty after parsing. Give one email address.")
+    return pairs
+
+
+def _assemble(
+    *,
+    sender: list[Pair],
+    to: list[Pair],
+    cc: list[Pair],
+    bcc: list[Pair],
+    reply_to: list[Pair],
+    subject: str,
+    plain: str,
+    html_body: str | None,
+    attachments: Sequence[OutgoingAttachment],
+    in_reply_to: str | None,
+    references: str | None,
+    message_id: str | None,
+    require_recipient: bool,
+    date: datetime | None,
+) -> EmailMessage:
+    if require_recipient and not (to or cc or bcc):
+        raise InvalidInputError("No recipient given. Put at least one address in to, cc or bcc.")
+    check_size(attachments)
+
+    msg = EmailMessage(policy=POLICY)
+    _set_addresses(msg, "From", sender, field="sender")
+    _set_addresses(msg, "To", to, field="to")
+    _set_addresses(msg, "Cc", cc, field="cc")
+    # Kept on purpose: Gmail reads Bcc to deliver, then strips it from what is sent.
+    _set_addresses(msg, "Bcc", bcc, field="bcc")
+    _set_addresses(msg, "Reply-To", reply_to, field="reply_to")
+    # Outer whitespace is dropped: header folding would not keep it reliably anyway.
+    _set_header(msg, "Subject", subject.strip(), field="subject")
+    _set_header(msg, "Date", format_datetime(date or datetime.now(UTC)), field="date")
+    _set_header(msg, "Message-ID", _check_message_id(message_id), field="message_id")
+    if in_reply_to and in_reply_to.strip():
+        _set_header(msg, "In-Reply-To", in_reply_to.strip(), field="in_reply_to")
+    if references and references.strip():
+        _set_header(msg, "References", " ".join(references.split()), field="references")
+    _set_body(msg, plain, html_body, attachments)
+    if "MIME-Version" not in msg:
+        msg["MIME-Version"] = "1.0"
+    return msg
+
+
+def _check_message_id(message_id: str | None) -> str:
+    if message_id is None or not message_id.strip():
+        return make_message_id()
+    value = message_id.strip()
+    if not re.fullmatch(r"<[^<>\s@]+@[^<>\s@]+>", value):
+        raise InvalidInputError(
+            f"message_id {value[:80]!r} is not a Message-ID. "
+            "Use the form <unique-part@domain>, or leave it empty to generate one."
+        )
+    return value
+
+
+def _set_addresses(msg: EmailMessage, name: str, pairs: list[Pair], *, field: str) -> None:
+    if not pairs:
+        return
+    # Headers need the ASCII form of IDN domains: the email package would otherwise put
+    # an encoded-word inside the domain, which no mail server understands.
+    addresses = [Address(display_name=n, addr_spec=ascii_addr_spec(a)) for n, a in pairs]
+    _set_header(msg, name, addresses, field=field)
+
+
+def _set_header(msg: EmailMessage, name: str, value: object, *, field: str) -> None:
+    try:
+        msg[name] = value
+    except ValueError as exc:  # the policy's refusal of CR/LF (header injection)
+        raise InvalidInputError(
+            f"{field} contains a line break, which is not allowed in an email header. "
+            "Remove it and try again."
+        ) from exc
+
+
+# ---------------------------------------------------------------------------- MIME structure
+
+
+def _set_body(
+    msg: EmailMessage,
+    plain: str,
+    html_body: str | None,
+    attachments: Sequence[OutgoingAttachment],
+) -> None:
+    """text/plain, or multipart/alternative, wrapped in multipart/mixed if attachments."""
+    msg.set_content(plain, subtype="plain", charset="utf-8")
+    if html_body is not None:
+        msg.add_alternative(html_body, subtype="html", charset="utf-8")
+    for index, att in enumerate(attachments, start=1):
+        maintype, subtype = _attachment_type(att)
+        filename = _attachment_filename(att, index, f"{maintype}/{subtype}")
+        try:
+            msg.add_attachment(att.data, maintype=maintype, subtype=subtype, filename=filename)
+        except ValueError as exc:
+            raise InvalidInputError(
+                f"Attachment {index} filename is not allowed in an email header. Rename it."
+            ) from exc
+    # add_alternative/add_attachment give every sub-part its own MIME-Version header;
+    # it belongs on the top-level message only.
+    for part in msg.walk():
+        if part is not msg:
+            del part["MIME-Version"]
+
+
+_MIME_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
+
+
+def _attachment_type(att: OutgoingAttachment) -> tuple[str, str]:
+    mime = att.mime_type.split(";", 1)[0].strip().lower()
+    if not _MIME_TYPE.fullmatch(mime):
+        mime = mimetypes.guess_type(att.filename, strict=False)[0] or "application/octet-stream"
+    maintype, subtype = mime.split("/", 1)
+    if maintype in ("message", "multipart"):
+        # RFC 2046 forbids base64 on these types and Python's parser then reads the part
+        # as a nested message, so the bytes would not arrive intact. Send them opaque.
+        return "application", "octet-stream"
+    return maintype, subtype
+
+
+def _attachment_filename(att: OutgoingAttachment, index: int, mime: str) -> str:
+    # A path given by mistake ("C:\\docs\\a.pdf", "/tmp/a.pdf") keeps only its last part.
+    name = re.split(r"[/\\]", att.filename)[-1].strip()
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name):
+        raise InvalidInputError(
+            f"Attachment {index} filename {name[:80]!r} contains a line break or control "
+            "character. Rename the file and try again."
+        )
+    if name.strip("."):
+        return name
+    extension = mimetypes.guess_extension(mime, strict=False) or ".bin"
+    return f"attachment-{index}{extension}"
+
+
+def to_bytes(msg: EmailMessage) -> bytes:
+    """Serialise with CRLF line endings for upload as ``message/rfc822``.
+
+    Memory, measured with tracemalloc for one 24 MB attachment: the message already holds
+    its base64 text (~33 MB, made by add_attachment, whose own peak is ~88 MB). Flattening
+    writes each part into its own buffer, splits base64 into lines, then joins: the peak
+    here is ~100 MB (~4x the file) above what the message holds, leaving the 33 MB result.
+    Hence one as_bytes call and no further copies; callers should drop ``msg`` after this.
+    """
+    return msg.as_bytes(policy=POLICY)
+
+
+# ---------------------------------------------------------------------------- subjects
+
+_REPLY_PREFIX = re.compile(
+    r"^(?:re|aw|sv|antw|réf|ref|回复|答复|返信)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]",
+    re.IGNORECASE,
+)
+_FORWARD_PREFIX = re.compile(r"^(?:fwd|fw|wg|tr|rv|转发)\s*[:：]", re.IGNORECASE)
+
+
+def reply_subject(subject: str) -> str:
+    """Exactly one reply prefix: keep an existing one (any language), else add ``Re:``."""
+    subject = _unfold(subject)
+    if _REPLY_PREFIX.match(subject):
+        return subject
+    return f"Re: {subject}".rstrip()
+
+
+def forward_subject(subject: str) -> str:
+    """Exactly one forward prefix: keep an existing one, else add ``Fwd:``."""
+    subject = _unfold(subject)
+    if _FORWARD_PREFIX.match(subject):
+        return subject
+    return f"Fwd: {subject}".rstrip()
+
+
+def _unfold(value: str) -> str:
+    """Subjects of received mail may still carry folding line breaks: join them."""
+    return re.sub(r"\s*[\r\n]+\s*", " ", value).strip()
+
+
+# ---------------------------------------------------------------------------- reply
+
+
+def build_reply(
+    *,
+    original: Message,
+    own_addresses: Sequence[str],
+    body: str,
+    body_format: str = "markdown",
+    reply_all: bool = False,
+    quote_original: bool = True,
+    original_body: str = "",
+    attachments: Sequence[OutgoingAttachment] = (),
+    message_id: str | None = None,
+) -> EmailMessage:
+    """A reply in the original's thread, addressed the way Gmail would address it."""
+    to, cc = _reply_recipients(original, own_addresses, reply_all=reply_all)
+    plain, html_body = render_bodies(body, body_format)
+    quoted = _original_text(original, original_body) if quote_original else ""
+    if quoted:
+        attribution = _attribution(original)
+        plain = _join_blocks(plain, f"{attribution}\n{_quote_lines(quoted)}")
+        if html_body is not None:
+            html_body += _html_quote(attribution, quoted)
+    return _assemble(
+        sender=[],
+        to=to,
+        cc=cc,
+        bcc=[],
+        reply_to=[],
+        subject=reply_subject(original.subject),
+        plain=plain,
+        html_body=html_body,
+        attachments=attachments,
+        in_reply_to=original.message_id_header or None,
+        references=_reply_references(original),
+        message_id=message_id,
+        require_recipient=True,
+        date=None,
+    )
+
+
+def _reply_recipients(
+    original: Message, own_addresses: Sequence[str], *, reply_all: bool
+) -> tuple[list[Pair], list[Pair]]:
+    own = {key for addr in own_addresses if (key := address_key(addr))}
+    senders = parse_received_addresses(original.from_)
+    sent_by_me = any(address_key(addr) in own for _, addr in senders)
+    if sent_by_me:
+        # Gmail's behaviour: replying to your own message goes to its recipients.
+        to = parse_received_addresses(original.to)
+        cc = parse_received_addresses(original.cc) if reply_all else []
+    else:
+        to = parse_received_addresses(original.reply_to) or senders
+        cc = []
+        if reply_all:
+            cc = parse_received_addresses(original.to) + parse_received_addresses(original.cc)
+    to = _without(to, own, taken=set())
+    cc = _without(cc, own, taken={address_key(addr) for _, addr in to})
+    if not to:
+        to, cc = cc, []
+    if not to:
+        raise InvalidInputError(
+            "No recipients are left for this reply: the only addresses on the original "
+            "message are your own. Write a new message with a recipient instead."
+        )
+    return to, cc
+
+
+def _without(pairs: list[Pair], own: set[str], *, taken: set[str]) -> list[Pair]:
+    """Drop own and already-used addresses, and duplicates (first kept)."""
+    seen = set(taken)
+    kept: list[Pair] = []
+    for name, addr in pairs:
+        key = address_key(addr)
+        if key in own or key in seen:
+            continue
+        seen.add(key)
+        kept.append((name, addr))
+    return kept
+
+
+def _reply_references(original: Message) -> str | None:
+    # RFC 5322 3.6.4: parent's References (or its In-Reply-To if it has none) + its id.
+    parent_refs = original.references.split() or original.in_reply_to.split()[:1]
+    message_id = original.message_id_header.strip()
+    if message_id and message_id not in parent_refs:
+        parent_refs.append(message_id)
+    return " ".join(parent_refs) or None
+
+
+def _original_text(original: Message, original_body: str) -> str:
+    return original_body or original.text_body or html_to_text(original.html_body)
+
+
+def _attribution(original: Message) -> str:
+    sender = " ".join(original.from_.split()) or "the sender"
+    when = _human_date(original)
+    return f"On {when}, {sender} wrote:" if when else f"{sender} wrote:"
+
+
+def _quote_lines(text: str) -> str:
+    return "\n".join(f"> {line}" for line in text.rstrip("\r\n").splitlines())
+
+
+def _html_quote(attribution: str, quoted: str) -> str:
+    return (
+        '<br><div class="gmail_quote">'
+        f'<div dir="ltr" class="gmail_attr">{html.escape(attribution)}<br></div>'
+        '<blockquote class="gmail_quote" '
+        'style="margin:0 0 0 .8ex;border-left:1px #ccc solid;padding-left:1ex">'
+        f"{_text_to_html(quoted)}</blockquote></div>"
+    )
+
+
+def _text_to_html(text: str) -> str:
+    return "<br>\n".join(html.escape(line) for line in text.rstrip("\r\n").splitlines())
+
+
+def _join_blocks(*blocks: str) -> str:
+    return "\n\n".join(block.rstrip("\r\n") for block in blocks if block) + "\n"
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _human_date(original: Message) -> str:
+    """``Mon, 3 Feb 2025 at 10:04`` in the sender's own UTC offset; "" when unknown.
+
+    English names are spelled out so the result does not depend on the server's locale.
+    """
+    moment: datetime | None = None
+    if original.date:
+        try:
+            moment = datetime.fromisoformat(original.date)
+        except ValueError:
+            moment = None
+    if moment is None and original.internal_date:
+        moment = datetime.fromtimestamp(original.internal_date / 1000, tz=UTC)
+    if moment is None:
+        return ""
+    return (
+        f"{_DAYS[moment.weekday()]}, {moment.day} {_MONTHS[moment.month - 1]} "
+        f"{moment.year} at {moment:%H:%M}"
+    )
+
+
+# ---------------------------------------------------------------------------- forward
+
+
+def build_forward(
+    *,
+    original: Message,
+    original_body: str,
+    to: str | None,
+    cc: str | None = None,
+    bcc: str | None = None,
+    note: str = "",
+    body_format: str = "markdown",
+    attachments: Sequence[OutgoingAttachment] = (),
+    message_id: str | None = None,
+) -> EmailMessage:
+    """Forward ``original`` inline, with a note on top and the given files re-attached."""
+    note_plain, note_html = render_bodies(note, body_format)
+    header_block = _forward_header(original)
+    text = _original_text(original, original_body)
+    plain = _join_blocks(note_plain, f"{header_block}\n\n{text}")
+    html_body = None
+    if note_html is not None:
+        html_body = (
+            f'{note_html}<br><div class="gmail_quote">{_text_to_html(header_block)}<br><br>'
+            f"{_text_to_html(text)}</div>"
+        )
+    return _assemble(
+        sender=[],
+        to=parse_address_list(to, field="to"),
+        cc=parse_address_list(cc, field="cc"),
+        bcc=parse_address_list(bcc, field="bcc"),
+        reply_to=[],
+        subject=forward_subject(original.subject),
+        plain=plain,
+        html_body=html_body,
+        attachments=attachments,
+        in_reply_to=None,
+        references=None,
+        message_id=message_id,
+        require_recipient=True,
+        date=None,
+    )
+
+
+def _forward_header(original: Message) -> str:
+    lines = [
+        "---------- Forwarded message ---------",
+        f"From: {_one_line(original.from_)}",
+        f"Date: {_human_date(original)}",
+        f"Subject: {_unfold(original.subject)}",
+        f"To: {_one_line(original.to)}",
+    ]
+    if original.cc.strip():
+        lines.append(f"Cc: {_one_line(original.cc)}")
+    return "\n".join(lines)
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+__all__ = [
+    "BODY_FORMATS",
+    "GMAIL_ATTACHMENT_LIMIT",
+    "POLICY",
+    "OutgoingAttachment",
+    "build_forward",
+    "build_message",
+    "build_reply",
+    "check_size",
+    "forward_subject",
+    "html_to_text",
+    "make_message_id",
+    "render_bodies",
+    "reply_subject",
+    "to_bytes",
+]
