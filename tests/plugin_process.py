@@ -117,7 +117,9 @@ class PluginProcess:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise TimeoutError(f"session {sid} did not end; stderr: {self.stderr_text()[-2000:]}")
+                raise TimeoutError(
+                    f"session {sid} did not end; stderr: {self.stderr_text()[-2000:]}"
+                )
             try:
                 item = q.get(timeout=left)
             except queue.Empty:

@@ -1,0 +1,9 @@
+.PHONY: setup test debug bench package
+setup:
+	scripts/setup.sh
+test:
+	scripts/test.sh
+debug:
+	scripts/debug.sh
+bench: setup
+	.venv/bin/python -m bench.run_all
