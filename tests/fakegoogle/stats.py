@@ -1,0 +1,90 @@
+"""Request accounting for assertions and benchmarks."""
+
+from __future__ import annotations
+
+import threading
+
+
+class Call(tuple[str, str, dict[str, list[str]], str | None]):
+    """``(method, path, query, token)``; ``in_batch`` marks calls made inside a batch.
+
+    ``query`` is ``urllib.parse.parse_qs`` output (values are lists). Unpacks as a 4-tuple.
+    """
+
+    in_batch: bool
+
+    def __new__(
+        cls,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        token: str | None,
+        in_batch: bool = False,
+    ) -> Call:
+        obj = super().__new__(cls, (method, path, query, token))
+        obj.in_batch = in_batch
+        return obj
+
+    @property
+    def method(self) -> str:
+        return self[0]
+
+    @property
+    def path(self) -> str:
+        return self[1]
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        return self[2]
+
+    @property
+    def token(self) -> str | None:
+        return self[3]
+
+    def __repr__(self) -> str:
+        mark = " [batch]" if self.in_batch else ""
+        return f"Call({self[0]} {self[1]} {self[2]} token={self[3]!r}{mark})"
+
+
+class Stats:
+    """Counters; all updates hold a lock. ``reset()`` zeroes everything."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.http_requests = 0
+            self.connections = 0
+            self.batch_requests = 0
+            self.inner_requests = 0
+            self.unknown_tokens = 0
+            self.calls: list[Call] = []
+
+    def count_connection(self) -> None:
+        with self._lock:
+            self.connections += 1
+
+    def count_request(self, call: Call, *, batch: bool = False) -> None:
+        with self._lock:
+            self.http_requests += 1
+            self.batch_requests += int(batch)
+            self.calls.append(call)
+
+    def count_inner(self, call: Call) -> None:
+        with self._lock:
+            self.inner_requests += 1
+            self.calls.append(call)
+
+    def count_unknown_token(self) -> None:
+        with self._lock:
+            self.unknown_tokens += 1
+
+    def paths(self, substring: str = "", *, method: str | None = None) -> list[str]:
+        """Paths of recorded calls containing ``substring`` (optionally one method)."""
+        with self._lock:
+            return [
+                c.path for c in self.calls
+                if substring in c.path and (method is None or c.method == method)
+            ]  # fmt: skip
