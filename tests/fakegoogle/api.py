@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from . import errors
 from .errors import GoogleError, Response
@@ -32,6 +34,19 @@ RAW_REQUIRED = "'raw' RFC822 payload message string or uploading message via /up
 PAGE_BASE = 10**19
 
 
+@dataclass
+class UploadSession:
+    """A resumable upload in progress (``uploadType=resumable``)."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    token: str | None
+    meta: dict[str, Any]
+    content_type: str
+    data: bytearray = field(default_factory=bytearray)
+
+
 class DropConnection(Exception):
     """The server must close the connection without answering (after doing the work)."""
 
@@ -46,6 +61,7 @@ class ApiRequest:
     token: str | None
     in_batch: bool = False
     upload: bool = field(init=False, default=False)
+    resumed: tuple[dict[str, Any], bytes] | None = field(init=False, default=None)
 
     def param(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
@@ -190,6 +206,9 @@ class GmailApi:
             ("DELETE", u + r"/drafts/" + i, DRAFT_WRITE, self.drafts_delete),
         ]  # fmt: skip
         self._routes = [(m, re.compile(p + r"/?"), s, h) for m, p, s, h in routes]
+        self._uploads: dict[str, UploadSession] = {}
+        self._upload_seq = 0
+        self._uploads_lock = threading.Lock()
 
     # --- dispatch -----------------------------------------------------------------------
     def handle(self, req: ApiRequest) -> Response:
@@ -199,6 +218,9 @@ class GmailApi:
             return err.response()
 
     def _dispatch(self, req: ApiRequest) -> Response:
+        upload_id = req.param("upload_id")
+        if req.path.startswith("/upload/") and upload_id and req.resumed is None:
+            return self._resume(req, upload_id)
         for method, pattern, scopes, handler in self._routes:
             match = pattern.fullmatch(req.path)
             if match is None or method != req.method:
@@ -210,6 +232,8 @@ class GmailApi:
                 raise _forbidden(f"Delegation denied for {box.email}")
             if not box.has_scope(*scopes):
                 raise errors.insufficient_scope(handler.__name__)
+            if req.upload and req.resumed is None and req.param("uploadType") == "resumable":
+                return self._start_resumable(req)
             limit = self._max_json()
             if limit is not None and not req.upload and len(req.body) > limit:
                 raise GoogleError(413, "Request payload size exceeds the limit.", "badRequest")
@@ -226,6 +250,44 @@ class GmailApi:
             raise errors.invalid_credentials()
         return box
 
+    # --- resumable uploads ----------------------------------------------------------------
+    def _start_resumable(self, req: ApiRequest) -> Response:
+        meta = req.json()
+        ctype = req.headers.get("x-upload-content-type", "message/rfc822")
+        with self._uploads_lock:
+            self._upload_seq += 1
+            upload_id = f"ADPycdv{self._upload_seq:012d}"
+            self._uploads[upload_id] = UploadSession(
+                req.method, req.path, req.query, req.token, meta, ctype
+            )
+        host = req.headers.get("host", "127.0.0.1")
+        query = urlencode({**{k: v[0] for k, v in req.query.items()}, "upload_id": upload_id})
+        location = f"http://{host}{req.path}?{query}"
+        return Response(200, b"", [("Location", location), ("X-GUploader-UploadID", upload_id)])
+
+    def _resume(self, req: ApiRequest, upload_id: str) -> Response:
+        with self._uploads_lock:
+            session = self._uploads.get(upload_id)
+        if session is None:
+            raise errors.not_found()
+        crange = req.headers.get("content-range", "")
+        m = re.fullmatch(r"bytes (?:(\d+)-(\d+)|\*)/(\d+|\*)", crange.strip())
+        if m and m[1] is not None:
+            start = int(m[1])
+            session.data[start:] = req.body
+        elif not m:
+            session.data[:] = req.body
+        total = int(m[3]) if m and m[3] != "*" else (None if m else len(session.data))
+        if total is None or len(session.data) < total:
+            headers = [("Range", f"bytes=0-{len(session.data) - 1}")] if session.data else []
+            return Response(308, b"", headers)
+        with self._uploads_lock:
+            self._uploads.pop(upload_id, None)
+        final = ApiRequest(session.method, session.path, session.query, req.headers, b"",
+                           session.token)  # fmt: skip
+        final.resumed = (session.meta, self._media(session.content_type, bytes(session.data)))
+        return self._dispatch(final)
+
     def _after_send(self) -> None:
         if self._drop_after_send():
             raise DropConnection
@@ -233,6 +295,8 @@ class GmailApi:
     # --- message content from JSON or upload bodies -------------------------------------
     def _content(self, req: ApiRequest, draft: bool) -> tuple[dict[str, Any], bytes | None]:
         """(metadata JSON, raw RFC 822 or None) of a send/insert/draft request."""
+        if req.resumed is not None:
+            return req.resumed
         if not req.upload:
             meta = req.json()
             message = meta.get("message", {}) if draft else meta

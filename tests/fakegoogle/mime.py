@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import codecs
 import email
+import email.errors
 import email.header
 import email.message
 import email.policy

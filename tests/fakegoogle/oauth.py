@@ -46,7 +46,7 @@ class FakeOAuth:
 
     def __init__(
         self,
-        mailbox_for_token: Callable[[str], Mailbox | None],
+        mailbox_of: Callable[[str], Mailbox | None],
         register: Callable[[str, Mailbox | None, str, set[str]], Mailbox],
     ) -> None:
         self.client_id: str | None = None
@@ -60,7 +60,7 @@ class FakeOAuth:
         self._refresh: dict[str, Grant] = {}
         self._lock = threading.Lock()
         self._seq = 0
-        self._mailbox_for_token = mailbox_for_token
+        self._mailbox_of = mailbox_of
         self._register = register
 
     def add_code(
@@ -130,7 +130,7 @@ class FakeOAuth:
             if grant is None:
                 grant = next((g for g in self._refresh.values() if token in g.issued), None)
             if grant is None:
-                if token in self.revoked or self._mailbox_for_token(token) is None:
+                if token in self.revoked or self._mailbox_of(token) is None:
                     return _oauth_error("invalid_token", "Token expired or revoked")
                 self.revoked.add(token)
                 return Response.json({}, 200)
@@ -164,7 +164,7 @@ class FakeOAuth:
     def _ensure_mailbox(self, grant: Grant) -> None:
         self._register(
             grant.access_token,
-            self._mailbox_for_token(grant.access_token),
+            self._mailbox_of(grant.access_token),
             grant.email,
             set(grant.scope.split()),
         )
@@ -214,7 +214,7 @@ class FakeOAuth:
             return _oauth_error("invalid_grant", "Token has been expired or revoked.")
         self._seq += 1
         access = f"{grant.access_token}-r{self._seq}"
-        mailbox = self._mailbox_for_token(grant.access_token)
+        mailbox = self._mailbox_of(grant.access_token)
         self._register(access, mailbox, grant.email, set(grant.scope.split()))
         grant.issued.append(access)
         new_refresh = None

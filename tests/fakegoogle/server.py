@@ -181,7 +181,7 @@ class FakeGoogle:
         self._conns: set[socket.socket] = set()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-        self.oauth = FakeOAuth(self.mailbox_for_token, self._register_token)
+        self.oauth = FakeOAuth(self._mailbox_of, self._register_token)
         self.api = GmailApi(
             self.mailbox_for_token,
             self.stats.count_unknown_token,
@@ -277,6 +277,11 @@ class FakeGoogle:
         with self._lock:
             if token in self._expired or token in self.oauth.revoked:
                 return None
+            return self._tokens.get(token)
+
+    def _mailbox_of(self, token: str) -> Mailbox | None:
+        """The mailbox a token was issued for, even if it has expired or been revoked."""
+        with self._lock:
             return self._tokens.get(token)
 
     def _register_token(

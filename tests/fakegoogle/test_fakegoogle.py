@@ -6,9 +6,11 @@ import base64
 import email
 import email.policy
 import hashlib
+import io
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -635,3 +637,55 @@ def test_oauth_code_exchange_refresh_and_errors(fake: FakeGoogle):
     assert r.json()["error_description"] == "Token has been expired or revoked."
     assert session(new["access_token"]).get(api(fake, "profile")).status_code == 401
     assert fake.oauth.requests[0]["client_secret"] == "bad"
+
+
+# --- wire compatibility with Google's own client ---------------------------------------------
+
+
+def test_google_api_python_client_batch_and_uploads(fake: FakeGoogle, box: Mailbox):
+    discovery = pytest.importorskip("googleapiclient.discovery")
+    gapi_http = pytest.importorskip("googleapiclient.http")
+    credentials = pytest.importorskip("google.oauth2.credentials")
+    import googleapiclient
+
+    path = Path(googleapiclient.__file__).parent / "discovery_cache/documents/gmail.v1.json"
+    doc = json.loads(path.read_text())
+    doc["rootUrl"] = doc["mtlsRootUrl"] = fake.base_url + "/"
+    svc = discovery.build_from_document(doc, credentials=credentials.Credentials("tok-1"))
+    ids = [box.add_message(simple(f"s{i}")) for i in range(4)]
+
+    got: dict[str, object] = {}
+    batch = gapi_http.BatchHttpRequest(
+        callback=lambda rid, resp, exc: got.__setitem__(rid, exc or resp["id"]),
+        batch_uri=f"{fake.base_url}/batch/gmail/v1",
+    )
+    for mid in [*ids, "0123456789abcdef"]:
+        batch.add(svc.users().messages().get(userId="me", id=mid, format="minimal"), request_id=mid)
+    batch.execute()
+    assert all(got[mid] == mid for mid in ids)
+    assert getattr(got["0123456789abcdef"], "status_code", None) == 404
+
+    raw = simple("big", to="z@example.org", body="x" * 600_000)
+    media = gapi_http.MediaIoBaseUpload(
+        io.BytesIO(raw), mimetype="message/rfc822", resumable=True, chunksize=256 * 1024
+    )
+    sent = svc.users().messages().send(userId="me", body={}, media_body=media).execute()
+    assert sent["labelIds"] == ["SENT"] and box.sent == [raw]
+    media = gapi_http.MediaIoBaseUpload(io.BytesIO(raw), mimetype="message/rfc822")
+    draft = svc.users().drafts().create(userId="me", body={}, media_body=media).execute()
+    assert draft["message"]["labelIds"] == ["DRAFT"]
+    statuses = [c.query.get("uploadType") for c in fake.stats.calls if c.path.startswith("/upload")]
+    assert statuses.count(["resumable"]) == 4 and ["multipart"] in statuses
+
+
+def test_refresh_after_expiry_shares_mailbox_and_fake_errors_are_recorded(fake: FakeGoogle):
+    box = fake.add_mailbox("tok-1")
+    mid = box.add_message(simple("kept"))
+    fake.oauth.add_refresh_token("rt-1", access_token="tok-1")
+    fake.expire_token("tok-1")
+    assert session().get(api(fake, "profile")).status_code == 401
+    form = {"grant_type": "refresh_token", "refresh_token": "rt-1", "client_id": "any"}
+    new = http_post(f"{fake.base_url}/token", data=form).json()["access_token"]
+    assert session(new).get(api(fake, f"messages/{mid}")).ok
+    assert fake.mailbox_for_token(new) is box
+    assert fake.server_errors == []
