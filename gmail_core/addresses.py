@@ -210,6 +210,10 @@ def _parse_mailbox(token: str, *, field: str) -> _Mailbox:
         # A bare address; a trailing "(Name)" comment is the old way to give a name.
         addr, name = _strip_comments(token).strip(), " ".join(comments)
     name = _clean_display_name(name, field=field)
+    if not addr:
+        raise InvalidInputError(
+            f"{_echo(token)} in {field} has no email address. Add one and try again."
+        )
     result = _validate(addr, field=field)
     return _Mailbox(name=name, addr=result.normalized, key=(result.ascii_email or "").lower())
 
@@ -249,7 +253,10 @@ def _strip_comments(token: str) -> str:
 
 
 def _clean_display_name(name: str, *, field: str) -> str:
-    name = name.replace("\t", " ").strip()
+    # Whitespace runs (any Unicode space) become one ASCII space: header parsers collapse
+    # them anyway, and the email package's encoder glues an encoded-word to the next word
+    # when a name has e.g. a no-break space next to a space.
+    name = " ".join(name.split())
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name):
         raise InvalidInputError(
             f"The display name {_echo(name)} in {field} contains a control character. "
