@@ -286,13 +286,14 @@ def _attachment_type(att: OutgoingAttachment) -> tuple[str, str]:
 
 
 def _attachment_filename(att: OutgoingAttachment, index: int, mime: str) -> str:
+    # Checked on the whole name before any trimming, so nothing hides a line break.
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in att.filename):
+        raise InvalidInputError(
+            f"Attachment {index} filename {att.filename[:80]!r} contains a line break or "
+            "control character. Rename the file and try again."
+        )
     # A path given by mistake ("C:\\docs\\a.pdf", "/tmp/a.pdf") keeps only its last part.
     name = re.split(r"[/\\]", att.filename)[-1].strip()
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name):
-        raise InvalidInputError(
-            f"Attachment {index} filename {name[:80]!r} contains a line break or control "
-            "character. Rename the file and try again."
-        )
     if name.strip("."):
         return name
     extension = mimetypes.guess_extension(mime, strict=False) or ".bin"
