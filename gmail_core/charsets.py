@@ -79,7 +79,9 @@ def codec_for(label: str | None) -> str | None:
             info = codecs.lookup(candidate)
         except LookupError:
             continue
-        if info.name in _NOT_CHARSETS or not getattr(info, "_is_text_encoding", True):
+        if info.name.replace("-", "_") in _NOT_CHARSETS or not getattr(
+            info, "_is_text_encoding", True
+        ):
             return None
         return info.name
     return None

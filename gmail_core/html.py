@@ -45,6 +45,7 @@ _PIXEL_STYLE = re.compile(r"(?:^|;)\s*(?:width|height)\s*:\s*[01](?:\.0*)?(?:px)
 _LEADING_NUMBER = re.compile(r"\s*(\d+)")
 # Zero-width and soft-hyphen padding that marketing preheaders repeat by the hundred.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u034f\u00ad"))
+_WHITESPACE = re.compile(r"\s+")
 _SPACES = re.compile(r"[ \t\f\v\r\xa0]+")
 
 
@@ -191,12 +192,22 @@ def _later_cells(row: Tag) -> set[int]:
 
 
 def _text_of(soup: BeautifulSoup) -> str:
-    # Stack items: a node to enter, a break to emit after a block, or a link's end.
-    stack: list[PageElement | str | _LinkEnd] = [soup]
+    # Stack items: (a node to enter, inside <pre>?), a break to emit after a block, or a
+    # link's end.
+    stack: list[tuple[PageElement, bool] | str | _LinkEnd] = [(soup, False)]
     pieces: list[str] = []
     later_cells: set[int] = set()
     while stack:
-        node = stack.pop()
+        item = stack.pop()
+        if isinstance(item, _LinkEnd):
+            label = "".join(pieces[item.start :]).strip()
+            if item.href.startswith(("http://", "https://")) and item.href != label:
+                pieces.append(f" ({item.href})")
+            continue
+        if isinstance(item, str):
+            pieces.append(item)
+            continue
+        node, in_pre = item
         if isinstance(node, Tag):
             name = node.name
             if name == "tr":
@@ -209,13 +220,12 @@ def _text_of(soup: BeautifulSoup) -> str:
                 stack.append(mark)
             if name == "a":
                 stack.append(_LinkEnd(_attr(node, "href").strip(), len(pieces)))
-            stack.extend(reversed(node.contents))
-        elif isinstance(node, _LinkEnd):
-            label = "".join(pieces[node.start :]).strip()
-            if node.href.startswith(("http://", "https://")) and node.href != label:
-                pieces.append(f" ({node.href})")
-        elif isinstance(node, str) and not isinstance(node, _NOT_TEXT):
-            pieces.append(node if node in (_LINE, _PARAGRAPH) else node.translate(_NO_MARKS))
+            in_pre = in_pre or name == "pre"
+            stack.extend((child, in_pre) for child in reversed(node.contents))
+        elif not isinstance(node, _NOT_TEXT):
+            text = str(node).translate(_NO_MARKS)
+            # Outside <pre>, a newline in the source is just a space, as a browser shows it.
+            pieces.append(text if in_pre else _WHITESPACE.sub(" ", text))
     text = _BREAKS.sub(_break_for, "".join(pieces))
     return _tidy_lines(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
 
