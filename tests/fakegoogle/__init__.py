@@ -1,14 +1,27 @@
-"""A faithful local fake of Google's Gmail API v1 and OAuth token endpoint.
+"""A faithful local fake of Google's Gmail API v1 and OAuth token endpoint (127.0.0.1 only).
 
 Usage::
 
-    with FakeGoogle(rtt_ms=0, seed=0) as fake:
-        box = fake.add_mailbox("tok-1", "me@example.com")
-        box.add_message(raw_rfc822)
-        os.environ.update(fake.env())
+    with FakeGoogle(rtt_ms=0, new_connection_ms=0, seed=0) as fake:
+        box = fake.add_mailbox("tok-1", "me@example.com", {GMAIL_MODIFY})
+        msg_id = box.add_message(raw_rfc822, label_ids=("INBOX", "UNREAD"))
+        env = fake.env()  # GMAIL_API_BASE_URL, GOOGLE_OAUTH_TOKEN_URL, GOOGLE_OAUTH_REVOKE_URL
 
-Serves on 127.0.0.1 only: ``/gmail/v1/...``, ``/upload/gmail/v1/...``, ``/batch/gmail/v1``,
-``/token`` and ``/revoke`` under :attr:`FakeGoogle.base_url`.
+Served under :attr:`FakeGoogle.base_url`: ``/gmail/v1/users/{me|email}/...`` (profile,
+labels, messages incl. attachments/send/insert/import/modify/batchModify/batchDelete/trash,
+threads, drafts), ``/upload/gmail/v1/...`` (``uploadType`` media, multipart, resumable),
+``/batch/gmail/v1``, ``/token`` and ``/revoke``.
+
+Knobs for tests: ``fake.faults = FaultPlan(...)`` (see :mod:`.faults`),
+``fake.send_accept_then_drop = N``, ``fake.expire_token(tok)``, ``fake.max_json_body_bytes``,
+``fake.oauth`` (:class:`FakeOAuth`), per-mailbox flags ``reencode_text_to_utf8``,
+``shuffle_lists``, ``stable_attachment_ids``, ``strict_threading``. Accounting in
+``fake.stats`` (:class:`Stats`); bugs inside the fake land in ``fake.server_errors``.
+
+Deliberate realism: list and batch answers are shuffled (seeded); ``labels.list`` has no
+counts (``labels.get`` does); attachment IDs change per fetch; a requested ``threadId`` is
+only honoured when References/In-Reply-To and Subject match (else a new thread, as Gmail
+does); 502 comes as an HTML page; search dates are midnight America/Los_Angeles.
 """
 
 from .faults import ALL_KINDS, FaultPlan
@@ -17,8 +30,19 @@ from .oauth import FakeOAuth
 from .server import FakeGoogle
 from .stats import Call, Stats
 
+GMAIL_MODIFY = "https://www.googleapis.com/auth/gmail.modify"
+GMAIL_READONLY = "https://www.googleapis.com/auth/gmail.readonly"
+GMAIL_SEND = "https://www.googleapis.com/auth/gmail.send"
+GMAIL_COMPOSE = "https://www.googleapis.com/auth/gmail.compose"
+GMAIL_FULL = "https://mail.google.com/"
+
 __all__ = [
     "ALL_KINDS",
+    "GMAIL_COMPOSE",
+    "GMAIL_FULL",
+    "GMAIL_MODIFY",
+    "GMAIL_READONLY",
+    "GMAIL_SEND",
     "Call",
     "Draft",
     "FakeGoogle",

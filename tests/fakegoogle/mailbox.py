@@ -14,7 +14,15 @@ from functools import cached_property
 from typing import Any
 
 from . import errors
-from .mime import ParsedMessage, Part, b64url, metadata_payload, parse_message, payload_json
+from .mime import (
+    ParsedMessage,
+    Part,
+    b64url,
+    html_to_text,
+    metadata_payload,
+    parse_message,
+    payload_json,
+)
 from .query import Candidate, Matcher, SearchDoc, parse_query, reaches_spam_trash
 
 SCOPE_PREFIX = "https://www.googleapis.com/auth/"
@@ -103,8 +111,6 @@ class StoredMessage:
             return "\n".join(f"{n} {a}".strip() for n, a in p.addresses(*names)).lower()
 
         plain, markup = p.text_bodies()
-        from .mime import html_to_text
-
         return SearchDoc(
             subject=p.decoded("Subject").lower(),
             from_=addr("From"),

@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 try:
     from zoneinfo import ZoneInfo
@@ -65,7 +66,7 @@ class SearchDoc:
     message_ids: set[str]
     size: int
 
-    @property
+    @cached_property
     def all_text(self) -> str:
         parts = [self.subject, self.from_, self.to, self.cc, self.body, *self.filenames]
         return "\n".join(parts)
