@@ -1,0 +1,635 @@
+"""Gmail API message resources to ``Message`` values, and the text views tools return.
+
+Pure functions: no HTTP. Input is whatever ``users.messages.get`` returned (``format=full``
+or ``format=metadata``), and it is treated as untrusted: missing keys, wrong types, absurd
+nesting and undecodable bytes degrade to less text, never to an exception.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import mimetypes
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.errors import MessageError
+from email.message import Message as EmailMessage
+from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
+
+from gmail_core.charsets import decode_header_value, decode_text, unfold
+from gmail_core.errors import InvalidInputError
+from gmail_core.html import html_to_markdown, html_to_text
+from gmail_core.message import Attachment, Message
+
+# Bounds on the MIME walk: real mail stays far below both; hostile mail stops here.
+MAX_DEPTH = 60
+MAX_PARTS = 5000
+
+BODY_FORMATS = ("markdown", "text", "html")
+_STUB_MAX_CHARS = 300
+_STUB_PHRASES = re.compile(
+    r"view (?:this|the) (?:e-?mail|message|newsletter) (?:in|on) (?:your|a|the) (?:web )?browser"
+    r"|(?:your|this) (?:e-?mail )?(?:client|program|reader) (?:does not|doesn't|cannot|can't)"
+    r"|this is an? (?:html|multi-?part)"
+    r"|to view this (?:e-?mail|message)"
+    r"|(?:html|multipart) (?:e-?mail|message)s? (?:is|are) not supported"
+    r"|enable html",
+    re.IGNORECASE,
+)
+_FORWARD_RULE = "---------- Forwarded message ----------"
+
+
+# ---------------------------------------------------------------------------------------
+# Small accessors for untrusted JSON
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _dict(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: object) -> Sequence[Any]:
+    return value if isinstance(value, list | tuple) else ()
+
+
+def _int(value: object) -> int:
+    try:
+        return int(value) if isinstance(value, int | str) else 0
+    except ValueError:
+        return 0
+
+
+class _Headers:
+    """Case-insensitive view of Gmail's ``[{name, value}]`` list; the first value wins."""
+
+    def __init__(self, raw: object) -> None:
+        self._values: dict[str, str] = {}
+        for item in _list(raw):
+            item = _dict(item)
+            name = _str(item.get("name")).lower()
+            if name and name not in self._values:
+                self._values[name] = _str(item.get("value"))
+
+    def get(self, name: str) -> str:
+        return self._values.get(name.lower(), "")
+
+    def email_message(self) -> EmailMessage:
+        """The MIME headers as a stdlib message, to reuse its parameter and RFC 2231 parsing."""
+        message = EmailMessage()
+        for name in ("content-type", "content-disposition"):
+            if name in self._values:
+                message[name] = unfold(self._values[name])
+        return message
+
+
+def decode_base64url(data: object) -> bytes | None:
+    """Gmail's ``body.data``: base64url, padding optional. None when it is not valid base64."""
+    if not isinstance(data, str):
+        return None
+    compact = "".join(data.split()).translate(str.maketrans("-_", "+/"))
+    compact += "=" * (-len(compact) % 4)
+    try:
+        return base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------------------------------
+# Headers
+
+
+def _needs_quotes(name: str) -> bool:
+    return any(char in name for char in '()<>[]:;@\\,."')
+
+
+def decode_address_header(value: str) -> str:
+    """Decode display names one address at a time, re-quoting any that now hold a comma.
+
+    Decoding the whole value would turn ``=?utf-8?q?Doe=2C_J?= <j@x>`` into two addresses.
+    """
+    value = unfold(value).strip()
+    if "=?" not in value:
+        return value
+    pairs = getaddresses([value])
+    if not pairs or any(not address for _, address in pairs):
+        return decode_header_value(value)  # groups, junk: best effort on the whole value
+    out: list[str] = []
+    for name, address in pairs:
+        name = decode_header_value(name)
+        if not name:
+            out.append(address)
+        elif _needs_quotes(name):
+            escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+            out.append(f'"{escaped}" <{address}>')
+        else:
+            out.append(f"{name} <{address}>")
+    return ", ".join(out)
+
+
+def _iso_date(date_header: str, internal_date: int) -> str:
+    if date_header.strip():
+        try:
+            parsed = parsedate_to_datetime(date_header)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            parsed = None
+        if parsed is not None:
+            if parsed.tzinfo is None:  # "-0000": the sender's zone is unknown, time is UTC
+                parsed = parsed.replace(tzinfo=UTC)
+            return parsed.isoformat(timespec="seconds")
+    if internal_date > 0:
+        try:
+            return datetime.fromtimestamp(internal_date / 1000, UTC).isoformat(timespec="seconds")
+        except (OverflowError, OSError, ValueError):
+            return ""
+    return ""
+
+
+# ---------------------------------------------------------------------------------------
+# The MIME walk
+
+
+@dataclass
+class _Scope:
+    """The text found in one message: the top level, or one forwarded message/rfc822."""
+
+    headers: _Headers
+    plain: list[str] = field(default_factory=list)
+    html: list[str] = field(default_factory=list)
+    calendar: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Visit:
+    part: Mapping[str, Any]
+    depth: int
+    in_related: bool
+    scope: _Scope
+
+
+def _walk(payload: Mapping[str, Any], root: _Scope, forwarded: list[_Scope]) -> Iterator[_Visit]:
+    """Every part in document order, with an explicit stack and hard bounds.
+
+    Each message/rfc822 part opens a new scope, appended to ``forwarded`` in document order.
+    """
+    stack = [_Visit(payload, 0, False, root)]
+    seen = 0
+    while stack and seen < MAX_PARTS:
+        visit = stack.pop()
+        seen += 1
+        yield visit
+        if visit.depth >= MAX_DEPTH:
+            continue
+        mime_type = _str(visit.part.get("mimeType")).lower()
+        children = [_dict(child) for child in _list(visit.part.get("parts"))]
+        scope = visit.scope
+        if mime_type == "message/rfc822" and children:
+            # Gmail nests the forwarded message's root part, with its own headers, as the child.
+            scope = _Scope(_Headers(children[0].get("headers")))
+            forwarded.append(scope)
+        in_related = visit.in_related or mime_type == "multipart/related"
+        stack.extend(
+            _Visit(child, visit.depth + 1, in_related, scope) for child in reversed(children)
+        )
+
+
+# What stdlib header parsing may raise on hostile values; they only cost us the parameter.
+_HEADER_ERRORS = (ValueError, LookupError, UnicodeError, TypeError, AttributeError, MessageError)
+
+
+def _filename(part: Mapping[str, Any], headers: _Headers) -> str:
+    # Gmail fills ``filename`` already decoded; the headers are the fallback for when it is not.
+    name = _str(part.get("filename")).strip()
+    if not name:
+        try:
+            raw = headers.email_message().get_filename() or ""
+        except _HEADER_ERRORS:
+            raw = ""
+        name = decode_header_value(str(raw))
+    # A name is a label, not a path: keep the last component, drop control characters.
+    name = re.split(r"[\\/]", name)[-1]
+    return "".join(char for char in name if char.isprintable()).strip()
+
+
+def _disposition(headers: _Headers) -> str:
+    return headers.get("content-disposition").split(";", 1)[0].strip().lower()
+
+
+def _charset(headers: _Headers) -> str | None:
+    try:
+        return headers.email_message().get_content_charset()
+    except _HEADER_ERRORS:
+        return None
+
+
+def _is_inline_image(visit: _Visit, headers: _Headers, disposition: str) -> bool:
+    return (
+        visit.in_related
+        and bool(headers.get("content-id").strip())
+        and disposition in ("", "inline")
+    )
+
+
+def _attachment(visit: _Visit, mime_type: str, name: str) -> Attachment:
+    part_id = _str(visit.part.get("partId"))
+    body = _dict(visit.part.get("body"))
+    if not name:
+        extension = mimetypes.guess_extension(mime_type) or ".bin"
+        name = f"attachment-{part_id or 'root'}{extension}"
+    return Attachment(
+        filename=name,
+        mime_type=mime_type or "application/octet-stream",
+        size=_int(body.get("size")),
+        part_id=part_id,
+        attachment_id=_str(body.get("attachmentId")) or None,
+        data=decode_base64url(body["data"]) if "data" in body else None,
+    )
+
+
+def _collect(payload: Mapping[str, Any]) -> tuple[_Scope, list[_Scope], list[Attachment]]:
+    root = _Scope(_Headers(payload.get("headers")))
+    forwarded: list[_Scope] = []
+    attachments: list[Attachment] = []
+    for visit in _walk(payload, root, forwarded):
+        part = visit.part
+        mime_type = _str(part.get("mimeType")).lower()
+        if mime_type.startswith("multipart/"):
+            continue
+        headers = _Headers(part.get("headers"))
+        disposition = _disposition(headers)
+        name = _filename(part, headers)
+        is_attachment = bool(name) or disposition == "attachment"
+        if mime_type == "message/rfc822":
+            # Shown inline as a forward; also a file when named, or when Gmail did not parse it.
+            if is_attachment or not _list(part.get("parts")):
+                attachments.append(_attachment(visit, mime_type, name))
+            continue
+        if not is_attachment and mime_type in ("text/plain", "text/html", "text/calendar"):
+            data = decode_base64url(_dict(part.get("body")).get("data"))
+            if data is None:
+                continue  # no inline bytes or bad base64: the part's text is lost, not fatal
+            text = decode_text(data, _charset(headers))
+            target = visit.scope
+            if mime_type == "text/plain":
+                target.plain.append(text)
+            elif mime_type == "text/html":
+                target.html.append(text)
+            elif summary := calendar_summary(text):
+                target.calendar.append(summary)
+            continue
+        if _is_inline_image(visit, headers, disposition):
+            continue  # shown inside the HTML through its Content-ID, not a file the user sent
+        if is_attachment or _int(_dict(part.get("body")).get("size")) > 0:
+            attachments.append(_attachment(visit, mime_type, name))
+    return root, forwarded, attachments
+
+
+# ---------------------------------------------------------------------------------------
+# Choosing and assembling the body
+
+
+def _is_stub(text: str) -> bool:
+    stripped = " ".join(text.split())
+    return not stripped or (
+        len(stripped) < _STUB_MAX_CHARS and bool(_STUB_PHRASES.search(stripped))
+    )
+
+
+def _choose(scope: _Scope) -> tuple[str, str]:
+    """(text, html) for one message: text/plain wins unless it is empty or a stub."""
+    plain = "\n\n".join(part.strip("\r\n") for part in scope.plain if part.strip())
+    rich = "\n".join(scope.html)
+    if (
+        rich.strip()
+        and _is_stub(plain)
+        and (not plain.strip() or len(html_to_text(rich)) > len(" ".join(plain.split())))
+    ):
+        return "", rich
+    return plain, rich if rich.strip() else ""
+
+
+def _forward_header(headers: _Headers) -> str:
+    lines = [_FORWARD_RULE]
+    for label, name in (("From", "from"), ("Date", "date"), ("Subject", "subject"), ("To", "to")):
+        lines.append(f"{label}: {decode_header_value(headers.get(name)).strip()}")
+    if headers.get("cc"):
+        lines.append(f"Cc: {decode_header_value(headers.get('cc')).strip()}")
+    return "\n".join(lines)
+
+
+def _as_text(scope: _Scope) -> str:
+    text, rich = _choose(scope)
+    return text or (html_to_text(rich) if rich else "")
+
+
+def _as_html(scope: _Scope) -> str:
+    text, rich = _choose(scope)
+    return rich or (f"<pre>{html.escape(text)}</pre>" if text else "")
+
+
+def _assemble(root: _Scope, forwarded: list[_Scope]) -> tuple[str, str]:
+    text, rich = _choose(root)
+    extra_text: list[str] = [*root.calendar]
+    extra_html: list[str] = [f"<p>{html.escape(line)}</p>" for line in root.calendar]
+    for scope in forwarded:
+        header = _forward_header(scope.headers)
+        calendar = "\n".join(scope.calendar)
+        extra_text.append("\n\n".join(p for p in (header, _as_text(scope), calendar) if p))
+        extra_html.append(
+            f"<div><p>{html.escape(header).replace(chr(10), '<br>')}</p>{_as_html(scope)}"
+            f"{''.join(f'<p>{html.escape(line)}</p>' for line in scope.calendar)}</div>"
+        )
+    if rich and not text:
+        return "", "\n".join([rich, *extra_html]) if extra_html else rich
+    text = "\n\n".join(part for part in (text, *extra_text) if part)
+    if rich and extra_html:
+        rich = "\n".join([rich, *extra_html])
+    return text, rich
+
+
+# ---------------------------------------------------------------------------------------
+# Calendar invites
+
+
+def _ics_value(value: str) -> str:
+    return (
+        value.replace("\\n", " ")
+        .replace("\\N", " ")
+        .replace("\\,", ",")
+        .replace("\\;", ";")
+        .replace("\\\\", "\\")
+    )
+
+
+def _split_property(line: str) -> tuple[str, dict[str, str], str]:
+    """``NAME;PARAM=V;P2="a:b":value`` → (NAME, params, value); colons may sit in quotes."""
+    in_quotes = False
+    for index, char in enumerate(line):
+        if char == '"':
+            in_quotes = not in_quotes
+        elif char == ":" and not in_quotes:
+            head, value = line[:index], line[index + 1 :]
+            break
+    else:
+        return "", {}, ""
+    name, *raw_params = head.split(";")
+    params: dict[str, str] = {}
+    for raw in raw_params:
+        key, _, param_value = raw.partition("=")
+        params[key.strip().upper()] = param_value.strip().strip('"')
+    return name.strip().upper(), params, value
+
+
+def _ics_time(value: str, params: Mapping[str, str]) -> str:
+    match = re.fullmatch(r"(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})\d{0,2}(Z?))?", value.strip())
+    if not match:
+        return value.strip()
+    year, month, day, hour, minute, utc = match.groups()
+    text = f"{year}-{month}-{day}"
+    if hour is not None:
+        text += f" {hour}:{minute}"
+        zone = "UTC" if utc else params.get("TZID", "")
+        text += f" {zone}" if zone else ""
+    return text
+
+
+def calendar_summary(ics: str) -> str:
+    """One line for an inline text/calendar part (stdlib has no iCalendar parser)."""
+    unfolded = re.sub(r"\r?\n[ \t]", "", ics)
+    method = ""
+    fields: dict[str, str] = {}
+    in_event = False
+    for line in unfolded.splitlines():
+        name, params, value = _split_property(line)
+        if name == "METHOD":
+            method = value.strip().upper()
+        elif name == "BEGIN" and value.strip().upper() == "VEVENT":
+            in_event = True
+        elif name == "END" and value.strip().upper() == "VEVENT":
+            break  # the first event is the invite; later ones are recurrence exceptions
+        elif in_event and name in ("DTSTART", "DTEND"):
+            fields.setdefault(name, _ics_time(value, params))
+        elif in_event and name in ("SUMMARY", "LOCATION"):
+            fields.setdefault(name, _ics_value(value).strip())
+        elif in_event and name == "ORGANIZER":
+            address = re.sub(r"(?i)^mailto:", "", value.strip())
+            cn = params.get("CN", "")
+            fields.setdefault(name, f"{cn} <{address}>" if cn and cn != address else address)
+    if not in_event:
+        return ""
+    kind = "Calendar cancellation" if method == "CANCEL" else "Calendar invite"
+    line = f"{kind}: {fields.get('SUMMARY') or '(no title)'}"
+    when = " – ".join(filter(None, (fields.get("DTSTART"), fields.get("DTEND"))))
+    if when:
+        line += f" — {when}"
+    if fields.get("LOCATION"):
+        line += f", {fields['LOCATION']}"
+    if fields.get("ORGANIZER"):
+        line += f", organized by {fields['ORGANIZER']}"
+    return line
+
+
+# ---------------------------------------------------------------------------------------
+# Public API
+
+
+def parse_message(resource: Mapping[str, Any]) -> Message:
+    """A ``Message`` from a ``users.messages.get`` resource (``format=full`` or ``metadata``)."""
+    resource = _dict(resource)
+    payload = _dict(resource.get("payload"))
+    root, forwarded, attachments = _collect(payload)
+    text_body, html_body = _assemble(root, forwarded)
+    headers = root.headers
+    internal_date = _int(resource.get("internalDate"))
+    return Message(
+        id=_str(resource.get("id")),
+        thread_id=_str(resource.get("threadId")),
+        label_ids=tuple(
+            label for label in _list(resource.get("labelIds")) if isinstance(label, str)
+        ),
+        snippet=html.unescape(_str(resource.get("snippet"))),
+        internal_date=internal_date,
+        from_=decode_address_header(headers.get("from")),
+        to=decode_address_header(headers.get("to")),
+        cc=decode_address_header(headers.get("cc")),
+        bcc=decode_address_header(headers.get("bcc")),
+        reply_to=decode_address_header(headers.get("reply-to")),
+        subject=decode_header_value(headers.get("subject")).strip(),
+        date=_iso_date(unfold(headers.get("date")), internal_date),
+        message_id_header=" ".join(headers.get("message-id").split()),
+        in_reply_to=" ".join(headers.get("in-reply-to").split()),
+        references=" ".join(headers.get("references").split()),
+        text_body=text_body,
+        html_body=html_body,
+        attachments=tuple(attachments),
+    )
+
+
+def _truncate(body: str, max_chars: int) -> str:
+    if max_chars <= 0 or len(body) <= max_chars:
+        return body
+    hidden = len(body) - max_chars
+    return (
+        f"{body[:max_chars]}\n\n[… truncated: {hidden:,} more characters not shown; "
+        "raise max_body_chars to see more]"
+    )
+
+
+def body_for(message: Message, body_format: str, max_chars: int) -> str:
+    """The body as ``markdown``, ``text`` or ``html``, cut to ``max_chars`` (0 = no limit)."""
+    if body_format not in BODY_FORMATS:
+        raise InvalidInputError(
+            f"Unknown body format {body_format!r}: use one of {', '.join(BODY_FORMATS)}."
+        )
+    if max_chars < 0:
+        raise InvalidInputError("max_body_chars must be 0 (no limit) or a positive number.")
+    text, rich = message.text_body, message.html_body
+    if body_format == "html":
+        body = rich or (f"<pre>{html.escape(text)}</pre>" if text else "")
+    elif text or not rich:
+        body = text
+    else:
+        body = html_to_markdown(rich) if body_format == "markdown" else html_to_text(rich)
+    return _truncate(body, max_chars)
+
+
+# Attribution lines that introduce a quoted reply (a long one may be wrapped over 2-3 lines).
+_ATTRIBUTION = re.compile(
+    r"^(?:On\b.*\bwrote:"
+    r"|Le\b.*\ba écrit\s?:"
+    r"|Am\b.*\bschrieb\b.*:"
+    r"|El\b.*\bescribió:"
+    r"|Op\b.*\bschreef\b.*:"
+    r"|Il\b.*\bha scritto:"
+    r"|Em\b.*\bescreveu:"
+    r"|.*写道[:：])\s*$",
+    re.IGNORECASE,
+)
+# Outlook and friends: the original follows unquoted, so these markers trim on their own.
+_ORIGINAL_MESSAGE = re.compile(
+    r"^\s*-{2,}\s*(?:Original Message|Ursprüngliche Nachricht|Message d'origine"
+    r"|Mensaje original)\s*-{2,}\s*$",
+    re.IGNORECASE,
+)
+_OUTLOOK_FROM = re.compile(r"^\s*\*?(?:From|De|Von|Van)\s?:\*?\s", re.IGNORECASE)
+_OUTLOOK_SENT = re.compile(
+    r"^\s*\*?(?:Sent|Date|Envoyé|Gesendet|Enviado|Verzonden)\s?:\*?\s", re.IGNORECASE
+)
+_OUTLOOK_RULE = re.compile(r"^\s*_{10,}\s*$")
+_FORWARD_MARKER = re.compile(
+    r"^\s*-*\s*(?:Forwarded message|Begin forwarded message|Weitergeleitete Nachricht"
+    r"|Message transféré|Mensaje reenviado)\b",
+    re.IGNORECASE,
+)
+_MAX_ATTRIBUTION_CHARS = 400
+
+
+def _is_quoted(line: str) -> bool:
+    return line.lstrip().startswith(">")
+
+
+def _attribution_start(lines: list[str], end: int) -> int | None:
+    """Index where an attribution ending on line ``end - 1`` starts (it may be wrapped)."""
+    for start in range(end - 1, max(end - 4, -1), -1):
+        candidate = " ".join(line.strip() for line in lines[start:end])
+        if len(candidate) > _MAX_ATTRIBUTION_CHARS:
+            return None
+        if _ATTRIBUTION.match(candidate):
+            return start
+    return None
+
+
+def _outlook_start(lines: list[str]) -> int | None:
+    for index, line in enumerate(lines):
+        if _ORIGINAL_MESSAGE.match(line):
+            return index
+        if _OUTLOOK_FROM.match(line) and any(
+            _OUTLOOK_SENT.match(following) for following in lines[index + 1 : index + 4]
+        ):
+            previous = index - 1
+            while previous >= 0 and not lines[previous].strip():
+                previous -= 1
+            if previous >= 0 and _FORWARD_MARKER.match(lines[previous]):
+                continue  # a forwarded message's header block: content, not history
+            return previous if previous >= 0 and _OUTLOOK_RULE.match(lines[previous]) else index
+    return None
+
+
+def _mostly_quoted(lines: list[str]) -> bool:
+    """Quoted (>) lines, then at most a short unquoted tail (a list footer): not inline replies."""
+    content = [line for line in lines if line.strip()]
+    if not content:
+        return True
+    quoted = [_is_quoted(line) for line in content]
+    last_quoted = max((i for i, q in enumerate(quoted) if q), default=-1)
+    interleaved = not all(quoted[: last_quoted + 1])
+    return not interleaved and sum(quoted) >= 0.8 * len(content)
+
+
+def _quoted_history_start(lines: list[str]) -> int | None:
+    for index, line in enumerate(lines):
+        if len(line) <= _MAX_ATTRIBUTION_CHARS and line.rstrip().endswith((":", "：")):
+            start = _attribution_start(lines, index + 1)
+            if start is not None and _mostly_quoted(lines[index + 1 :]):
+                return start
+    tail = len(lines)
+    while tail > 0 and (not lines[tail - 1].strip() or _is_quoted(lines[tail - 1])):
+        tail -= 1
+    if any(_is_quoted(line) for line in lines[tail:]):
+        return tail
+    return _outlook_start(lines)
+
+
+def trim_quoted(text: str) -> str:
+    """Drop the quoted history a reply repeats; never returns "" for non-empty input.
+
+    Forwarded messages ("---------- Forwarded message") are content, not history: kept.
+    """
+    lines = text.splitlines()
+    start = _quoted_history_start(lines)
+    if start is None:
+        return text
+    trimmed = "\n".join(lines[:start]).rstrip()
+    return trimmed if trimmed.strip() else text
+
+
+def find_attachment(message: Message, key: str) -> list[Attachment]:
+    """Attachments matching ``key``: "" = all; else part ID, attachment ID, filename, substring."""
+    attachments = list(message.attachments)
+    key = key.strip()
+    if not key:
+        return attachments
+    folded = key.casefold()
+    for matches in (
+        [a for a in attachments if a.part_id == key],
+        [a for a in attachments if a.attachment_id == key],
+        [a for a in attachments if a.filename.casefold() == folded],
+    ):
+        if matches:
+            return matches
+    partial = [a for a in attachments if folded in a.filename.casefold()]
+    if len(partial) == 1:
+        return partial
+    raise InvalidInputError(_no_match_message(key, partial or attachments, ambiguous=bool(partial)))
+
+
+_MAX_LISTED = 10
+
+
+def _no_match_message(key: str, candidates: list[Attachment], *, ambiguous: bool) -> str:
+    if not candidates:
+        return f"No attachment matches {key!r}: this message has no attachments."
+    names = ", ".join(a.filename for a in candidates[:_MAX_LISTED])
+    if len(candidates) > _MAX_LISTED:
+        names += f" (and {len(candidates) - _MAX_LISTED} more)"
+    problem = "matches several attachments" if ambiguous else "matches no attachment"
+    return (
+        f"{key!r} {problem}. Available: {names}. Pass the exact filename or part ID, "
+        "or leave it empty to get all attachments."
+    )
