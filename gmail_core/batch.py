@@ -20,15 +20,17 @@ MAX_CALLS = 100  # Google's hard limit per batch request
 
 @dataclass(frozen=True, slots=True)
 class BatchCall:
-    """One inner GET; ``path`` starts with ``/gmail/v1/``."""
+    """One inner call without a body (GET, or an idempotent POST such as trash);
+    ``path`` starts with ``/gmail/v1/``."""
 
     id: str
     path: str
     params: tuple[tuple[str, str], ...] = ()
+    method: str = "GET"
 
     def request_line(self) -> str:
         query = urlencode(self.params)
-        return f"GET {self.path}{'?' + query if query else ''} HTTP/1.1"
+        return f"{self.method} {self.path}{'?' + query if query else ''} HTTP/1.1"
 
 
 @dataclass(frozen=True, slots=True)

@@ -165,19 +165,39 @@ class GmailClient:
         paths: Sequence[tuple[str, str]],
         params: Sequence[tuple[str, str]] = (),
         *,
+        riders: Sequence[batch.BatchCall] = (),
         what: str = "message",
     ) -> tuple[dict[str, Any], dict[str, GmailApiError]]:
-        """GET many resources via the batch endpoint. ``paths`` = [(key, path)].
+        """GET many resources via the batch endpoint. ``paths`` = [(key, path)]."""
+        calls = [batch.BatchCall(id=key, path=path, params=tuple(params)) for key, path in paths]
+        return self.call_many(calls, riders=riders, what=what)
 
-        Returns ({key: json}, {key: error}); every key lands in exactly one of the two.
-        Failed parts that are transient are retried (re-batched) with backoff.
+    def call_many(
+        self,
+        calls: Sequence[batch.BatchCall],
+        *,
+        riders: Sequence[batch.BatchCall] = (),
+        what: str = "message",
+    ) -> tuple[dict[str, Any], dict[str, GmailApiError]]:
+        """Run idempotent calls through the batch endpoint (chunks of 50, a few in flight).
+
+        ``riders`` (e.g. the label list a search needs) travel in the first chunk on top of
+        its 50 calls, so they cost no extra HTTP request. Returns ({id: json}, {id: error});
+        every id lands in exactly one of the two. Parts that fail transiently (or are
+        missing from the answer) are re-batched and retried with backoff; the others are
+        reported, never dropped.
         """
-        pending = [batch.BatchCall(id=key, path=path, params=tuple(params)) for key, path in paths]
+        pending = list(calls)
+        first_riders = list(riders)
         done: dict[str, Any] = {}
         failed: dict[str, GmailApiError] = {}
         attempt = 0
         while pending:
             chunks = [pending[i : i + BATCH_CHUNK] for i in range(0, len(pending), BATCH_CHUNK)]
+            if first_riders:
+                chunks = [first_riders + chunks[0], *chunks[1:]] if chunks else [first_riders]
+                pending = first_riders + pending
+                first_riders = []
             results: dict[str, batch.BatchResult] = {}
             for chunk_result in self._run_chunks(chunks):
                 results.update(chunk_result)

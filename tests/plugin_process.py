@@ -121,8 +121,12 @@ class PluginProcess:
                     f"session {sid} did not end; stderr: {self.stderr_text()[-2000:]}"
                 )
             try:
-                item = q.get(timeout=left)
+                item = q.get(timeout=min(left, 0.5))
             except queue.Empty:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(
+                        f"plugin exited ({self.proc.returncode}): {self.stderr_text()[-3000:]}"
+                    ) from None
                 continue
             kind = item.get("type")
             if kind == "end":

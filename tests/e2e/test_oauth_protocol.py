@@ -1,0 +1,160 @@
+"""Connect → refresh → validate through the plugin process, as Dify's daemon drives it."""
+
+from __future__ import annotations
+
+import binascii
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import pytest
+
+from tests.fakegoogle import FakeGoogle
+from tests.plugin_process import PROVIDER, PluginProcess
+
+pytestmark = pytest.mark.e2e
+
+REDIRECT = "https://dify.example.com/console/api/oauth/plugin/inboxworks/gmail/gmail/tool/callback"
+SYSTEM = {"client_id": "cid-e2e.apps.googleusercontent.com", "client_secret": "GOCSPX-e2e-secret"}
+MODIFY = "https://www.googleapis.com/auth/gmail.modify"
+
+
+def oauth_request(action: str, **extra: object) -> dict[str, object]:
+    return {
+        "type": "oauth",
+        "action": action,
+        "provider": PROVIDER,
+        "user_id": "u1",
+        "redirect_uri": REDIRECT,
+        "system_credentials": SYSTEM,
+        **extra,
+    }
+
+
+def raw_callback(query: dict[str, str]) -> str:
+    """The callback as Dify forwards it: the whole HTTP request, hex encoded, cookies included."""
+    path = urlparse(REDIRECT).path
+    raw = (
+        f"GET {path}?{urlencode(query)} HTTP/1.1\r\n"
+        "Host: dify.example.com\r\n"
+        "Cookie: context_id=0f6c1a; session=secret-cookie\r\n"
+        "User-Agent: Mozilla/5.0\r\n\r\n"
+    ).encode()
+    return binascii.hexlify(raw).decode()
+
+
+def authorize(plugin: PluginProcess) -> dict[str, str]:
+    result = plugin.call(oauth_request("get_authorization_url"))
+    url = result.data["authorization_url"]
+    return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+
+
+def test_full_connect_refresh_validate_cycle(fake: FakeGoogle, plugin: PluginProcess) -> None:
+    fake.oauth.client_id = SYSTEM["client_id"]
+    fake.oauth.client_secret = SYSTEM["client_secret"]
+    fake.oauth.redirect_uri = REDIRECT
+    query = authorize(plugin)
+    assert query["scope"] == MODIFY and query["access_type"] == "offline"
+    # Google remembers the challenge; the exchange must present the matching verifier.
+    fake.oauth.add_code(
+        "code-e2e-1",
+        access_token="tok-e2e-1",
+        refresh_token="rt-e2e-1",
+        scope=MODIFY,
+        code_challenge=query["code_challenge"],
+    )
+    got = plugin.call(
+        oauth_request(
+            "get_credentials",
+            raw_http_request=raw_callback({"code": "code-e2e-1", "state": query["state"]}),
+        )
+    ).data
+    assert got["credentials"] == {
+        "access_token": "tok-e2e-1",
+        "refresh_token": "rt-e2e-1",
+        "scope": MODIFY,
+    }
+    assert got["expires_at"] > 0
+    exchange = fake.oauth.requests[-1]
+    assert exchange["grant_type"] == "authorization_code"
+    assert exchange["redirect_uri"] == REDIRECT
+
+    refreshed = plugin.call(
+        oauth_request("refresh_credentials", credentials=got["credentials"])
+    ).data
+    creds = refreshed["credentials"]
+    assert creds["access_token"] not in ("", "tok-e2e-1")
+    assert creds["refresh_token"] == "rt-e2e-1"  # Google omitted it; the plugin kept it
+    assert creds["scope"] == MODIFY
+    assert refreshed["expires_at"] >= got["expires_at"]
+
+    validated = plugin.call(
+        {
+            "type": "tool",
+            "action": "validate_tool_credentials",
+            "provider": PROVIDER,
+            "user_id": "u1",
+            "credentials": creds,
+        }
+    )
+    assert validated.error is None
+    assert validated.data == {"result": True}
+
+
+def test_reused_code_is_refused_with_a_clear_message(plugin: PluginProcess) -> None:
+    query = authorize(plugin)
+    result = plugin.call(
+        oauth_request(
+            "get_credentials",
+            raw_http_request=raw_callback({"code": "code-e2e-1", "state": query["state"]}),
+        )
+    )
+    assert result.error is not None
+    assert result.error["error_type"] == "ToolProviderOAuthError"
+    assert "authorization code" in result.error["message"]
+
+
+def test_denied_consent(plugin: PluginProcess) -> None:
+    result = plugin.call(
+        oauth_request(
+            "get_credentials", raw_http_request=raw_callback({"error": "access_denied"})
+        )
+    )
+    assert result.error is not None
+    assert "Access was not granted" in result.error["message"]
+
+
+def test_forged_state_is_refused(fake: FakeGoogle, plugin: PluginProcess) -> None:
+    before = len(fake.oauth.requests)
+    result = plugin.call(
+        oauth_request(
+            "get_credentials",
+            raw_http_request=raw_callback({"code": "x", "state": "g1.1.abc.forged"}),
+        )
+    )
+    assert result.error is not None
+    assert "Connect again" in result.error["message"]
+    assert len(fake.oauth.requests) == before  # refused before any exchange
+
+
+def test_refresh_with_revoked_token_explains_what_to_do(plugin: PluginProcess) -> None:
+    result = plugin.call(
+        oauth_request(
+            "refresh_credentials",
+            credentials={"access_token": "x", "refresh_token": "rt-unknown", "scope": MODIFY},
+        )
+    )
+    assert result.error is not None
+    assert "7 days" in result.error["message"] and "Reconnect" in result.error["message"]
+
+
+def test_validate_with_expired_token(plugin: PluginProcess) -> None:
+    result = plugin.call(
+        {
+            "type": "tool",
+            "action": "validate_tool_credentials",
+            "provider": PROVIDER,
+            "user_id": "u1",
+            "credentials": {"access_token": "tok-nobody"},
+        }
+    )
+    assert result.error is not None
+    assert "expired or was revoked" in result.error["message"]
