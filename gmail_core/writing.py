@@ -21,8 +21,6 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 import markdown
-from bs4 import BeautifulSoup
-from markdownify import MarkdownConverter
 
 from .addresses import (
     address_key,
@@ -31,6 +29,7 @@ from .addresses import (
     parse_received_addresses,
 )
 from .errors import InvalidInputError
+from .html import html_to_markdown
 from .message import Message
 
 # CRLF on the wire (RFC 5322). cte_type="7bit" makes set_content pick quoted-printable
@@ -68,11 +67,16 @@ def check_size(
     attachments: Sequence[OutgoingAttachment], limit: int = GMAIL_ATTACHMENT_LIMIT
 ) -> None:
     """Refuse attachments whose total is over ``limit`` bytes, naming the largest files."""
-    total = sum(len(att.data) for att in attachments)
+    check_sizes([(att.filename, len(att.data)) for att in attachments], limit)
+
+
+def check_sizes(sizes: Sequence[tuple[str, int]], limit: int = GMAIL_ATTACHMENT_LIMIT) -> None:
+    """Same check on (filename, size) pairs, e.g. before the files are downloaded."""
+    total = sum(size for _, size in sizes)
     if total <= limit:
         return
-    largest = sorted(attachments, key=lambda att: len(att.data), reverse=True)[:3]
-    listed = ", ".join(f"{att.filename or 'unnamed'} ({_mb(len(att.data))} MB)" for att in largest)
+    largest = sorted(sizes, key=lambda item: item[1], reverse=True)[:3]
+    listed = ", ".join(f"{name or 'unnamed'} ({_mb(size)} MB)" for name, size in largest)
     raise InvalidInputError(
         f"Attachments total {_mb(total)} MB, over Gmail's {_mb(limit)} MB limit. "
         f"Largest: {listed}. Remove some files, or share large files as a link "
@@ -96,26 +100,11 @@ def render_bodies(body: str, body_format: str) -> tuple[str, str | None]:
         # Plain alternative is the Markdown source: it is already readable as text.
         return body, markdown.markdown(body, extensions=_MARKDOWN_EXTENSIONS)
     if fmt == "html":
-        return html_to_text(body), body
+        # A readable Markdown-like rendering is the best plain alternative of an HTML body.
+        return html_to_markdown(body), body
     raise InvalidInputError(
         f"Unknown body_format {body_format!r}. Use one of: {', '.join(BODY_FORMATS)}."
     )
-
-
-def html_to_text(html_body: str) -> str:
-    """Readable plain text for an HTML body (Markdown-like: keeps lists, links, headings)."""
-    if not html_body.strip():
-        return ""
-    soup = BeautifulSoup(html_body, "html.parser")
-    for tag in soup(["script", "style", "head", "title"]):
-        tag.decompose()
-    converter = MarkdownConverter(
-        heading_style="ATX", escape_asterisks=False, escape_underscores=False, escape_misc=False
-    )
-    text: str = converter.convert_soup(soup)
-    # markdownify marks <br> with two trailing spaces; in plain text they are noise.
-    lines = [line.rstrip() for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 # ---------------------------------------------------------------------------- new message
@@ -434,7 +423,7 @@ def _reply_references(original: Message) -> str | None:
 
 
 def _original_text(original: Message, original_body: str) -> str:
-    return original_body or original.text_body or html_to_text(original.html_body)
+    return original_body or original.text_body or html_to_markdown(original.html_body)
 
 
 def _attribution(original: Message) -> str:
@@ -560,8 +549,8 @@ __all__ = [
     "build_message",
     "build_reply",
     "check_size",
+    "check_sizes",
     "forward_subject",
-    "html_to_text",
     "make_message_id",
     "render_bodies",
     "reply_subject",

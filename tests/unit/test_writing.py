@@ -23,7 +23,6 @@ from gmail_core.writing import (
     build_reply,
     check_size,
     forward_subject,
-    html_to_text,
     make_message_id,
     render_bodies,
     reply_subject,
@@ -259,7 +258,7 @@ def test_render_bodies_formats() -> None:
     assert render_bodies("x", "text") == ("x", None)
     assert render_bodies("*x*", "Markdown") == ("*x*", "<p><em>x</em></p>")
     assert render_bodies("<p>x</p>", "html") == ("x", "<p>x</p>")
-    assert html_to_text("") == ""
+    assert render_bodies("", "html") == ("", "")
 
 
 def test_unknown_body_format_is_rejected() -> None:
