@@ -471,7 +471,7 @@ def parse_message(resource: Mapping[str, Any]) -> Message:
     )
 
 
-def _truncate(body: str, max_chars: int) -> str:
+def truncate(body: str, max_chars: int) -> str:
     if max_chars <= 0 or len(body) <= max_chars:
         return body
     hidden = len(body) - max_chars
@@ -496,7 +496,7 @@ def body_for(message: Message, body_format: str, max_chars: int) -> str:
         body = text
     else:
         body = html_to_markdown(rich) if body_format == "markdown" else html_to_text(rich)
-    return _truncate(body, max_chars)
+    return truncate(body, max_chars)
 
 
 # Attribution lines that introduce a quoted reply (a long one may be wrapped over 2-3 lines).

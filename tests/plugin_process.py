@@ -3,6 +3,7 @@ one JSON request per stdin line, JSON events on stdout."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -162,10 +163,8 @@ class PluginProcess:
     def close(self) -> None:
         if self.proc.poll() is None:
             assert self.proc.stdin is not None
-            try:
+            with contextlib.suppress(OSError):
                 self.proc.stdin.close()
-            except OSError:
-                pass
             try:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:

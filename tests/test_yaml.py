@@ -97,10 +97,13 @@ def test_oauth_schema_shape() -> None:
 def i18n_objects(node: Any, where: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
     if isinstance(node, dict):
         for key, value in node.items():
-            if key in I18N_KEYS and isinstance(value, dict) and "en_US" in value | {"en_US": 1}:
-                if all(isinstance(v, str) for v in value.values()):
-                    yield f"{where}.{key}", value
-                    continue
+            if (
+                key in I18N_KEYS
+                and isinstance(value, dict)
+                and all(isinstance(v, str) for v in value.values())
+            ):
+                yield f"{where}.{key}", value
+                continue
             yield from i18n_objects(value, f"{where}.{key}")
     elif isinstance(node, list):
         for i, item in enumerate(node):

@@ -114,9 +114,7 @@ def test_reused_code_is_refused_with_a_clear_message(plugin: PluginProcess) -> N
 
 def test_denied_consent(plugin: PluginProcess) -> None:
     result = plugin.call(
-        oauth_request(
-            "get_credentials", raw_http_request=raw_callback({"error": "access_denied"})
-        )
+        oauth_request("get_credentials", raw_http_request=raw_callback({"error": "access_denied"}))
     )
     assert result.error is not None
     assert "Access was not granted" in result.error["message"]

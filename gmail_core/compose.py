@@ -1,0 +1,256 @@
+"""Write operations that combine reading, composing and sending: one function per tool."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from gmail_core import messages, sending, writing
+from gmail_core.client import USER_PATH, GmailClient, path_id
+from gmail_core.reading import body_for, parse_message
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """Fields of a new message; None = not given (matters for update_draft)."""
+
+    to: str | None = None
+    cc: str | None = None
+    bcc: str | None = None
+    subject: str | None = None
+    body: str | None = None
+    body_format: str = "markdown"
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    message_id: str = ""
+    thread_id: str = ""
+    message_id_header: str = ""
+    draft_id: str = ""
+    to: str = ""
+
+
+def own_address(client: GmailClient) -> str:
+    profile = client.get(USER_PATH + "/profile", {"fields": "emailAddress"}, what="profile")
+    return str((profile or {}).get("emailAddress") or "")
+
+
+def send_new(
+    client: GmailClient, fields: Draft, attachments: list[writing.OutgoingAttachment]
+) -> Outcome:
+    client.require("send")
+    msg = writing.build_message(
+        to=fields.to,
+        cc=fields.cc,
+        bcc=fields.bcc,
+        subject=fields.subject or "",
+        body=fields.body or "",
+        body_format=fields.body_format,
+        attachments=attachments,
+        reply_to=fields.reply_to,
+    )
+    header = str(msg["Message-ID"])
+    sent = sending.send_raw(client, writing.to_bytes(msg), header)
+    return Outcome(str(sent.get("id", "")), str(sent.get("threadId", "")), header)
+
+
+def _original(client: GmailClient, message_id: str) -> tuple[Any, str]:
+    original, _ = messages.get_message(client, message_id)
+    return original, body_for(original, "text", 0)
+
+
+def reply(
+    client: GmailClient,
+    message_id: str,
+    *,
+    body: str,
+    body_format: str,
+    reply_all: bool,
+    quote_original: bool,
+    as_draft: bool,
+    attachments: list[writing.OutgoingAttachment],
+) -> Outcome:
+    client.require("compose" if as_draft else "send")
+    original, original_text = _original(client, message_id)
+    me = own_address(client)
+    msg = writing.build_reply(
+        original=original,
+        own_addresses=[me] if me else [],
+        body=body,
+        body_format=body_format,
+        reply_all=reply_all,
+        quote_original=quote_original,
+        original_body=original_text,
+        attachments=attachments,
+    )
+    raw = writing.to_bytes(msg)
+    header = str(msg["Message-ID"])
+    recipients = ", ".join(str(msg[h]) for h in ("To", "Cc") if msg[h])
+    if as_draft:
+        draft = sending.create_draft(client, raw, thread_id=original.thread_id)
+        inner = draft.get("message") or {}
+        return Outcome(
+            str(inner.get("id", "")),
+            str(inner.get("threadId", original.thread_id)),
+            header,
+            str(draft.get("id", "")),
+            recipients,
+        )
+    sent = sending.send_raw(client, raw, header, thread_id=original.thread_id)
+    return Outcome(str(sent.get("id", "")), str(sent.get("threadId", "")), header, "", recipients)
+
+
+def forward(
+    client: GmailClient,
+    message_id: str,
+    *,
+    to: str,
+    cc: str | None,
+    bcc: str | None,
+    note: str,
+    body_format: str,
+    include_attachments: bool,
+) -> Outcome:
+    client.require("send")
+    original, original_text = _original(client, message_id)
+    files: list[writing.OutgoingAttachment] = []
+    if include_attachments and original.attachments:
+        writing.check_sizes([(a.filename, a.size) for a in original.attachments])
+        files = [
+            writing.OutgoingAttachment(a.filename, a.mime_type, data)
+            for a, data in messages.download_attachments(
+                client, original.id, list(original.attachments)
+            )
+        ]
+    msg = writing.build_forward(
+        original=original,
+        original_body=original_text,
+        to=to,
+        cc=cc,
+        bcc=bcc,
+        note=note,
+        body_format=body_format,
+        attachments=files,
+    )
+    header = str(msg["Message-ID"])
+    sent = sending.send_raw(client, writing.to_bytes(msg), header)
+    return Outcome(str(sent.get("id", "")), str(sent.get("threadId", "")), header)
+
+
+def create_draft(
+    client: GmailClient, fields: Draft, attachments: list[writing.OutgoingAttachment]
+) -> Outcome:
+    client.require("compose")
+    msg = writing.build_message(
+        to=fields.to,
+        cc=fields.cc,
+        bcc=fields.bcc,
+        subject=fields.subject or "",
+        body=fields.body or "",
+        body_format=fields.body_format,
+        attachments=attachments,
+        reply_to=fields.reply_to,
+        require_recipient=False,
+    )
+    draft = sending.create_draft(client, writing.to_bytes(msg))
+    inner = draft.get("message") or {}
+    return Outcome(
+        str(inner.get("id", "")),
+        str(inner.get("threadId", "")),
+        str(msg["Message-ID"]),
+        str(draft.get("id", "")),
+    )
+
+
+def update_draft(
+    client: GmailClient,
+    draft_id: str,
+    fields: Draft,
+    attachments: list[writing.OutgoingAttachment] | None,
+) -> Outcome:
+    """Replace the draft, keeping every field (and attachment) the caller did not give."""
+    client.require("compose")
+    current = sending.get_draft(client, draft_id)
+    old = parse_message(current.get("message") or {})
+    if attachments is None:
+        attachments = [
+            writing.OutgoingAttachment(a.filename, a.mime_type, data)
+            for a, data in messages.download_attachments(client, old.id, list(old.attachments))
+        ]
+    if fields.body is not None:
+        body, body_format = fields.body, fields.body_format
+    elif old.html_body:
+        body, body_format = old.html_body, "html"
+    else:
+        body, body_format = old.text_body, "text"
+    msg = writing.build_message(
+        to=_keep(fields.to, old.to),
+        cc=_keep(fields.cc, old.cc),
+        bcc=_keep(fields.bcc, old.bcc),
+        subject=_keep(fields.subject, old.subject) or "",
+        body=body,
+        body_format=body_format,
+        attachments=attachments,
+        reply_to=_keep(fields.reply_to, old.reply_to),
+        in_reply_to=old.in_reply_to or None,
+        references=old.references or None,
+        require_recipient=False,
+    )
+    updated = sending.update_draft(client, draft_id, writing.to_bytes(msg), thread_id=old.thread_id)
+    inner = updated.get("message") or {}
+    return Outcome(
+        str(inner.get("id", "")),
+        str(inner.get("threadId", old.thread_id)),
+        str(msg["Message-ID"]),
+        str(updated.get("id", draft_id)),
+    )
+
+
+def _keep(new: str | None, old: str) -> str | None:
+    return new if new is not None else (old or None)
+
+
+def list_drafts(
+    client: GmailClient, *, query: str, max_results: int, page_token: str = ""
+) -> tuple[list[dict[str, Any]], str, list[str]]:
+    """Drafts with their message's subject, to, date and snippet: one list + batched gets.
+
+    Returns (drafts, next page token, IDs of drafts that could not be fetched)."""
+    client.require("compose")
+    params: dict[str, Any] = {"maxResults": max_results}
+    if query.strip():
+        params["q"] = query.strip()
+    if page_token:
+        params["pageToken"] = page_token
+    listing = client.get(sending.DRAFTS_PATH, params, what="draft list") or {}
+    refs = [d for d in listing.get("drafts") or [] if isinstance(d, dict) and d.get("id")]
+    if not refs:
+        return [], str(listing.get("nextPageToken") or ""), []
+    done, failed = client.get_many(
+        [(str(d["id"]), f"{sending.DRAFTS_PATH}/{path_id(d['id'], 'draft ID')}") for d in refs],
+        [("format", "metadata")]
+        + [("metadataHeaders", h) for h in ("To", "Subject", "Date", "Message-ID")],
+        what="draft",
+    )
+    if failed and not done:
+        raise next(iter(failed.values()))
+    out = []
+    for ref in refs:
+        data = done.get(str(ref["id"]))
+        if data is None:
+            continue
+        m = parse_message(data.get("message") or {})
+        out.append(
+            {
+                "draft_id": str(ref["id"]),
+                "message_id": m.id,
+                "thread_id": m.thread_id,
+                "subject": m.subject,
+                "to": m.to,
+                "date": m.date,
+                "snippet": m.snippet,
+            }
+        )
+    return out, str(listing.get("nextPageToken") or ""), list(failed)

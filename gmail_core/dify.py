@@ -1,0 +1,113 @@
+"""The one module that knows ``dify_plugin``: the base class every Gmail tool extends."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Generator, Iterable, Mapping
+from typing import Any
+
+import requests
+from dify_plugin import Tool
+from dify_plugin.entities.tool import ToolInvokeMessage
+from dify_plugin.file.file import File
+
+from gmail_core import transport, writing
+from gmail_core.client import GmailClient
+from gmail_core.errors import GmailError, InvalidInputError
+
+log = logging.getLogger(__name__)
+
+Messages = Generator[ToolInvokeMessage, None, None]
+
+
+class ToolFailure(Exception):
+    """What Dify shows when a tool fails: a short message that names the fix."""
+
+
+class GmailTool(Tool):
+    """Turns core errors into short failures; subclasses implement ``run``.
+
+    Tool modules must subclass it as ``dify.GmailTool`` (module attribute): the SDK loads
+    the one Tool subclass it finds in a tool's module namespace, and an imported GmailTool
+    would be a second one.
+    """
+
+    #: the capability this tool needs (see gmail_core.scopes.CAPABILITIES)
+    capability = "read"
+
+    def _invoke(self, tool_parameters: dict[str, Any]) -> Messages:
+        try:
+            yield from self.run(tool_parameters)
+        except GmailError as exc:
+            raise ToolFailure(str(exc)) from None
+        except ToolFailure:
+            raise
+        except Exception as exc:
+            # A bug, not a user error: name it without echoing values that may hold secrets.
+            log.exception("Gmail tool %s failed unexpectedly", type(self).__name__)
+            raise ToolFailure(
+                f"The Gmail plugin hit an unexpected error ({type(exc).__name__}). Try again; if "
+                "it keeps happening, report it to the plugin's author."
+            ) from None
+
+    def run(self, params: dict[str, Any]) -> Messages:
+        raise NotImplementedError
+
+    def gmail(self) -> GmailClient:
+        creds = self.runtime.credentials if self.runtime else {}
+        client = GmailClient(
+            str(creds.get("access_token") or ""), granted_scopes=creds.get("scope") or None
+        )
+        client.require(self.capability)
+        return client
+
+    def variables(self, values: Mapping[str, Any]) -> Iterable[ToolInvokeMessage]:
+        for name, value in values.items():
+            yield self.create_variable_message(name, value)
+
+
+FILE_TIMEOUT = (10.0, 120.0)  # Dify's own File.blob allows 5 s in total: too short for 25 MB
+
+
+def attachments_from_files(files: object) -> list[writing.OutgoingAttachment]:
+    """Dify file parameters -> attachments, size-checked before anything is downloaded."""
+    items = [f for f in (files if isinstance(files, list) else [files]) if isinstance(f, File)]
+    names = [_file_name(f, i) for i, f in enumerate(items)]
+    writing.check_sizes([(name, int(f.size or 0)) for name, f in zip(names, items, strict=True)])
+    out = [
+        writing.OutgoingAttachment(name, f.mime_type or "", _download(f, name))
+        for name, f in zip(names, items, strict=True)
+    ]
+    writing.check_size(out)  # declared sizes can be missing or wrong
+    return out
+
+
+def _file_name(f: File, index: int) -> str:
+    return (f.filename or "").strip() or f"attachment-{index + 1}{f.extension or ''}"
+
+
+def _download(f: File, name: str) -> bytes:
+    """Stream the file from Dify's file service, stopping as soon as it passes Gmail's limit."""
+    limit = writing.GMAIL_ATTACHMENT_LIMIT
+    try:
+        with transport.session().get(
+            f.url, stream=True, timeout=FILE_TIMEOUT, allow_redirects=False
+        ) as resp:
+            if resp.status_code != 200:
+                raise InvalidInputError(
+                    f"Could not read the file '{name}' from Dify (HTTP {resp.status_code}); its "
+                    "link may have expired. Run the step again or re-upload the file."
+                )
+            chunks: list[bytes] = []
+            total = 0
+            for chunk in resp.iter_content(chunk_size=256 * 1024):
+                total += len(chunk)
+                if total > limit:
+                    writing.check_sizes([(name, total)])
+                chunks.append(chunk)
+            return b"".join(chunks)
+    except requests.RequestException:
+        raise InvalidInputError(
+            f"Could not download the file '{name}' from Dify (network error). Check that the "
+            "plugin can reach Dify's FILES_URL, then try again."
+        ) from None

@@ -1,0 +1,22 @@
+from gmail_core import dify, messages, params, render
+from gmail_core.errors import InvalidInputError
+from gmail_core.reading import find_attachment
+
+
+class DownloadAttachmentTool(dify.GmailTool):
+    def run(self, p: dict) -> dify.Messages:
+        client = self.gmail()
+        message, _ = messages.get_message(client, params.required_str(p, "message_id"))
+        if not message.attachments:
+            raise InvalidInputError(
+                "This message has no attachments (inline images are not attachments)."
+            )
+        chosen = find_attachment(message, params.as_str(p, "attachment", max_len=1000).strip())
+        files = messages.download_attachments(client, message.id, chosen)
+        for att, data in files:
+            yield self.create_blob_message(
+                data, meta={"filename": att.filename, "mime_type": att.mime_type}
+            )
+        yield from self.variables(
+            {"attachments": [render.attachment_dict(att) for att, _ in files], "count": len(files)}
+        )

@@ -1,0 +1,22 @@
+from gmail_core import dify, messages, params, render
+from gmail_core.reading import body_for
+
+
+class GetMessageTool(dify.GmailTool):
+    def run(self, p: dict) -> dify.Messages:
+        body_format = params.body_format(p)
+        max_chars = params.as_int(p, "max_body_chars", 20000, minimum=0, maximum=1_000_000)
+        download = params.as_bool(p, "download_attachments")
+        client = self.gmail()
+        message, names = messages.get_message(client, params.required_str(p, "message_id"))
+        if download:
+            messages.check_dify_file_limit(list(message.attachments))
+        body = body_for(message, body_format, max_chars)
+        yield from self.variables(render.message_full(message, names, body))
+        if download and message.attachments:
+            for att, data in messages.download_attachments(
+                client, message.id, list(message.attachments)
+            ):
+                yield self.create_blob_message(
+                    data, meta={"filename": att.filename, "mime_type": att.mime_type}
+                )

@@ -1,0 +1,20 @@
+from gmail_core import compose, dify, params
+
+
+class ListDraftsTool(dify.GmailTool):
+    capability = "compose"
+
+    def run(self, p: dict) -> dify.Messages:
+        drafts, next_token, failed = compose.list_drafts(
+            self.gmail(),
+            query=params.as_str(p, "query", max_len=2000),
+            max_results=params.as_int(p, "max_results", 20, minimum=1, maximum=500),
+            page_token=params.as_str(p, "page_token", max_len=500).strip(),
+        )
+        if failed:
+            yield self.create_text_message(
+                f"Could not fetch {len(failed)} draft(s) after retries: {', '.join(failed)}"
+            )
+        yield from self.variables(
+            {"drafts": drafts, "count": len(drafts), "next_page_token": next_token}
+        )

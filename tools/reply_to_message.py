@@ -1,0 +1,35 @@
+from gmail_core import compose, dify, params
+
+
+class ReplyToMessageTool(dify.GmailTool):
+    capability = "compose"
+
+    def run(self, p: dict) -> dify.Messages:
+        as_draft = params.as_bool(p, "as_draft")
+        client = self.gmail()
+        client.require("compose" if as_draft else "send")
+        done = compose.reply(
+            client,
+            params.required_str(p, "message_id"),
+            body=params.as_str(p, "body", max_len=5_000_000),
+            body_format=params.body_format(p),
+            reply_all=params.as_bool(p, "reply_all"),
+            quote_original=params.as_bool(p, "quote_original", default=True),
+            as_draft=as_draft,
+            attachments=dify.attachments_from_files(p.get("attachments")),
+        )
+        if as_draft:
+            yield self.create_text_message(f"Reply saved as draft {done.draft_id} to {done.to}.")
+        else:
+            yield self.create_text_message(
+                f"Reply sent to {done.to}. Message ID: {done.message_id}"
+            )
+        yield from self.variables(
+            {
+                "message_id": done.message_id,
+                "thread_id": done.thread_id,
+                "message_id_header": done.message_id_header,
+                "draft_id": done.draft_id,
+                "to": done.to,
+            }
+        )

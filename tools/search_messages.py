@@ -1,0 +1,33 @@
+from gmail_core import dify, messages, params, render
+from gmail_core.reading import body_for
+
+
+class SearchMessagesTool(dify.GmailTool):
+    def run(self, p: dict) -> dify.Messages:
+        include_body = params.as_bool(p, "include_body")
+        result = messages.search(
+            self.gmail(),
+            query=params.as_str(p, "query", max_len=2000),
+            max_results=params.as_int(p, "max_results", 20, minimum=1, maximum=500),
+            include_body=include_body,
+            label_names=params.as_list(p, "label", split_spaces=False),
+            page_token=params.as_str(p, "page_token", max_len=500).strip(),
+            include_spam_trash=params.as_bool(p, "include_spam_trash"),
+        )
+        items = []
+        for m in result.messages:
+            item = render.message_summary(m, result.label_names)
+            if include_body:
+                item["body"] = body_for(m, "text", 4000)
+            items.append(item)
+        yield self.create_text_message(
+            render.search_summary(len(items), result.next_page_token, result.failed)
+        )
+        yield from self.variables(
+            {
+                "messages": items,
+                "count": len(items),
+                "next_page_token": result.next_page_token,
+                "failed_ids": list(result.failed),
+            }
+        )
