@@ -77,7 +77,7 @@ def codec_for(label: str | None) -> str | None:
     for candidate in candidates:
         try:
             info = codecs.lookup(candidate)
-        except LookupError:
+        except (LookupError, ValueError):  # ValueError: a label with a NUL in it
             continue
         if info.name.replace("-", "_") in _NOT_CHARSETS or not getattr(
             info, "_is_text_encoding", True

@@ -175,3 +175,10 @@ def test_decode_header_value_never_raises(value: str):
 @given(st.text(alphabet=st.characters(exclude_characters="\r\n="), max_size=200))
 def test_decoding_text_without_encoded_words_is_a_no_op(value: str):
     assert decode_header_value(value) == value
+
+
+def test_label_with_nul_is_unknown_not_an_error() -> None:
+    from gmail_core.charsets import codec_for
+
+    assert codec_for("utf\x00-8") is None
+    assert decode_text(b"caf\xc3\xa9", "utf\x00-8") == "café"
