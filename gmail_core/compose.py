@@ -230,8 +230,7 @@ def list_drafts(
         return [], str(listing.get("nextPageToken") or ""), []
     done, failed = client.get_many(
         [(str(d["id"]), f"{sending.DRAFTS_PATH}/{path_id(d['id'], 'draft ID')}") for d in refs],
-        [("format", "metadata")]
-        + [("metadataHeaders", h) for h in ("To", "Subject", "Date", "Message-ID")],
+        [("format", "metadata")],  # drafts.get takes no metadataHeaders
         what="draft",
     )
     if failed and not done:

@@ -96,8 +96,8 @@ def _lookup_after_failure(
             found = find_by_message_id(client, message_id_header)
         except GmailApiError as exc:
             raise SendOutcomeUnknownError(
-                "Gmail did not confirm the send, and checking whether it went out failed too. "
-                "Look in the Sent folder before sending again.",
+                "Gmail did not confirm the send, and checking whether it went out failed too "
+                "(a temporary Gmail problem). Look in the Sent folder before sending again.",
                 status=exc.status,
                 reason=exc.reason,
             ) from None
@@ -161,7 +161,7 @@ def send_draft(client: GmailClient, draft_id: str) -> dict[str, Any]:
     client.require("send")
     draft = client.get(
         f"{DRAFTS_PATH}/{path_id(draft_id, 'draft ID')}",
-        {"format": "metadata", "metadataHeaders": "Message-ID"},
+        {"format": "metadata"},  # drafts.get has no metadataHeaders; all headers come back
         what="draft",
     )
     headers = ((draft or {}).get("message") or {}).get("payload", {}).get("headers") or []

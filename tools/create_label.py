@@ -13,8 +13,8 @@ class CreateLabelTool(dify.GmailTool):
             show_in_label_list=params.as_choice(
                 p,
                 "label_list_visibility",
-                ("labelshow", "labelshowifunread", "labelhide"),
-                "labelshow",
+                ("labelShow", "labelShowIfUnread", "labelHide"),
+                "labelShow",
             ),
             show_in_message_list=params.as_choice(
                 p, "message_list_visibility", ("show", "hide"), "show"

@@ -50,24 +50,6 @@ ME = "me@example.com"
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 CSV = b"date,amount\n2024-05-01,12.50\n2024-05-02,7.25\n"
 
-# Contract violations of the plugin that are known and reported, tolerated here so the other
-# checks keep running: (method ID, query parameter) -> why. Each entry has a strict xfail
-# test below that starts failing once the plugin is fixed; then delete the entry.
-KNOWN_QUERY_VIOLATIONS: dict[tuple[str, str], str] = {
-    ("gmail.users.drafts.get", "metadataHeaders"): (
-        "drafts.get has no metadataHeaders parameter (only messages.get/threads.get do); "
-        "sent by gmail_core/sending.py send_draft and gmail_core/compose.py list_drafts"
-    ),
-}
-# (method ID, body field) -> why; a value that is an enum value in the wrong case is tolerated.
-KNOWN_BODY_VIOLATIONS: dict[tuple[str, str], str] = {
-    ("gmail.users.labels.create", "labelListVisibility"): (
-        "tools/create_label.py passes lower-case choices to params.as_choice, which returns "
-        "them as given: 'labelshow'/'labelshowifunread' instead of the enum values "
-        "'labelShow'/'labelShowIfUnread'"
-    ),
-}
-
 
 # -- seeding --------------------------------------------------------------------------------
 def _mail(
@@ -701,37 +683,6 @@ def scenario(fake: FakeGoogle, file_server: str) -> Iterator[tuple[dict[str, Out
     assert not fake.server_errors, fake.server_errors
 
 
-def _tolerant_query(call: Any) -> dict[str, list[str]]:
-    """The call's query without the known, reported violations (see KNOWN_QUERY_VIOLATIONS)."""
-    query = dict(call.query)
-    try:
-        method_id = discovery.match(call.method, call.path)
-    except AssertionError:
-        return query
-    for mid, param in KNOWN_QUERY_VIOLATIONS:
-        if mid == method_id:
-            query.pop(param, None)
-    return query
-
-
-def _enum_of(method_id: str, key: str) -> list[str]:
-    doc = discovery.load()
-    schema = doc.schemas[doc.methods[method_id].request]
-    return list(schema["properties"][key].get("enum") or [])
-
-
-def _tolerant_body(method_id: str, body: Any) -> Any:
-    """The body with the known, reported violations (wrong-case enum values) corrected."""
-    if isinstance(body, dict):
-        body = dict(body)
-        for mid, key in KNOWN_BODY_VIOLATIONS:
-            if mid == method_id and isinstance(body.get(key), str):
-                for value in _enum_of(method_id, key):
-                    if value.casefold() == body[key].casefold():
-                        body[key] = value
-    return body
-
-
 def _upload_metadata(seen: Seen) -> Any:
     """The JSON metadata part of a multipart upload, or None for a media upload."""
     mime_type, params = content_type_params(seen.content_type)
@@ -747,7 +698,7 @@ def _upload_metadata(seen: Seen) -> Any:
 
 
 def _matched_ids(out: Outcome) -> list[tuple[str, Any]]:
-    return [(discovery.match(c.method, c.path, _tolerant_query(c)), c) for c in out.calls]
+    return [(discovery.match(c.method, c.path, dict(c.query)), c) for c in out.calls]
 
 
 # -- the checker itself ---------------------------------------------------------------------
@@ -859,11 +810,11 @@ def test_tool_bodies_match_discovery(step: Step, scenario: Any) -> None:
         if found.upload:
             body = _upload_metadata(seen)
             if body is not None:
-                discovery.check_body(found.id, _tolerant_body(found.id, body), where, upload=True)
+                discovery.check_body(found.id, body, where, upload=True)
         elif seen.body.strip():
             assert seen.content_type.startswith("application/json"), where
             body = json.loads(seen.body)
-            discovery.check_body(found.id, _tolerant_body(found.id, body), where)
+            discovery.check_body(found.id, body, where)
             # Messages never travel as base64 JSON 'raw' (size limits): only via uploads.
             assert "raw" not in json.dumps(body), f"{where}: message sent as JSON raw"
         else:
@@ -874,7 +825,7 @@ def test_send_steps_never_use_json_raw(scenario: Any) -> None:
     outcomes, _ = scenario
     for name, out in outcomes.items():
         for call in out.calls:
-            mid = discovery.match(call.method, call.path, _tolerant_query(call))
+            mid = discovery.match(call.method, call.path, dict(call.query))
             if mid in ("gmail.users.messages.send", "gmail.users.drafts.create"):
                 assert call.path.startswith("/upload/"), f"{name}: {mid} via {call.path}"
             if mid == "gmail.users.drafts.update":
@@ -928,8 +879,7 @@ def test_distinct_methods_exercised(scenario: Any) -> None:
     assert used == expected
 
 
-# -- known violations: strict xfails that flip once the plugin is fixed ---------------------
-@pytest.mark.xfail(strict=True, reason=next(iter(KNOWN_QUERY_VIOLATIONS.values())))
+# -- regressions found by this suite ---------------------
 def test_no_metadata_headers_on_drafts_get(scenario: Any) -> None:
     outcomes, _ = scenario
     offending = [
@@ -942,7 +892,6 @@ def test_no_metadata_headers_on_drafts_get(scenario: Any) -> None:
     assert not offending, offending
 
 
-@pytest.mark.xfail(strict=True, reason=next(iter(KNOWN_BODY_VIOLATIONS.values())))
 def test_create_label_sends_enum_spelling(scenario: Any) -> None:
     outcomes, _ = scenario
     for seen in outcomes["create_label"].seen + outcomes["create_label_colours"].seen:
