@@ -43,7 +43,19 @@ def _new_session() -> requests.Session:
     s = requests.Session()
     # Only connection failures are retried here: the request never left, so even a send is
     # safe. Status and read retries are Gmail-aware and live in the client.
-    retry = Retry(total=2, connect=2, read=0, status=0, other=0, redirect=0, backoff_factor=0.2)
+    # respect_retry_after_header=False: otherwise urllib3 itself "retries" a 429/503 carrying
+    # Retry-After, finds status=0 exhausted and raises, hiding Google's answer from the client.
+    retry = Retry(
+        total=2,
+        connect=2,
+        read=0,
+        status=0,
+        other=0,
+        redirect=0,
+        backoff_factor=0.2,
+        respect_retry_after_header=False,
+        raise_on_status=False,
+    )
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=64, max_retries=retry)
     s.mount("https://", adapter)
     s.mount("http://", adapter)
