@@ -65,6 +65,7 @@ class GmailClient:
         *,
         granted_scopes: str | None = None,
         deadline: transport.Deadline | None = None,
+        capability: str | None = None,
     ) -> None:
         if not access_token:
             raise AuthError(
@@ -74,6 +75,8 @@ class GmailClient:
             )
         self._auth = {"Authorization": f"Bearer {access_token}"}
         self._granted = scopes.parse(granted_scopes)
+        # What the calling tool does (scopes.CAPABILITIES): names the permission in a 403.
+        self.capability = capability
         self.deadline = deadline or transport.Deadline()
         self.base = config.gmail_api_base()
 
@@ -147,7 +150,14 @@ class GmailClient:
                 reason="network",
             ) from exc
         if resp.status_code >= 400:
-            raise error_from_response(resp.status_code, resp.content, resp.headers, what=what)
+            error = error_from_response(resp.status_code, resp.content, resp.headers, what=what)
+            if isinstance(error, ScopeError) and self.capability:
+                error = ScopeError(
+                    scopes.missing_message(self.capability),
+                    status=error.status,
+                    reason=error.reason,
+                )
+            raise error
         return _json_or_none(resp.content)
 
     def _sleep_before_retry(self, attempt: int, exc: TransientError) -> None:

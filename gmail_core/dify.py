@@ -56,7 +56,9 @@ class GmailTool(Tool):
     def gmail(self) -> GmailClient:
         creds = self.runtime.credentials if self.runtime else {}
         client = GmailClient(
-            str(creds.get("access_token") or ""), granted_scopes=creds.get("scope") or None
+            str(creds.get("access_token") or ""),
+            granted_scopes=creds.get("scope") or None,
+            capability=self.capability,
         )
         client.require(self.capability)
         return client

@@ -29,13 +29,16 @@ LOOKUP_TRIES = 2
 LOOKUP_PAUSE = 1.0
 
 
-def find_by_message_id(client: GmailClient, message_id_header: str) -> dict[str, Any] | None:
-    """The message with this RFC 822 Message-ID (``{"id", "threadId"}``), if Gmail has it."""
+def find_sent(client: GmailClient, message_id_header: str) -> dict[str, Any] | None:
+    """The sent message with this RFC 822 Message-ID (``{"id", "threadId"}``), if any.
+
+    ``in:sent`` matters: an unsent draft carries the same Message-ID and must not count.
+    """
     bare = message_id_header.strip().strip("<>")
     listing = client.get(
         USER_PATH + "/messages",
         {
-            "q": f"rfc822msgid:{bare}",
+            "q": f"rfc822msgid:{bare} in:sent",
             "includeSpamTrash": "true",
             "maxResults": 5,
             "fields": "messages(id,threadId)",
@@ -93,7 +96,7 @@ def _lookup_after_failure(
         if i:
             sleep(LOOKUP_PAUSE)
         try:
-            found = find_by_message_id(client, message_id_header)
+            found = find_sent(client, message_id_header)
         except GmailApiError as exc:
             raise SendOutcomeUnknownError(
                 "Gmail did not confirm the send, and checking whether it went out failed too "

@@ -2,12 +2,13 @@ from gmail_core import compose, dify, params
 
 
 class ReplyToMessageTool(dify.GmailTool):
-    capability = "compose"
+    capability = "send"
 
     def run(self, p: dict) -> dify.Messages:
         as_draft = params.as_bool(p, "as_draft")
         client = self.gmail()
-        client.require("compose" if as_draft else "send")
+        if as_draft:
+            client.capability = "compose"  # a draft needs compose; compose.reply checks it
         done = compose.reply(
             client,
             params.required_str(p, "message_id"),
