@@ -1,0 +1,52 @@
+"""Global fixtures. ``secret_guard``: fail a test if a known secret shows up anywhere a user
+or an operator could see it (log records at DEBUG, exception messages, tool output)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+
+class SecretGuard:
+    """Register secrets with :meth:`add`; route calls through :meth:`call` (or hand texts to
+    :meth:`record`). At teardown every log record and recorded text is searched."""
+
+    def __init__(self, caplog: pytest.LogCaptureFixture) -> None:
+        self.caplog = caplog
+        self.secrets: set[str] = set()
+        self.texts: list[str] = []
+
+    def add(self, *values: str) -> None:
+        self.secrets.update(v for v in values if v)
+
+    def record(self, *values: object) -> None:
+        self.texts.extend(v if isinstance(v, str) else repr(v) for v in values)
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run ``fn``; its exception message (type, args, cause chain) is recorded."""
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            chain: BaseException | None = exc
+            while chain is not None:
+                self.record(f"{type(chain).__name__}: {chain}", *chain.args)
+                chain = chain.__cause__ or chain.__context__
+            raise
+
+    def leaks(self) -> list[tuple[str, str]]:
+        texts = [*self.texts, self.caplog.text]
+        for rec in self.caplog.records:
+            texts += [rec.getMessage(), rec.exc_text or "", repr(rec.args)]
+        return [(s, t) for s in sorted(self.secrets) for t in texts if s in t]
+
+
+@pytest.fixture
+def secret_guard(caplog: pytest.LogCaptureFixture) -> Iterator[SecretGuard]:
+    caplog.set_level(logging.DEBUG)  # root logger: urllib3, requests, the plugin, the SDK
+    guard = SecretGuard(caplog)
+    yield guard
+    leaked = guard.leaks()
+    assert not leaked, f"secret leaked: {leaked[0][0]!r} in {leaked[0][1][:500]!r}"
