@@ -1,0 +1,186 @@
+"""Property fuzzing: the reader survives any payload tree, the writer any input (a clear
+InvalidInputError is the only allowed failure), each example in bounded time."""
+
+from __future__ import annotations
+
+import base64
+import time
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gmail_core.errors import InvalidInputError
+from gmail_core.reading import body_for, parse_message, trim_quoted
+from gmail_core.writing import OutgoingAttachment, build_message, to_bytes
+
+EXAMPLES = 300
+PER_EXAMPLE_SECONDS = 10.0  # generous guard, not a timing assertion
+COUNT = {"reader": 0, "writer": 0}
+SLOWEST = {"reader": 0.0, "writer": 0.0}
+
+MIME_TYPES = st.sampled_from(
+    [
+        "text/plain", "text/html", "text/calendar", "text/x-weird", "multipart/mixed",
+        "multipart/alternative", "multipart/related", "multipart/signed", "message/rfc822",
+        "application/pdf", "image/png", "application/octet-stream", "", "TEXT/HTML",
+        "multipart/", "/", "text/plain; charset=utf-8",
+    ]
+) | st.text(max_size=30)  # fmt: skip
+HEADER_NAMES = st.sampled_from(
+    [
+        "Subject", "From", "To", "Cc", "Date", "Message-ID", "Content-Type",
+        "Content-Disposition", "Content-Transfer-Encoding", "Content-ID", "References",
+        "In-Reply-To", "Reply-To",
+    ]
+) | st.text(max_size=20)  # fmt: skip
+HEADER_VALUES = st.sampled_from(
+    [
+        "=?utf-8?B?w6nDqQ==?=", "=?iso-8859-1?Q?caf=E9?=", "=?bogus?X?zz?=",
+        'attachment; filename="a.pdf"', "attachment; filename*=UTF-8''%E2%82%AC.txt",
+        "text/plain; charset=koi8-r", "text/html; charset=x-unknown", "inline",
+        "Mon, 2 Mar 2026 09:00:00 +0100", "not a date", "<a@b>", "Ann <ann@example.com>, bob",
+        '"Smith, J" <j@x>', "=?utf-8?Q?=00?=", "\x00\r\n\t",
+    ]
+) | st.text(max_size=200)  # fmt: skip
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode()
+
+
+BODY_DATA = st.one_of(
+    st.binary(max_size=400).map(_b64),
+    st.text(max_size=400).map(lambda t: _b64(t.encode("utf-8", "surrogatepass"))),
+    st.sampled_from(["<p>hi<br><table><tr><td>x</td></tr></table>", "BEGIN:VCALENDAR"]).map(
+        lambda t: _b64(t.encode())
+    ),
+    st.text(max_size=100),  # not base64 at all
+    st.integers(),
+    st.none(),
+)
+JUNK = st.one_of(
+    st.none(), st.integers(), st.text(max_size=10), st.lists(st.integers(), max_size=3)
+)
+
+
+def part_strategy(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    part = st.fixed_dictionaries(
+        {
+            "mimeType": MIME_TYPES,
+            "partId": st.text(max_size=8),
+            "filename": st.one_of(st.text(max_size=40), st.none()),
+            "headers": st.lists(
+                st.one_of(
+                    st.fixed_dictionaries({"name": HEADER_NAMES, "value": HEADER_VALUES}), JUNK
+                ),
+                max_size=6,
+            ),
+            "body": st.one_of(
+                st.fixed_dictionaries(
+                    {"size": st.integers(-5, 10**9), "data": BODY_DATA},
+                    optional={"attachmentId": st.text(max_size=20)},
+                ),
+                JUNK,
+            ),
+        },
+        optional={"parts": st.one_of(st.lists(children, max_size=5), JUNK)},
+    )
+    return st.one_of(part, JUNK)
+
+
+PAYLOADS = st.recursive(part_strategy(st.nothing()), part_strategy, max_leaves=40)
+RESOURCES = st.fixed_dictionaries(
+    {"payload": PAYLOADS},
+    optional={
+        "id": st.one_of(st.text(max_size=20), JUNK),
+        "threadId": st.one_of(st.text(max_size=20), JUNK),
+        "labelIds": st.one_of(st.lists(st.text(max_size=12), max_size=4), JUNK),
+        "snippet": st.one_of(st.text(max_size=80), JUNK),
+        "internalDate": st.one_of(st.integers(-(10**15), 10**15).map(str), JUNK),
+    },
+)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    resource=RESOURCES, fmt=st.sampled_from(["markdown", "text", "html"]), limit=st.integers(0, 500)
+)
+def test_parse_message_never_raises(resource: dict[str, Any], fmt: str, limit: int) -> None:
+    COUNT["reader"] += 1
+    started = time.perf_counter()
+    message = parse_message(resource)
+    body = body_for(message, fmt, limit)
+    trim_quoted(body)
+    assert isinstance(body, str)
+    for att in message.attachments:
+        assert isinstance(att.filename, str)
+    elapsed = time.perf_counter() - started
+    SLOWEST["reader"] = max(SLOWEST["reader"], elapsed)
+    assert elapsed < PER_EXAMPLE_SECONDS
+
+
+TEXT = st.text(max_size=120)
+ADDRESSES = st.one_of(
+    st.none(),
+    TEXT,
+    st.lists(
+        st.sampled_from(
+            [
+                "a@example.com", "Ann <ann@example.com>", '"Smith, J" <j@example.com>',
+                "bad@", "@bad", "José <jose@ejemplo.es>", "user@bücher.de", "x\r\ny@z.com",
+                "a@b.c, d@e.f", "<>", "undisclosed-recipients:;",
+            ]
+        ),
+        max_size=4,
+    ).map(", ".join),
+)  # fmt: skip
+ATTACHMENTS = st.lists(
+    st.builds(
+        OutgoingAttachment,
+        filename=st.one_of(TEXT, st.sampled_from(["a.pdf", "../x", "C:\\d\\b.txt", "...", ""])),
+        mime_type=st.one_of(TEXT, st.sampled_from(["application/pdf", "message/rfc822", "x"])),
+        data=st.binary(max_size=300),
+    ),
+    max_size=3,
+)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    to=ADDRESSES,
+    cc=ADDRESSES,
+    bcc=ADDRESSES,
+    reply_to=ADDRESSES,
+    subject=st.text(max_size=300),
+    body=st.text(max_size=600),
+    body_format=st.sampled_from(["text", "markdown", "html", "HTML", "rtf"]),
+    attachments=ATTACHMENTS,
+    in_reply_to=st.one_of(st.none(), TEXT),
+    references=st.one_of(st.none(), TEXT),
+    message_id=st.one_of(st.none(), TEXT, st.just("<ok@example.com>")),
+)
+def test_build_message_only_raises_invalid_input(**kwargs: Any) -> None:
+    COUNT["writer"] += 1
+    started = time.perf_counter()
+    try:
+        msg = build_message(**kwargs, require_recipient=False)
+    except InvalidInputError as exc:
+        assert str(exc) and len(str(exc)) < 1000
+    else:
+        raw = to_bytes(msg)
+        assert b"\r\n\r\n" in raw
+        # no header line was injected: every header line is "Name: value" or a fold
+        head = raw.split(b"\r\n\r\n", 1)[0]
+        for line in head.split(b"\r\n"):
+            assert line[:1] in (b" ", b"\t") or b":" in line, line
+    elapsed = time.perf_counter() - started
+    SLOWEST["writer"] = max(SLOWEST["writer"], elapsed)
+    assert elapsed < PER_EXAMPLE_SECONDS
+
+
+def test_zz_fuzz_example_counts() -> None:
+    """Runs after the two properties (file order): they really ran their examples."""
+    print(f"fuzz examples: {COUNT}, slowest example (s): {SLOWEST}")
+    assert COUNT["reader"] >= EXAMPLES
+    assert COUNT["writer"] >= EXAMPLES
