@@ -10,7 +10,8 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
@@ -107,10 +108,15 @@ class GmailClient:
         ``retry`` is for idempotent calls: rate limits, 5xx and network failures are retried
         with backoff inside the invocation's time budget. Returns parsed JSON or None.
         """
+        return self._retrying(
+            lambda: self._send_once(method, path, params, json_body, data, headers, what), retry
+        )
+
+    def _retrying(self, attempt_call: Callable[[], Any], retry: bool) -> Any:
         attempt = 0
         while True:
             try:
-                return self._send_once(method, path, params, json_body, data, headers, what)
+                return attempt_call()
             except TransientError as exc:
                 attempt += 1
                 if not retry or attempt >= MAX_ATTEMPTS:
@@ -123,7 +129,7 @@ class GmailClient:
         path: str,
         params: Mapping[str, Any] | None,
         json_body: Any,
-        data: bytes | None,
+        data: bytes | transport.UploadBody | None,
         headers: Mapping[str, str] | None,
         what: str,
     ) -> Any:
@@ -277,7 +283,7 @@ class GmailClient:
     def upload(
         self,
         path: str,
-        raw: bytes,
+        raw: bytes | bytearray,
         *,
         metadata: Mapping[str, Any] | None = None,
         method: str = "POST",
@@ -286,35 +292,43 @@ class GmailClient:
     ) -> Any:
         """Send an RFC 822 message through the upload endpoint (no size-limited JSON ``raw``).
 
-        ``path`` is relative to ``/upload/gmail/v1/users/me``. ``uploadType=media`` passes the
-        bytes as they are; ``multipart`` (needed when metadata such as threadId must travel
-        with them) costs one copy of the message.
+        ``path`` is relative to ``/upload/gmail/v1/users/me``. ``uploadType=media`` when only
+        the message travels, ``multipart`` when metadata (e.g. threadId) must go with it. The
+        message is streamed from memory as it is, never copied into a larger body.
         """
         full = "/upload" + USER_PATH + path
         if not metadata:
-            return self.request(
-                method,
-                full,
-                params={"uploadType": "media"},
-                data=raw,
-                headers={"Content-Type": "message/rfc822"},
-                retry=retry,
-                what=what,
-            )
-        boundary = "upload_" + time.strftime("%Y%m%d%H%M%S") + "_" + str(id(raw))
+            return self._upload(method, full, "media", "message/rfc822", (raw,), retry, what)
+        boundary = f"upload_{uuid.uuid4().hex}"
         head = (
             f"--{boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n"
             f"{json.dumps(dict(metadata))}\r\n--{boundary}\r\nContent-Type: message/rfc822\r\n\r\n"
         ).encode()
-        body = b"".join((head, raw, f"\r\n--{boundary}--\r\n".encode()))
-        return self.request(
-            method,
-            full,
-            params={"uploadType": "multipart"},
-            data=body,
-            headers={"Content-Type": f"multipart/related; boundary={boundary}"},
-            retry=retry,
-            what=what,
+        tail = f"\r\n--{boundary}--\r\n".encode()
+        content_type = f"multipart/related; boundary={boundary}"
+        return self._upload(method, full, "multipart", content_type, (head, raw, tail), retry, what)
+
+    def _upload(
+        self,
+        method: str,
+        path: str,
+        upload_type: str,
+        content_type: str,
+        parts: tuple[bytes | bytearray, ...],
+        retry: bool,
+        what: str,
+    ) -> Any:
+        return self._retrying(
+            lambda: self._send_once(
+                method,
+                path,
+                {"uploadType": upload_type},
+                None,
+                transport.UploadBody(*parts),  # a fresh reader for every attempt
+                {"Content-Type": content_type},
+                what,
+            ),
+            retry,
         )
 
 

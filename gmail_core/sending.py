@@ -110,7 +110,7 @@ def _lookup_after_failure(
 
 
 def send_raw(
-    client: GmailClient, raw: bytes, message_id_header: str, *, thread_id: str = ""
+    client: GmailClient, raw: bytes | bytearray, message_id_header: str, *, thread_id: str = ""
 ) -> dict[str, Any]:
     """Send RFC 822 bytes through the upload endpoint; returns ``{"id", "threadId", ...}``."""
     client.require("send")
@@ -126,14 +126,16 @@ def send_raw(
 DRAFTS_PATH = USER_PATH + "/drafts"
 
 
-def create_draft(client: GmailClient, raw: bytes, *, thread_id: str = "") -> dict[str, Any]:
+def create_draft(
+    client: GmailClient, raw: bytes | bytearray, *, thread_id: str = ""
+) -> dict[str, Any]:
     client.require("compose")
     metadata = {"message": {"threadId": thread_id}} if thread_id else None
     return dict(client.upload("/drafts", raw, metadata=metadata, what="draft") or {})
 
 
 def update_draft(
-    client: GmailClient, draft_id: str, raw: bytes, *, thread_id: str = ""
+    client: GmailClient, draft_id: str, raw: bytes | bytearray, *, thread_id: str = ""
 ) -> dict[str, Any]:
     client.require("compose")
     metadata: dict[str, Any] = {"id": draft_id}

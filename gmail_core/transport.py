@@ -7,6 +7,7 @@ Nothing user-specific is ever set on the session; callers pass ``Authorization``
 
 from __future__ import annotations
 
+import io
 import random
 import re
 import threading
@@ -124,3 +125,33 @@ def retry_hint(
                 return None
         return when.replace(tzinfo=UTC).timestamp() - now
     return None
+
+
+class UploadBody(io.RawIOBase):
+    """Several buffers read as one request body, without joining them (a 30 MB message is
+    not copied again); requests takes its Content-Length from ``__len__``. One per attempt."""
+
+    def __init__(self, *parts: bytes | bytearray) -> None:
+        super().__init__()
+        self._parts = [memoryview(p) for p in parts if len(p)]
+        self._length = sum(len(p) for p in self._parts)
+        self._index = 0
+        self._offset = 0
+
+    def __len__(self) -> int:
+        return self._length
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._index >= len(self._parts):
+            return 0
+        part = self._parts[self._index]
+        n = min(len(buffer), len(part) - self._offset)
+        buffer[:n] = part[self._offset : self._offset + n]
+        self._offset += n
+        if self._offset >= len(part):
+            self._index += 1
+            self._offset = 0
+        return n

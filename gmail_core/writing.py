@@ -8,6 +8,7 @@ InvalidInputError that names the offending field.
 
 from __future__ import annotations
 
+import base64
 import email.policy
 import html
 import mimetypes
@@ -49,6 +50,21 @@ class OutgoingAttachment:
     filename: str
     mime_type: str
     data: bytes
+
+
+class OutgoingMessage(EmailMessage):
+    """An EmailMessage whose attachment bytes are spliced in only by ``to_bytes``.
+
+    The email package base64-encodes an attachment into ~1.4x its size of small line
+    strings and copies it again when flattening (~6.5x a 24 MB file at peak). Here each
+    attachment holds a short placeholder; ``to_bytes`` encodes the real bytes once,
+    straight into the final buffer.
+    """
+
+    def __init__(self, policy: email.policy.Policy = email.policy.SMTP) -> None:
+        super().__init__(policy=policy)
+        # base64 text of a placeholder -> the attachment bytes it stands for
+        self.deferred: dict[bytes, bytes] = {}
 
 
 # ---------------------------------------------------------------------------- ids, sizes
@@ -178,7 +194,7 @@ def _assemble(
         raise InvalidInputError("No recipient given. Put at least one address in to, cc or bcc.")
     check_size(attachments)
 
-    msg = EmailMessage(policy=POLICY)
+    msg = OutgoingMessage(policy=POLICY)
     _set_addresses(msg, "From", sender, field="sender")
     _set_addresses(msg, "To", to, field="to")
     _set_addresses(msg, "Cc", cc, field="cc")
@@ -234,7 +250,7 @@ def _set_header(msg: EmailMessage, name: str, value: object, *, field: str) -> N
 
 
 def _set_body(
-    msg: EmailMessage,
+    msg: OutgoingMessage,
     plain: str,
     html_body: str | None,
     attachments: Sequence[OutgoingAttachment],
@@ -247,7 +263,9 @@ def _set_body(
         maintype, subtype = _attachment_type(att)
         filename = _attachment_filename(att, index, f"{maintype}/{subtype}")
         try:
-            msg.add_attachment(att.data, maintype=maintype, subtype=subtype, filename=filename)
+            placeholder = f"GFD{uuid.uuid4().hex}{index:04d}".encode()  # 39 bytes: one b64 line
+            msg.add_attachment(placeholder, maintype=maintype, subtype=subtype, filename=filename)
+            msg.deferred[base64.b64encode(placeholder)] = att.data
         except ValueError as exc:
             raise InvalidInputError(
                 f"Attachment {index} filename is not allowed in an email header. Rename it."
@@ -289,16 +307,49 @@ def _attachment_filename(att: OutgoingAttachment, index: int, mime: str) -> str:
     return f"attachment-{index}{extension}"
 
 
-def to_bytes(msg: EmailMessage) -> bytes:
+def to_bytes(msg: EmailMessage) -> bytearray:
     """Serialise with CRLF line endings for upload as ``message/rfc822``.
 
-    Memory, measured with tracemalloc for one 24 MB attachment: the message already holds
-    its base64 text (~33 MB, made by add_attachment, whose own peak is ~88 MB). Flattening
-    writes each part into its own buffer, splits base64 into lines, then joins: the peak
-    here is ~100 MB (~4x the file) above what the message holds, leaving the 33 MB result.
-    Hence one as_bytes call and no further copies; callers should drop ``msg`` after this.
+    Attachments of an ``OutgoingMessage`` are base64-encoded here, chunk by chunk, directly
+    into one preallocated buffer: peak memory is the attachment bytes plus the finished
+    message (~2.4x a large file), instead of the email package's ~6.5x.
     """
-    return msg.as_bytes(policy=POLICY)
+    skeleton = msg.as_bytes(policy=POLICY)
+    deferred = msg.deferred if isinstance(msg, OutgoingMessage) else {}
+    spots = sorted((skeleton.index(token), token) for token in deferred)
+    size = len(skeleton) + sum(_b64_size(len(deferred[t])) - len(t) for _, t in spots)
+    out = bytearray(size)
+    written = read = 0
+    for at, token in spots:
+        out[written : written + at - read] = skeleton[read:at]
+        written += at - read
+        written = _b64_into(out, written, deferred[token])
+        read = at + len(token)
+    out[written:] = skeleton[read:]
+    return out
+
+
+_B64_LINE = 57  # input bytes per 76-character base64 line (RFC 2045)
+_B64_CHUNK = _B64_LINE * 4096
+
+
+def _b64_size(n: int) -> int:
+    """Length of ``n`` bytes as CRLF-separated 76-character base64 lines, no final CRLF."""
+    if n == 0:
+        return 0
+    lines = -(-n // _B64_LINE)
+    return 4 * -(-n // 3) + 2 * (lines - 1)
+
+
+def _b64_into(out: bytearray, pos: int, data: bytes) -> int:
+    view = memoryview(data)
+    for start in range(0, len(data), _B64_CHUNK):
+        block = base64.encodebytes(view[start : start + _B64_CHUNK]).replace(b"\n", b"\r\n")
+        if start + _B64_CHUNK >= len(data):
+            block = block[:-2]  # the skeleton already ends the placeholder's line
+        out[pos : pos + len(block)] = block
+        pos += len(block)
+    return pos
 
 
 # ---------------------------------------------------------------------------- subjects
@@ -545,6 +596,7 @@ __all__ = [
     "GMAIL_ATTACHMENT_LIMIT",
     "POLICY",
     "OutgoingAttachment",
+    "OutgoingMessage",
     "build_forward",
     "build_message",
     "build_reply",

@@ -689,3 +689,20 @@ def test_forward_needs_a_recipient() -> None:
 def test_forward_bad_recipient_named() -> None:
     with pytest.raises(InvalidInputError, match="in bcc"):
         build_forward(original=original(), original_body="x", to="a@example.com", bcc="nope")
+
+
+@pytest.mark.parametrize("size", [0, 1, 56, 57, 58, 57 * 4096, 57 * 4096 + 1, 300_001])
+def test_spliced_attachments_round_trip_at_every_size(size: int) -> None:
+    import os
+
+    data = os.urandom(size)
+    msg = build_message(
+        to="a@example.com",
+        body="x",
+        attachments=[OutgoingAttachment("a.bin", "application/octet-stream", data)],
+    )
+    raw = bytes(to_bytes(msg))
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998  # RFC 5322 line limit
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    (part,) = list(parsed.iter_attachments())
+    assert part.get_content() == data
