@@ -175,12 +175,6 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return recorded
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: transport's urllib3 Retry(status=0) keeps respect_retry_after_header=True, so "
-    "a GET answered 429/503 with Retry-After raises requests.RetryError, which the client maps "
-    "to a 'network error' without the hint: Retry-After is ignored",
-)
 @pytest.mark.parametrize("tool", ["search_messages", "get_message"])
 def test_retry_after_header_is_honoured(fake: FakeGoogle, sleeps: list[float], tool: str) -> None:
     fake.faults = FaultPlan(rate=1.0, kinds=("429_retry_after",), max_faults=1)
@@ -206,11 +200,6 @@ def test_429_without_hint_backs_off(fake: FakeGoogle, sleeps: list[float], tool:
     assert all(0 <= s <= transport.BACKOFF_CAP for s in sleeps)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a persistent 429 with Retry-After on a GET ends in 'Could not reach Gmail "
-    "(network error). Check the plugin's network access' instead of the rate-limit message",
-)
 def test_persistent_429_with_retry_after_is_called_a_rate_limit(fake: FakeGoogle) -> None:
     fake.faults = FaultPlan(rate=1.0, kinds=("429_retry_after",))
     message = failure("get_message", params_for("get_message", fake), TOKEN)
@@ -293,11 +282,6 @@ def test_mailbox_without_send_scope_names_the_permission(
         assert len(message) < MAX_MESSAGE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a 403 insufficientPermissions from Gmail gives a generic 'the permission this "
-    "action needs' message that does not name the permission (send), unlike the pre-check",
-)
 def test_mailbox_without_send_scope_message_names_send(
     server: FakeGoogle, monkeypatch: pytest.MonkeyPatch
 ) -> None:

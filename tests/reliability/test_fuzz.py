@@ -64,7 +64,9 @@ JUNK = st.one_of(
 )
 
 
-def part_strategy(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+def part_strategy(children: st.SearchStrategy[Any] | None) -> st.SearchStrategy[Any]:
+    """A payload part; ``children=None`` is a leaf (its ``parts``, if any, are junk)."""
+    kids = JUNK if children is None else st.one_of(st.lists(children, max_size=5), JUNK)
     part = st.fixed_dictionaries(
         {
             "mimeType": MIME_TYPES,
@@ -84,12 +86,12 @@ def part_strategy(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
                 JUNK,
             ),
         },
-        optional={"parts": st.one_of(st.lists(children, max_size=5), JUNK)},
+        optional={"parts": kids},
     )
     return st.one_of(part, JUNK)
 
 
-PAYLOADS = st.recursive(part_strategy(st.nothing()), part_strategy, max_leaves=40)
+PAYLOADS = st.recursive(part_strategy(None), part_strategy, max_leaves=40)
 RESOURCES = st.fixed_dictionaries(
     {"payload": PAYLOADS},
     optional={
