@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from email.message import EmailMessage
 from typing import Any
 
-from gmail_core import messages, sending, writing
+from gmail_core import messages, params, sending, writing
 from gmail_core.client import USER_PATH, GmailClient, path_id
 from gmail_core.reading import body_for, parse_message
 
@@ -23,6 +25,29 @@ class Draft:
     reply_to: str | None = None
 
 
+def fields_from_params(
+    p: Mapping[str, Any], *, to_required: bool = False, keep_unset: bool = False
+) -> Draft:
+    """The message fields of send_message / create_draft / update_draft parameters.
+
+    ``keep_unset`` (update_draft): an absent subject or body stays None = keep the draft's.
+    """
+    text = params.optional_str if keep_unset else params.as_str
+    return Draft(
+        to=(
+            params.required_str(p, "to", max_len=100_000)
+            if to_required
+            else params.optional_str(p, "to", max_len=100_000)
+        ),
+        cc=params.optional_str(p, "cc", max_len=100_000),
+        bcc=params.optional_str(p, "bcc", max_len=100_000),
+        subject=text(p, "subject", max_len=2000),
+        body=text(p, "body", max_len=5_000_000),
+        body_format=params.body_format(p),
+        reply_to=params.optional_str(p, "reply_to", max_len=10_000),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     message_id: str = ""
@@ -37,11 +62,10 @@ def own_address(client: GmailClient) -> str:
     return str((profile or {}).get("emailAddress") or "")
 
 
-def send_new(
-    client: GmailClient, fields: Draft, attachments: list[writing.OutgoingAttachment]
-) -> Outcome:
-    client.require("send")
-    msg = writing.build_message(
+def _build_new(
+    fields: Draft, attachments: list[writing.OutgoingAttachment], *, require_recipient: bool
+) -> EmailMessage:
+    return writing.build_message(
         to=fields.to,
         cc=fields.cc,
         bcc=fields.bcc,
@@ -50,7 +74,15 @@ def send_new(
         body_format=fields.body_format,
         attachments=attachments,
         reply_to=fields.reply_to,
+        require_recipient=require_recipient,
     )
+
+
+def send_new(
+    client: GmailClient, fields: Draft, attachments: list[writing.OutgoingAttachment]
+) -> Outcome:
+    client.require("send")
+    msg = _build_new(fields, attachments, require_recipient=True)
     header = str(msg["Message-ID"])
     sent = sending.send_raw(client, writing.to_bytes(msg), header)
     return Outcome(str(sent.get("id", "")), str(sent.get("threadId", "")), header)
@@ -143,17 +175,7 @@ def create_draft(
     client: GmailClient, fields: Draft, attachments: list[writing.OutgoingAttachment]
 ) -> Outcome:
     client.require("compose")
-    msg = writing.build_message(
-        to=fields.to,
-        cc=fields.cc,
-        bcc=fields.bcc,
-        subject=fields.subject or "",
-        body=fields.body or "",
-        body_format=fields.body_format,
-        attachments=attachments,
-        reply_to=fields.reply_to,
-        require_recipient=False,
-    )
+    msg = _build_new(fields, attachments, require_recipient=False)
     draft = sending.create_draft(client, writing.to_bytes(msg))
     inner = draft.get("message") or {}
     return Outcome(

@@ -129,25 +129,34 @@ def resolve_message_id(client: GmailClient, value: str) -> str:
             "<abc@mail.example>."
         )
     bare = text.strip("<>")
-    listing = client.get(
-        MESSAGES_PATH,
-        {
-            "q": f"rfc822msgid:{bare}",
-            "includeSpamTrash": "true",
-            "maxResults": 1,
-            "fields": "messages(id)",
-        },
-        what="message list",
-    )
-    found = (listing or {}).get("messages") or []
-    if not found:
+    found = find_by_rfc822_id(client, bare)
+    if found is None:
         raise NotFoundError(
             f"No message in this mailbox has Message-ID <{bare}>. Check the ID, or search with "
             "search_messages.",
             status=404,
             reason="notFound",
         )
-    return str(found[0]["id"])
+    return str(found["id"])
+
+
+def find_by_rfc822_id(
+    client: GmailClient, message_id_header: str, *, sent_only: bool = False
+) -> dict[str, Any] | None:
+    """``{"id", "threadId"}`` of the message with this RFC 822 Message-ID, if Gmail has it."""
+    bare = message_id_header.strip().strip("<>")
+    listing = client.get(
+        MESSAGES_PATH,
+        {
+            "q": f"rfc822msgid:{bare}" + (" in:sent" if sent_only else ""),
+            "includeSpamTrash": "true",
+            "maxResults": 1,
+            "fields": "messages(id,threadId)",
+        },
+        what="message list",
+    )
+    found = (listing or {}).get("messages") or []
+    return dict(found[0]) if found and isinstance(found[0], dict) else None
 
 
 def get_message(client: GmailClient, message_id: str) -> tuple[Message, dict[str, str]]:

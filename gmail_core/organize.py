@@ -93,13 +93,25 @@ def modify(client: GmailClient, ids: list[str], add_ids: list[str], remove_ids: 
     )
 
 
-def trash(client: GmailClient, ids: list[str], *, restore: bool = False) -> dict[str, str]:
-    """Trash (or untrash) each message; one batch request per 50. Returns {id: error} for the
-    ones that failed after retries (e.g. unknown IDs)."""
+def trash(client: GmailClient, ids: list[str], *, restore: bool = False) -> list[str]:
+    """Trash (or untrash) each message, one batch request per 50; returns the IDs changed.
+
+    If any fail after retries, raises an error of the first failure's kind that says how
+    many succeeded and names the failed IDs, so nothing is reported done that was not.
+    """
     client.require("modify")
     action = "untrash" if restore else "trash"
     calls = [
         BatchCall(id=i, path=f"{MESSAGES_PATH}/{path_id(i)}/{action}", method="POST") for i in ids
     ]
     _, failed = client.call_many(calls, what="message")
-    return {i: str(err) for i, err in failed.items()}
+    if failed:
+        first = next(iter(failed.values()))
+        listed = ", ".join(list(failed)[:10]) + (" …" if len(failed) > 10 else "")
+        raise type(first)(
+            f"{action.capitalize()}: {len(ids) - len(failed)} of {len(ids)} done; failed: "
+            f"{listed}. {first}",
+            status=first.status,
+            reason=first.reason,
+        )
+    return ids

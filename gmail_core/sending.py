@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from gmail_core import transport
+from gmail_core import messages, transport
 from gmail_core.client import USER_PATH, GmailClient, path_id
 from gmail_core.errors import (
     GmailApiError,
@@ -27,26 +27,6 @@ SEND_ATTEMPTS = 3
 # that a message is not there.
 LOOKUP_TRIES = 2
 LOOKUP_PAUSE = 1.0
-
-
-def find_sent(client: GmailClient, message_id_header: str) -> dict[str, Any] | None:
-    """The sent message with this RFC 822 Message-ID (``{"id", "threadId"}``), if any.
-
-    ``in:sent`` matters: an unsent draft carries the same Message-ID and must not count.
-    """
-    bare = message_id_header.strip().strip("<>")
-    listing = client.get(
-        USER_PATH + "/messages",
-        {
-            "q": f"rfc822msgid:{bare} in:sent",
-            "includeSpamTrash": "true",
-            "maxResults": 5,
-            "fields": "messages(id,threadId)",
-        },
-        what="message list",
-    )
-    found = (listing or {}).get("messages") or []
-    return dict(found[0]) if found else None
 
 
 def _outcome_unknown(exc: TransientError) -> bool:
@@ -96,7 +76,8 @@ def _lookup_after_failure(
         if i:
             sleep(LOOKUP_PAUSE)
         try:
-            found = find_sent(client, message_id_header)
+            # in:sent matters: an unsent draft carries the same Message-ID and must not count.
+            found = messages.find_by_rfc822_id(client, message_id_header, sent_only=True)
         except GmailApiError as exc:
             raise SendOutcomeUnknownError(
                 "Gmail did not confirm the send, and checking whether it went out failed too "

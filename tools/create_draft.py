@@ -1,19 +1,11 @@
-from gmail_core import compose, dify, params
+from gmail_core import compose, dify
 
 
 class CreateDraftTool(dify.GmailTool):
     capability = "compose"
 
     def run(self, p: dict) -> dify.Messages:
-        fields = compose.Draft(
-            to=params.optional_str(p, "to", max_len=100_000),
-            cc=params.optional_str(p, "cc", max_len=100_000),
-            bcc=params.optional_str(p, "bcc", max_len=100_000),
-            subject=params.as_str(p, "subject", max_len=2000),
-            body=params.as_str(p, "body", max_len=5_000_000),
-            body_format=params.body_format(p),
-            reply_to=params.optional_str(p, "reply_to", max_len=10_000),
-        )
+        fields = compose.fields_from_params(p)
         client = self.gmail()
         done = compose.create_draft(
             client, fields, dify.attachments_from_files(p.get("attachments"))

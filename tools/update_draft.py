@@ -6,15 +6,7 @@ class UpdateDraftTool(dify.GmailTool):
 
     def run(self, p: dict) -> dify.Messages:
         draft_id = params.required_str(p, "draft_id")
-        fields = compose.Draft(
-            to=params.optional_str(p, "to", max_len=100_000),
-            cc=params.optional_str(p, "cc", max_len=100_000),
-            bcc=params.optional_str(p, "bcc", max_len=100_000),
-            subject=params.optional_str(p, "subject", max_len=2000),
-            body=params.optional_str(p, "body", max_len=5_000_000),
-            body_format=params.body_format(p),
-            reply_to=params.optional_str(p, "reply_to", max_len=10_000),
-        )
+        fields = compose.fields_from_params(p, keep_unset=True)
         client = self.gmail()
         given = p.get("attachments")
         files = dify.attachments_from_files(given) if given else None
