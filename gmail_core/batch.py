@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
-import json
 import uuid
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlencode
 
 MAX_CALLS = 100  # Google's hard limit per batch request
@@ -38,9 +36,6 @@ class BatchResult:
     status: int
     headers: dict[str, str]
     body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body.strip() else None
 
 
 def encode(calls: list[BatchCall]) -> tuple[str, bytes]:

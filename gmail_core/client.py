@@ -133,6 +133,21 @@ class GmailClient:
         headers: Mapping[str, str] | None,
         what: str,
     ) -> Any:
+        return _json_or_none(
+            self._http(method, path, params, json_body, data, headers, what).content
+        )
+
+    def _http(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json_body: Any,
+        data: bytes | transport.UploadBody | None,
+        headers: Mapping[str, str] | None,
+        what: str,
+    ) -> requests.Response:
+        """One HTTP exchange; any failure comes back as a typed GmailApiError."""
         all_headers = {**self._auth, **(headers or {})}
         try:
             resp = transport.session().request(
@@ -151,8 +166,8 @@ class GmailClient:
             ) from exc
         except requests.RequestException as exc:
             raise TransientError(
-                "Could not reach Gmail (network error). Check the plugin's network access and try "
-                "again.",
+                "Could not reach Gmail (network error). This is usually temporary: check the "
+                "plugin's network access and try again.",
                 reason="network",
             ) from exc
         if resp.status_code >= 400:
@@ -164,7 +179,7 @@ class GmailClient:
                     reason=error.reason,
                 )
             raise error
-        return _json_or_none(resp.content)
+        return resp
 
     def _sleep_before_retry(self, attempt: int, exc: TransientError) -> None:
         delay = transport.backoff_delay(attempt - 1, exc.retry_after)
@@ -214,28 +229,24 @@ class GmailClient:
                 chunks = [first_riders + chunks[0], *chunks[1:]] if chunks else [first_riders]
                 pending = first_riders + pending
                 first_riders = []
-            results: dict[str, batch.BatchResult] = {}
-            for chunk_result in self._run_chunks(chunks):
-                results.update(chunk_result)
+            results: dict[str, batch.BatchResult | GmailApiError] = {}
+            for chunk, outcome in zip(chunks, self._run_chunks(chunks, what), strict=True):
+                if isinstance(outcome, GmailApiError):
+                    results.update({call.id: outcome for call in chunk})
+                else:
+                    results.update(outcome)
             retry_calls: list[batch.BatchCall] = []
             last_transient: TransientError | None = None
             for call in pending:
-                res = results.get(call.id)
-                if res is not None and res.status < 400:
-                    done[call.id] = res.json()
+                try:
+                    done[call.id] = _part_json(results.get(call.id), what)
                     failed.pop(call.id, None)
                     continue
-                err = (
-                    error_from_response(res.status, res.body, res.headers, what=what)
-                    if res is not None
-                    else TransientError(
-                        "Gmail's batch answer left out this item.", reason="missing"
-                    )
-                )
-                failed[call.id] = err
-                if isinstance(err, TransientError):
-                    retry_calls.append(call)
-                    last_transient = err
+                except GmailApiError as err:
+                    failed[call.id] = err
+                    if isinstance(err, TransientError):
+                        retry_calls.append(call)
+                        last_transient = err
             attempt += 1
             if not retry_calls or attempt >= MAX_ATTEMPTS or last_transient is None:
                 break
@@ -247,37 +258,35 @@ class GmailClient:
         return done, failed
 
     def _run_chunks(
-        self, chunks: list[list[batch.BatchCall]]
-    ) -> Iterable[dict[str, batch.BatchResult]]:
+        self, chunks: list[list[batch.BatchCall]], what: str
+    ) -> Iterable[dict[str, batch.BatchResult] | GmailApiError]:
         if len(chunks) == 1:
-            return [self._post_batch(chunks[0])]
+            return [self._post_batch(chunks[0], what)]
         # Threads become greenlets under the SDK's gevent patch; either way they share the pool.
         with ThreadPoolExecutor(max_workers=min(BATCH_CONCURRENCY, len(chunks))) as pool:
-            return list(pool.map(self._post_batch, chunks))
+            return list(pool.map(lambda chunk: self._post_batch(chunk, what), chunks))
 
-    def _post_batch(self, calls: list[batch.BatchCall]) -> dict[str, batch.BatchResult]:
+    def _post_batch(
+        self, calls: list[batch.BatchCall], what: str
+    ) -> dict[str, batch.BatchResult] | GmailApiError:
+        """One batch request (retried as a whole on transient failure); the error if it fails."""
         content_type, body = batch.encode(calls)
-        attempt = 0
-        while True:
-            try:
-                resp = transport.session().post(
-                    self.base + "/batch/gmail/v1",
-                    data=body,
-                    headers={**self._auth, "Content-Type": content_type},
-                    timeout=self.deadline.timeout(),
-                )
-                if resp.status_code >= 400:
-                    raise error_from_response(resp.status_code, resp.content, resp.headers)
-                return batch.decode(resp.headers.get("Content-Type", ""), resp.content)
-            except requests.RequestException:
-                # The whole batch failed in transit: report every part as missing (transient);
-                # get_many re-batches them after backoff.
-                return {}
-            except TransientError as exc:
-                attempt += 1
-                if attempt >= MAX_ATTEMPTS:
-                    return {}
-                self._sleep_before_retry(attempt, exc)
+        try:
+            resp = self._retrying(
+                lambda: self._http(
+                    "POST",
+                    "/batch/gmail/v1",
+                    None,
+                    None,
+                    body,
+                    {"Content-Type": content_type},
+                    what,
+                ),
+                retry=True,
+            )
+        except GmailApiError as exc:
+            return exc
+        return batch.decode(resp.headers.get("Content-Type", ""), resp.content)
 
     # -- uploads ----------------------------------------------------------------
     def upload(
@@ -337,11 +346,25 @@ def _json_or_none(content: bytes) -> Any:
         return None
     try:
         return json.loads(content)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise TransientError(
             "Gmail sent an unreadable answer. This is usually temporary: try again.",
             reason="bad_json",
         ) from exc
+
+
+def _part_json(result: batch.BatchResult | GmailApiError | None, what: str) -> Any:
+    """The JSON of one batch part, or the error it stands for."""
+    if result is None:
+        raise TransientError(
+            f"Gmail's batch answer left out this {what}. This is usually temporary: try again.",
+            reason="missing",
+        )
+    if isinstance(result, GmailApiError):
+        raise result
+    if result.status >= 400:
+        raise error_from_response(result.status, result.body, result.headers, what=what)
+    return _json_or_none(result.body)
 
 
 def _google_error(body: bytes) -> tuple[str, str, str, list[Any]]:

@@ -82,12 +82,17 @@ def search(
         params["pageToken"] = page_token
     if include_spam_trash:
         params["includeSpamTrash"] = "true"
-    listing = client.get(MESSAGES_PATH, params, what="message list") or {}
-    refs = [m for m in listing.get("messages") or [] if isinstance(m, dict) and m.get("id")]
+    listing = client.get(MESSAGES_PATH, params, what="message list")
+    listing = listing if isinstance(listing, dict) else {}
+    found = listing.get("messages")
+    refs = (
+        [m for m in found if isinstance(m, dict) and m.get("id")] if isinstance(found, list) else []
+    )
+    estimate = listing.get("resultSizeEstimate")
     result = SearchResult(
         messages=[],
         next_page_token=str(listing.get("nextPageToken") or ""),
-        result_size_estimate=int(listing.get("resultSizeEstimate") or 0),
+        result_size_estimate=estimate if isinstance(estimate, int) else 0,
     )
     if not refs:
         if known_labels is not None:

@@ -142,12 +142,6 @@ def test_send_failing_persistently_while_lookups_work(
         assert "not sent" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: GmailClient._post_batch swallows the batch request's error and returns {}, "
-    "so call_many reports every message as 'Gmail's batch answer left out this item.' - "
-    "neither temporary nor the real cause (HTTP 500/503/429, network)",
-)
 @pytest.mark.parametrize("kind", ["500", "503", "429", "reset"])
 def test_batch_endpoint_failing_persistently_says_temporary(fake: FakeGoogle, kind: str) -> None:
     """messages.list works; every batch request fails: the message must say it is temporary

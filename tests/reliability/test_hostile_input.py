@@ -426,16 +426,10 @@ def no_crash(tool: str, params: dict[str, Any]) -> str | None:
     return None
 
 
-DEEP_JSON_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="bug: client._json_or_none catches ValueError but not RecursionError: an answer "
-    "nested deeper than ~1000 JSON levels (a MIME tree ~330 parts deep) ends in 'unexpected "
-    "error (RecursionError)'",
-)
 JUNK_CASES = [
     *[pytest.param(n, a, id=n) for n, a in JUNK_BODIES],
-    pytest.param("deep-900", DeepJson(900), id="deep-900", marks=DEEP_JSON_BUG),
-    pytest.param("deep-100000", DeepJson(100_000), id="deep-100000", marks=DEEP_JSON_BUG),
+    pytest.param("deep-900", DeepJson(900), id="deep-900"),
+    pytest.param("deep-100000", DeepJson(100_000), id="deep-100000"),
 ]
 
 
@@ -488,11 +482,6 @@ BATCH_JUNK = [
         batch_answer(
             [("18c0000000000001", "HTTP/1.1 200 OK", "<html>"), ("labels", "HTTP/1.1 200 OK", "{]")]
         ),
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="bug: GmailClient.call_many calls res.json() unguarded: a batch part answered "
-            "200 with a non-JSON body crashes search with 'unexpected error (JSONDecodeError)'",
-        ),
     ),
     (
         "list-200",
@@ -533,20 +522,10 @@ def test_malformed_batch_answers_do_not_crash(
         {"messages": [None, 5, {"id": None}, {"id": ""}, {"threadId": "x"}]},
         pytest.param(
             {"messages": [], "nextPageToken": {"a": 1}, "resultSizeEstimate": "many"},
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: messages.search does int(resultSizeEstimate) unguarded: "
-                "'unexpected error (ValueError)'",
-            ),
         ),
         [],
         pytest.param(
             "x",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: messages.search calls listing.get() on a non-object JSON answer "
-                "(a string): 'unexpected error (AttributeError)'",
-            ),
         ),
     ],
     ids=range(5),
