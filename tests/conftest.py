@@ -4,6 +4,7 @@ or an operator could see it (log records at DEBUG, exception messages, tool outp
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -50,3 +51,19 @@ def secret_guard(caplog: pytest.LogCaptureFixture) -> Iterator[SecretGuard]:
     yield guard
     leaked = guard.leaks()
     assert not leaked, f"secret leaked: {leaked[0][0]!r} in {leaked[0][1][:500]!r}"
+
+
+# Secrets in Google's formats, as the tests use them (access token, client secret, refresh
+# token, authorization code). Any of them in any log record of any test fails that test.
+_GOOGLE_SECRET = re.compile(r"ya29\.[\w-]+|GOCSPX-[\w-]+|1//[\w-]+|4/0A[\w-]+")
+
+
+@pytest.fixture(autouse=True)
+def _no_google_secret_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Suite-wide: every log line (root logger, DEBUG) is scanned for token-shaped values."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    for record in caplog.records:
+        text = f"{record.getMessage()} {record.exc_text or ''}"
+        found = _GOOGLE_SECRET.search(text)
+        assert found is None, f"secret-shaped value logged by {record.name}: {text[:300]!r}"
