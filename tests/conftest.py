@@ -38,8 +38,10 @@ class SecretGuard:
             raise
 
     def leaks(self) -> list[tuple[str, str]]:
-        texts = [*self.texts, self.caplog.text]
-        for rec in self.caplog.records:
+        texts = list(self.texts)
+        # At teardown caplog.records/.text hold only the teardown phase: read every phase.
+        phases = ("setup", "call", "teardown")
+        for rec in [r for phase in phases for r in self.caplog.get_records(phase)]:
             texts += [rec.getMessage(), rec.exc_text or "", repr(rec.args)]
         return [(s, t) for s in sorted(self.secrets) for t in texts if s in t]
 
@@ -63,7 +65,8 @@ def _no_google_secret_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None
     """Suite-wide: every log line (root logger, DEBUG) is scanned for token-shaped values."""
     caplog.set_level(logging.DEBUG)
     yield
-    for record in caplog.records:
+    # At teardown caplog.records is the teardown phase's: read the test's own phases.
+    for record in caplog.get_records("setup") + caplog.get_records("call"):
         text = f"{record.getMessage()} {record.exc_text or ''}"
         found = _GOOGLE_SECRET.search(text)
         assert found is None, f"secret-shaped value logged by {record.name}: {text[:300]!r}"
