@@ -7,3 +7,5 @@ debug:
 	scripts/debug.sh
 bench: setup
 	.venv/bin/python -m bench.run_all
+	.venv/bin/python -m bench.faults
+	.venv/bin/python -m bench.load

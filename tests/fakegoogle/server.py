@@ -6,6 +6,7 @@ import contextlib
 import random
 import socket
 import struct
+import sys
 import threading
 import traceback
 from collections.abc import Iterable
@@ -34,6 +35,13 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 256
     fake: FakeGoogle
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that gave up (timeout faults, killed plugin), or sockets closed by stop(),
+        # are expected here, not bugs in the fake.
+        if isinstance(sys.exc_info()[1], ConnectionError) or self.fake._stop.is_set():
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class _Handler(BaseHTTPRequestHandler):
