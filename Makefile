@@ -1,4 +1,4 @@
-.PHONY: setup test debug bench package
+.PHONY: setup test debug bench
 setup:
 	scripts/setup.sh
 test:
