@@ -9,6 +9,7 @@ from typing import Any
 
 from gmail_core import messages, params, sending, writing
 from gmail_core.client import USER_PATH, GmailClient, path_id
+from gmail_core.message import Message
 from gmail_core.reading import body_for, parse_message
 
 
@@ -88,7 +89,7 @@ def send_new(
     return Outcome(str(sent.get("id", "")), str(sent.get("threadId", "")), header)
 
 
-def _original(client: GmailClient, message_id: str) -> tuple[Any, str]:
+def _original(client: GmailClient, message_id: str) -> tuple[Message, str]:
     original, _ = messages.get_message(client, message_id)
     return original, body_for(original, "text", 0)
 
