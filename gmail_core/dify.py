@@ -63,6 +63,10 @@ class GmailTool(Tool):
         client.require(self.capability)
         return client
 
+    def say(self, text: str) -> ToolInvokeMessage:
+        """A text message ending in a newline: Dify joins an agent's tool outputs with none."""
+        return self.create_text_message(text if text.endswith("\n") else text + "\n")
+
     def variables(self, values: Mapping[str, Any]) -> Iterable[ToolInvokeMessage]:
         for name, value in values.items():
             yield self.create_variable_message(name, value)

@@ -10,7 +10,7 @@ class CreateDraftTool(dify.GmailTool):
         done = compose.create_draft(
             client, fields, dify.attachments_from_files(p.get("attachments"))
         )
-        yield self.create_text_message(f"Draft created. Draft ID: {done.draft_id}")
+        yield self.say(f"Draft created. Draft ID: {done.draft_id}")
         yield from self.variables(
             {"draft_id": done.draft_id, "message_id": done.message_id, "thread_id": done.thread_id}
         )

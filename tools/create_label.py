@@ -20,5 +20,5 @@ class CreateLabelTool(dify.GmailTool):
                 p, "message_list_visibility", ("show", "hide"), "show"
             ),
         )
-        yield self.create_text_message(f"Label '{label.name}' created (ID {label.id}).")
+        yield self.say(f"Label '{label.name}' created (ID {label.id}).")
         yield from self.variables({"label_id": label.id, "name": label.name})

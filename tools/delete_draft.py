@@ -7,5 +7,5 @@ class DeleteDraftTool(dify.GmailTool):
     def run(self, p: dict) -> dify.Messages:
         draft_id = params.required_str(p, "draft_id")
         sending.delete_draft(self.gmail(), draft_id)
-        yield self.create_text_message(f"Draft {draft_id} deleted.")
+        yield self.say(f"Draft {draft_id} deleted.")
         yield from self.variables({"draft_id": draft_id})

@@ -15,7 +15,7 @@ class ForwardMessageTool(dify.GmailTool):
             body_format=params.body_format(p),
             include_attachments=params.as_bool(p, "include_attachments", default=True),
         )
-        yield self.create_text_message(f"Forwarded. Message ID: {done.message_id}")
+        yield self.say(f"Forwarded. Message ID: {done.message_id}")
         yield from self.variables(
             {
                 "message_id": done.message_id,

@@ -12,7 +12,7 @@ class ListDraftsTool(dify.GmailTool):
             page_token=params.as_str(p, "page_token", max_len=500).strip(),
         )
         if failed:
-            yield self.create_text_message(
+            yield self.say(
                 f"Could not fetch {len(failed)} draft(s) after retries: {', '.join(failed)}"
             )
         yield from self.variables(

@@ -16,7 +16,7 @@ class ModifyMessagesTool(dify.GmailTool):
             client, add, remove, create_missing=params.as_bool(p, "create_missing_labels")
         )
         organize.modify(client, ids, add_ids, remove_ids)
-        yield self.create_text_message(f"Changed {len(ids)} message(s).")
+        yield self.say(f"Changed {len(ids)} message(s).")
         yield from self.variables(
             {
                 "message_ids": ids,

@@ -20,11 +20,9 @@ class ReplyToMessageTool(dify.GmailTool):
             attachments=dify.attachments_from_files(p.get("attachments")),
         )
         if as_draft:
-            yield self.create_text_message(f"Reply saved as draft {done.draft_id} to {done.to}.")
+            yield self.say(f"Reply saved as draft {done.draft_id} to {done.to}.")
         else:
-            yield self.create_text_message(
-                f"Reply sent to {done.to}. Message ID: {done.message_id}"
-            )
+            yield self.say(f"Reply sent to {done.to}. Message ID: {done.message_id}")
         yield from self.variables(
             {
                 "message_id": done.message_id,

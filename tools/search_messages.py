@@ -20,9 +20,7 @@ class SearchMessagesTool(dify.GmailTool):
             if include_body:
                 item["body"] = body_for(m, "text", 4000)
             items.append(item)
-        yield self.create_text_message(
-            render.search_summary(len(items), result.next_page_token, result.failed)
-        )
+        yield self.say(render.search_summary(len(items), result.next_page_token, result.failed))
         yield from self.variables(
             {
                 "messages": items,

@@ -8,7 +8,7 @@ class SendDraftTool(dify.GmailTool):
         draft_id = params.required_str(p, "draft_id")
         sent = sending.send_draft(self.gmail(), draft_id)
         message_id = str(sent.get("id", ""))
-        yield self.create_text_message(f"Draft {draft_id} sent. Message ID: {message_id}")
+        yield self.say(f"Draft {draft_id} sent. Message ID: {message_id}")
         yield from self.variables(
             {
                 "message_id": message_id,

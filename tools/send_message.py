@@ -9,7 +9,7 @@ class SendMessageTool(dify.GmailTool):
         client = self.gmail()
         files = dify.attachments_from_files(p.get("attachments"))
         sent = compose.send_new(client, fields, files)
-        yield self.create_text_message(f"Sent. Message ID: {sent.message_id}")
+        yield self.say(f"Sent. Message ID: {sent.message_id}")
         yield from self.variables(
             {
                 "message_id": sent.message_id,

@@ -7,5 +7,5 @@ class UntrashMessagesTool(dify.GmailTool):
     def run(self, p: dict) -> dify.Messages:
         ids = organize.message_ids(params.as_list(p, "message_ids"))
         done = organize.trash(self.gmail(), ids, restore=True)
-        yield self.create_text_message(f"Restored from Trash: {len(done)} message(s).")
+        yield self.say(f"Restored from Trash: {len(done)} message(s).")
         yield from self.variables({"message_ids": done, "count": len(done)})

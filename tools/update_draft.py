@@ -11,7 +11,7 @@ class UpdateDraftTool(dify.GmailTool):
         given = p.get("attachments")
         files = dify.attachments_from_files(given) if given else None
         done = compose.update_draft(client, draft_id, fields, files)
-        yield self.create_text_message(f"Draft {done.draft_id} updated.")
+        yield self.say(f"Draft {done.draft_id} updated.")
         yield from self.variables(
             {"draft_id": done.draft_id, "message_id": done.message_id, "thread_id": done.thread_id}
         )
