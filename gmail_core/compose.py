@@ -58,9 +58,15 @@ class Outcome:
     to: str = ""
 
 
-def own_address(client: GmailClient) -> str:
-    profile = client.get(USER_PATH + "/profile", {"fields": "emailAddress"}, what="profile")
-    return str((profile or {}).get("emailAddress") or "")
+def own_addresses(client: GmailClient) -> list[str]:
+    """The user's addresses: the primary one and every send-as alias (left out of reply-all)."""
+    found = client.get(
+        USER_PATH + "/settings/sendAs", {"fields": "sendAs(sendAsEmail)"}, what="address list"
+    )
+    entries = (found or {}).get("sendAs") if isinstance(found, dict) else None
+    return [
+        str(e["sendAsEmail"]) for e in entries or [] if isinstance(e, dict) and e.get("sendAsEmail")
+    ]
 
 
 def _build_new(
@@ -107,10 +113,9 @@ def reply(
 ) -> Outcome:
     client.require("compose" if as_draft else "send")
     original, original_text = _original(client, message_id)
-    me = own_address(client)
     msg = writing.build_reply(
         original=original,
-        own_addresses=[me] if me else [],
+        own_addresses=own_addresses(client),
         body=body,
         body_format=body_format,
         reply_all=reply_all,

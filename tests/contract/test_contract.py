@@ -444,7 +444,7 @@ def _steps() -> list[Step]:
             "reply_send",
             ReplyToMessageTool,
             lambda c: {"message_id": c.seeded.thread_last, "body": "Thanks, Dave."},
-            {GET, m + "getProfile", SEND},
+            {GET, m + "settings.sendAs.list", SEND},
             uploads={SEND},
         ),
         Step(
@@ -458,7 +458,7 @@ def _steps() -> list[Step]:
                 "quote_original": False,
                 "attachments": [_file(c.files, "data.csv", "text/csv", CSV)],
             },
-            {GET, m + "getProfile", DCREATE},
+            {GET, m + "settings.sendAs.list", DCREATE},
             uploads={DCREATE},
             forbid={SEND},
         ),
@@ -856,7 +856,7 @@ def test_distinct_methods_exercised(scenario: Any) -> None:
     expected = {
         "gmail.users." + name
         for name in (
-            "getProfile",
+            "settings.sendAs.list",
             "labels.list",
             "labels.get",
             "labels.create",

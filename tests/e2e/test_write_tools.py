@@ -122,13 +122,16 @@ def test_reply_all_leaves_out_my_address_and_can_be_a_draft(
     _, second = mail.thread()
     incoming = parse(second)
     incoming.replace_header("From", "Alice <alice@example.com>")
-    incoming.replace_header("To", "Me <me@example.com>, Carol <carol@example.com>")
+    incoming.replace_header(
+        "To", "Me <me@example.com>, Carol <carol@example.com>, Me Too <me.alias@example.com>"
+    )
+    box.aliases = ["me.alias@example.com"]  # a send-as alias is the user too
     mid = box.add_message(incoming.as_bytes())
     sent_before = len(box.sent)
     v = ok(plugin, "reply_to_message", message_id=mid, body="Noted", reply_all=True, as_draft=True)
     assert len(box.sent) == sent_before  # a draft, not a send
     assert v["draft_id"] in box.drafts
-    assert "me@example.com" not in v["to"]
+    assert "me@example.com" not in v["to"] and "me.alias@example.com" not in v["to"]
     for who in ("alice@example.com", "carol@example.com", "bob@example.com"):
         assert who in v["to"]
     sent = ok(plugin, "send_draft", draft_id=v["draft_id"])

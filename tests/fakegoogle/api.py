@@ -22,6 +22,7 @@ PROFILE = ("", "gmail.compose", "gmail.metadata", "gmail.modify", "gmail.readonl
 LABELS_READ = ("", "gmail.labels", "gmail.metadata", "gmail.modify", "gmail.readonly")
 LABELS_WRITE = ("", "gmail.labels", "gmail.modify")
 MODIFY = ("", "gmail.modify")
+SETTINGS_READ = ("", "gmail.modify", "gmail.readonly", "gmail.settings.basic")
 DELETE = ("",)
 SEND = ("", "gmail.compose", "gmail.modify", "gmail.send")
 INSERT = ("", "gmail.insert", "gmail.modify")
@@ -167,6 +168,7 @@ class GmailApi:
         i = r"(?P<id>[^/]+)"
         routes: list[tuple[str, str, tuple[str, ...], Handler]] = [
             ("GET", u + r"/profile", PROFILE, self.get_profile),
+            ("GET", u + r"/settings/sendAs", SETTINGS_READ, self.send_as_list),
             ("GET", u + r"/labels", LABELS_READ, self.labels_list),
             ("POST", u + r"/labels", LABELS_WRITE, self.labels_create),
             ("GET", u + r"/labels/" + i, LABELS_READ, self.labels_get),
@@ -335,6 +337,9 @@ class GmailApi:
         return data
 
     # --- users ----------------------------------------------------------------------------
+    def send_as_list(self, req: ApiRequest, box: Mailbox, m: re.Match[str]) -> Response:
+        return Response.json(box.send_as())
+
     def get_profile(self, req: ApiRequest, box: Mailbox, m: re.Match[str]) -> Response:
         return Response.json(box.profile())
 

@@ -180,6 +180,8 @@ class Mailbox:
         strict_threading: bool = True,
     ) -> None:
         self.email = email_address
+        # Send-as aliases besides the primary address (settings.sendAs.list).
+        self.aliases: list[str] = []
         self.scopes: set[str] = set(scopes)
         self.reencode_text_to_utf8 = reencode_text_to_utf8
         self.shuffle_lists = shuffle_lists
@@ -404,6 +406,10 @@ class Mailbox:
         out["threadsTotal"] = len({m.thread_id for m in with_label})
         out["threadsUnread"] = len({m.thread_id for m in unread})
         return out
+
+    def send_as(self) -> dict[str, Any]:
+        primary = {"sendAsEmail": self.email, "isPrimary": True, "isDefault": True}
+        return {"sendAs": [primary, *({"sendAsEmail": a} for a in self.aliases)]}
 
     def profile(self) -> dict[str, Any]:
         visible = [m for m in self.messages.values() if "DRAFT" not in m.label_ids]
