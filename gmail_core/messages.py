@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -218,29 +219,32 @@ def check_dify_file_limit(attachments: list[Attachment]) -> None:
         )
 
 
+def iter_attachments(
+    client: GmailClient, message_id: str, attachments: list[Attachment]
+) -> Iterator[tuple[Attachment, bytes]]:
+    """Bytes of each attachment, one at a time: inline data as is, the rest fetched with
+    attachments.get. One by one, not batched: a batch answer would hold every file (each
+    up to 30 MB) in memory at once, in a 256 MB plugin."""
+    check_dify_file_limit(attachments)
+    base = f"{MESSAGES_PATH}/{path_id(message_id)}/attachments/"
+    for a in attachments:
+        if a.data is not None:
+            yield a, a.data
+            continue
+        try:
+            found = client.get(
+                base + path_id(a.attachment_id or "", "attachment ID"), what="attachment"
+            )
+        except GmailApiError as exc:
+            raise _prefixed(exc, f"Could not download '{a.filename}':") from None
+        yield a, _b64url(str((found or {}).get("data") or ""), a.filename)
+
+
 def download_attachments(
     client: GmailClient, message_id: str, attachments: list[Attachment]
 ) -> list[tuple[Attachment, bytes]]:
-    """Bytes of each attachment: inline data as is, the rest via attachments.get (batched)."""
-    check_dify_file_limit(attachments)
-    out: dict[str, bytes] = {a.part_id: a.data for a in attachments if a.data is not None}
-    remote = [a for a in attachments if a.data is None]
-    if remote:
-        base = f"{MESSAGES_PATH}/{path_id(message_id)}/attachments/"
-        calls = [
-            (a.part_id, base + path_id(a.attachment_id or "", "attachment ID")) for a in remote
-        ]
-        if len(calls) == 1:
-            done = {calls[0][0]: client.get(calls[0][1], what="attachment")}
-            failed: dict[str, GmailApiError] = {}
-        else:
-            done, failed = client.get_many(calls, what="attachment")
-        if failed:
-            names = ", ".join(a.filename for a in remote if a.part_id in failed)
-            raise _prefixed(next(iter(failed.values())), f"Could not download {names}:")
-        for a in remote:
-            out[a.part_id] = _b64url(str((done[a.part_id] or {}).get("data") or ""), a.filename)
-    return [(a, out[a.part_id]) for a in attachments]
+    """All attachments' bytes at once (for re-attaching; the caller checks the total)."""
+    return list(iter_attachments(client, message_id, attachments))
 
 
 def _prefixed(error: GmailApiError, prefix: str) -> GmailApiError:

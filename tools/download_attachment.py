@@ -12,11 +12,10 @@ class DownloadAttachmentTool(dify.GmailTool):
                 "This message has no attachments (inline images are not attachments)."
             )
         chosen = find_attachment(message, params.as_str(p, "attachment", max_len=1000).strip())
-        files = messages.download_attachments(client, message.id, chosen)
-        for att, data in files:
+        for att, data in messages.iter_attachments(client, message.id, chosen):
             yield self.create_blob_message(
                 data, meta={"filename": att.filename, "mime_type": att.mime_type}
             )
         yield from self.variables(
-            {"attachments": [render.attachment_dict(att) for att, _ in files], "count": len(files)}
+            {"attachments": [render.attachment_dict(att) for att in chosen], "count": len(chosen)}
         )

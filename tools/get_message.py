@@ -14,7 +14,7 @@ class GetMessageTool(dify.GmailTool):
         body = body_for(message, body_format, max_chars)
         yield from self.variables(render.message_full(message, names, body))
         if download and message.attachments:
-            for att, data in messages.download_attachments(
+            for att, data in messages.iter_attachments(
                 client, message.id, list(message.attachments)
             ):
                 yield self.create_blob_message(

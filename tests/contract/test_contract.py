@@ -365,7 +365,6 @@ def _steps() -> list[Step]:
             GetMessageTool,
             lambda c: {"message_id": "<att-1@billing.example>", "download_attachments": True},
             {LIST, GET, ATT},
-            {ATT},
         ),
         Step(
             "get_message_bare_rfc822",
@@ -398,7 +397,6 @@ def _steps() -> list[Step]:
             DownloadAttachmentTool,
             lambda c: {"message_id": c.seeded.attach},
             {GET, ATT},
-            {ATT},
         ),
         # list_labels
         Step(
@@ -468,7 +466,6 @@ def _steps() -> list[Step]:
             ForwardMessageTool,
             lambda c: {"message_id": c.seeded.attach, "to": "judy@example.net", "note": "FYI"},
             {GET, ATT, SEND},
-            {ATT},
             uploads={SEND},
         ),
         Step(
