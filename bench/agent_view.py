@@ -196,6 +196,24 @@ def main(argv: list[str] | None = None) -> int:
         )
     ratio = search.per_message / REFERENCE
     print(f"search: {search.per_message:,.0f} chars per message = {ratio:.2f}x the reference")
+    if found:
+        # What the same messages would cost if items left out empty/false values and a
+        # thread_id equal to the id (a contract change, measured here to inform it).
+        sparse = [
+            {
+                k: v
+                for k, v in m.items()
+                if v not in ("", [], False) and not (k == "thread_id" and v == m["id"])
+            }
+            for m in found
+        ]
+        full_repr = len(repr(found)) / len(found)
+        sparse_repr = len(repr(sparse)) / len(found)
+        print(
+            f"messages value alone: {full_repr:,.0f} chars per message as emitted; "
+            f"{sparse_repr:,.0f} if items omitted empty/false fields (not done: every message "
+            "carries every field)"
+        )
     if args.sample:
         print(f"first {args.sample} characters the agent reads from the search:")
         print("  " + search_text[: args.sample].replace("\n", "\\n"))
