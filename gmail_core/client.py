@@ -22,7 +22,6 @@ from gmail_core import batch, config, scopes, transport
 from gmail_core.errors import (
     AuthError,
     GmailApiError,
-    GmailError,
     InvalidInputError,
     NotFoundError,
     RateLimitError,
@@ -469,17 +468,3 @@ def error_from_response(
         )
     err.retry_after = hint
     return err
-
-
-def is_retryable(exc: GmailError) -> bool:
-    return isinstance(exc, TransientError)
-
-
-__all__ = [
-    "USER_PATH",
-    "GmailClient",
-    "InvalidInputError",
-    "error_from_response",
-    "is_retryable",
-    "path_id",
-]

@@ -10,14 +10,12 @@ import os
 GMAIL_API_BASE_URL = "GMAIL_API_BASE_URL"
 GOOGLE_OAUTH_AUTH_URL = "GOOGLE_OAUTH_AUTH_URL"
 GOOGLE_OAUTH_TOKEN_URL = "GOOGLE_OAUTH_TOKEN_URL"
-GOOGLE_OAUTH_REVOKE_URL = "GOOGLE_OAUTH_REVOKE_URL"
 GMAIL_TIME_BUDGET_SECONDS = "GMAIL_TIME_BUDGET_SECONDS"
 
 _DEFAULTS = {
     GMAIL_API_BASE_URL: "https://gmail.googleapis.com",
     GOOGLE_OAUTH_AUTH_URL: "https://accounts.google.com/o/oauth2/v2/auth",
     GOOGLE_OAUTH_TOKEN_URL: "https://oauth2.googleapis.com/token",
-    GOOGLE_OAUTH_REVOKE_URL: "https://oauth2.googleapis.com/revoke",
 }
 
 # Dify's daemon gives one invocation 300 s by default (MAX_REQUEST_TIMEOUT); retries must
