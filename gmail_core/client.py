@@ -108,7 +108,10 @@ class GmailClient:
         with backoff inside the invocation's time budget. Returns parsed JSON or None.
         """
         return self._retrying(
-            lambda: self._send_once(method, path, params, json_body, data, headers, what), retry
+            lambda: _json_or_none(
+                self._http(method, path, params, json_body, data, headers, what).content
+            ),
+            retry,
         )
 
     def _retrying(self, attempt_call: Callable[[], Any], retry: bool) -> Any:
@@ -121,20 +124,6 @@ class GmailClient:
                 if not retry or attempt >= MAX_ATTEMPTS:
                     raise
                 self._sleep_before_retry(attempt, exc)
-
-    def _send_once(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, Any] | None,
-        json_body: Any,
-        data: bytes | transport.UploadBody | None,
-        headers: Mapping[str, str] | None,
-        what: str,
-    ) -> Any:
-        return _json_or_none(
-            self._http(method, path, params, json_body, data, headers, what).content
-        )
 
     def _http(
         self,
@@ -327,14 +316,16 @@ class GmailClient:
         what: str,
     ) -> Any:
         return self._retrying(
-            lambda: self._send_once(
-                method,
-                path,
-                {"uploadType": upload_type},
-                None,
-                transport.UploadBody(*parts),  # a fresh reader for every attempt
-                {"Content-Type": content_type},
-                what,
+            lambda: _json_or_none(
+                self._http(
+                    method,
+                    path,
+                    {"uploadType": upload_type},
+                    None,
+                    transport.UploadBody(*parts),  # a fresh reader for every attempt
+                    {"Content-Type": content_type},
+                    what,
+                ).content
             ),
             retry,
         )
