@@ -165,6 +165,8 @@ class PluginProcess:
             assert self.proc.stdin is not None
             with contextlib.suppress(OSError):
                 self.proc.stdin.close()
+            # The SDK keeps running after stdin closes (as under the daemon): stop it.
+            self.proc.terminate()
             try:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
