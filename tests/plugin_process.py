@@ -3,6 +3,7 @@ one JSON request per stdin line, JSON events on stdout."""
 
 from __future__ import annotations
 
+import binascii
 import contextlib
 import json
 import os
@@ -15,9 +16,35 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDER = "gmail"
+
+
+def oauth_request(
+    action: str, *, redirect_uri: str, system_credentials: dict[str, str], **extra: object
+) -> dict[str, object]:
+    """One OAuth action as the daemon sends it (get_authorization_url, get_credentials, ...)."""
+    return {
+        "type": "oauth",
+        "action": action,
+        "provider": PROVIDER,
+        "user_id": "u1",
+        "redirect_uri": redirect_uri,
+        "system_credentials": system_credentials,
+        **extra,
+    }
+
+
+def raw_callback(redirect_uri: str, query: dict[str, str], cookie: str) -> str:
+    """The callback as Dify forwards it: the whole HTTP request, hex encoded, cookies included."""
+    raw = (
+        f"GET {urlparse(redirect_uri).path}?{urlencode(query)} HTTP/1.1\r\n"
+        f"Host: {urlparse(redirect_uri).netloc}\r\nCookie: {cookie}\r\n"
+        "User-Agent: Mozilla/5.0\r\n\r\n"
+    ).encode()
+    return binascii.hexlify(raw).decode()
 
 
 @dataclass

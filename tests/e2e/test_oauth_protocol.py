@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import binascii
-from urllib.parse import parse_qs, urlencode, urlparse
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from tests import plugin_process
 from tests.fakegoogle import FakeGoogle
 from tests.plugin_process import PROVIDER, PluginProcess
 
@@ -18,27 +18,13 @@ MODIFY = "https://www.googleapis.com/auth/gmail.modify"
 
 
 def oauth_request(action: str, **extra: object) -> dict[str, object]:
-    return {
-        "type": "oauth",
-        "action": action,
-        "provider": PROVIDER,
-        "user_id": "u1",
-        "redirect_uri": REDIRECT,
-        "system_credentials": SYSTEM,
-        **extra,
-    }
+    return plugin_process.oauth_request(
+        action, redirect_uri=REDIRECT, system_credentials=SYSTEM, **extra
+    )
 
 
 def raw_callback(query: dict[str, str]) -> str:
-    """The callback as Dify forwards it: the whole HTTP request, hex encoded, cookies included."""
-    path = urlparse(REDIRECT).path
-    raw = (
-        f"GET {path}?{urlencode(query)} HTTP/1.1\r\n"
-        "Host: dify.example.com\r\n"
-        "Cookie: context_id=0f6c1a; session=secret-cookie\r\n"
-        "User-Agent: Mozilla/5.0\r\n\r\n"
-    ).encode()
-    return binascii.hexlify(raw).decode()
+    return plugin_process.raw_callback(REDIRECT, query, "context_id=0f6c1a; session=secret-cookie")
 
 
 def authorize(plugin: PluginProcess) -> dict[str, str]:

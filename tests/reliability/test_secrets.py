@@ -4,13 +4,12 @@ calls against failing Google answers, in-process (``secret_guard``) and in the p
 
 from __future__ import annotations
 
-import binascii
 import contextlib
 import logging
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlparse
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from dify_plugin.errors.tool import ToolProviderOAuthError
@@ -19,9 +18,10 @@ from werkzeug.wrappers import Request
 
 from gmail_core import dify, oauth
 from provider.gmail import GmailProvider
+from tests import plugin_process
 from tests.conftest import SecretGuard
 from tests.fakegoogle import GMAIL_MODIFY, GMAIL_READONLY, FakeGoogle, FaultPlan
-from tests.plugin_process import PROVIDER, PluginProcess
+from tests.plugin_process import PluginProcess
 from tests.reliability import Run, fast_retries, fill, invoke, use_fake
 
 REDIRECT = "https://dify.example.com/console/api/oauth/plugin/inboxworks/gmail/gmail/tool/callback"
@@ -312,24 +312,14 @@ def _collect(tool: str, params: dict[str, Any], run: Run) -> None:
 
 # -- the plugin process -----------------------------------------------------------------------
 def raw_callback(query: dict[str, str]) -> str:
-    raw = (
-        f"GET {urlparse(REDIRECT).path}?{urlencode(query)} HTTP/1.1\r\n"
-        "Host: dify.example.com\r\nCookie: session=cookie-5ecret\r\n\r\n"
-    ).encode()
-    return binascii.hexlify(raw).decode()
+    return plugin_process.raw_callback(REDIRECT, query, "session=cookie-5ecret")
 
 
 def oauth_call(plugin: PluginProcess, action: str, **extra: Any) -> Any:
     return plugin.call(
-        {
-            "type": "oauth",
-            "action": action,
-            "provider": PROVIDER,
-            "user_id": "u1",
-            "redirect_uri": REDIRECT,
-            "system_credentials": SYSTEM,
-            **extra,
-        }
+        plugin_process.oauth_request(
+            action, redirect_uri=REDIRECT, system_credentials=SYSTEM, **extra
+        )
     )
 
 
