@@ -9,24 +9,37 @@ from email.utils import format_datetime
 BASE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
-def plain(i: int, *, subject: str = "", body: str = "", sender: str = "") -> bytes:
+def _headed(
+    sender: str, to: str, subject: str, message_id: str, *, when: datetime = BASE, **extra: str
+) -> EmailMessage:
+    """A message with the usual headers set; ``extra`` adds headers after To (e.g. Cc)."""
     m = EmailMessage()
-    m["From"] = sender or f"Sender {i} <sender{i}@example.com>"
-    m["To"] = "Me <me@example.com>"
-    m["Subject"] = subject or f"Plain message {i}"
-    m["Date"] = format_datetime(BASE + timedelta(minutes=i))
-    m["Message-ID"] = f"<plain-{i}@example.com>"
+    m["From"] = sender
+    m["To"] = to
+    for name, value in extra.items():
+        m[name] = value
+    m["Subject"] = subject
+    m["Date"] = format_datetime(when)
+    m["Message-ID"] = message_id
+    return m
+
+
+def plain(i: int, *, subject: str = "", body: str = "", sender: str = "") -> bytes:
+    m = _headed(
+        sender or f"Sender {i} <sender{i}@example.com>",
+        "Me <me@example.com>",
+        subject or f"Plain message {i}",
+        f"<plain-{i}@example.com>",
+        when=BASE + timedelta(minutes=i),
+    )
     m.set_content(body or f"Hello, this is plain message number {i}.\nRegards")
     return m.as_bytes()
 
 
 def newsletter() -> bytes:
-    m = EmailMessage()
-    m["From"] = "News <news@example.org>"
-    m["To"] = "me@example.com"
-    m["Subject"] = "Weekly digest"
-    m["Date"] = format_datetime(BASE)
-    m["Message-ID"] = "<digest@example.org>"
+    m = _headed(
+        "News <news@example.org>", "me@example.com", "Weekly digest", "<digest@example.org>"
+    )
     m.set_content("View this email in your browser: https://example.org/view")
     m.add_alternative(
         "<html><head><style>p{color:red}</style><script>alert(1)</script></head><body>"
@@ -39,12 +52,12 @@ def newsletter() -> bytes:
 
 
 def with_attachment() -> bytes:
-    m = EmailMessage()
-    m["From"] = "Billing <billing@example.com>"
-    m["To"] = "me@example.com"
-    m["Subject"] = "Invoice November"
-    m["Date"] = format_datetime(BASE)
-    m["Message-ID"] = "<invoice@example.com>"
+    m = _headed(
+        "Billing <billing@example.com>",
+        "me@example.com",
+        "Invoice November",
+        "<invoice@example.com>",
+    )
     m.set_content("Please find the invoice attached.")
     m.add_attachment(
         b"%PDF-1.4 invoice bytes", maintype="application", subtype="pdf", filename="invoice.pdf"
@@ -56,31 +69,24 @@ def with_attachment() -> bytes:
 
 
 def japanese() -> bytes:
-    m = EmailMessage()
-    m["From"] = "山田太郎 <taro@example.jp>"
-    m["To"] = "me@example.com"
-    m["Subject"] = "会議の件"
-    m["Date"] = format_datetime(BASE)
-    m["Message-ID"] = "<jp@example.jp>"
+    m = _headed("山田太郎 <taro@example.jp>", "me@example.com", "会議の件", "<jp@example.jp>")
     m.set_content("明日の会議は十時からです。", charset="iso-2022-jp")
     return m.as_bytes()
 
 
 def thread() -> list[bytes]:
-    first = EmailMessage()
-    first["From"] = "Alice <alice@example.com>"
-    first["To"] = "me@example.com"
-    first["Subject"] = "Project plan"
-    first["Date"] = format_datetime(BASE)
-    first["Message-ID"] = "<t1@example.com>"
+    first = _headed(
+        "Alice <alice@example.com>", "me@example.com", "Project plan", "<t1@example.com>"
+    )
     first.set_content("Here is the plan: ship on Friday.")
-    second = EmailMessage()
-    second["From"] = "Me <me@example.com>"
-    second["To"] = "Alice <alice@example.com>"
-    second["Cc"] = "Bob <bob@example.com>"
-    second["Subject"] = "Re: Project plan"
-    second["Date"] = format_datetime(BASE + timedelta(hours=1))
-    second["Message-ID"] = "<t2@example.com>"
+    second = _headed(
+        "Me <me@example.com>",
+        "Alice <alice@example.com>",
+        "Re: Project plan",
+        "<t2@example.com>",
+        when=BASE + timedelta(hours=1),
+        Cc="Bob <bob@example.com>",
+    )
     second["In-Reply-To"] = "<t1@example.com>"
     second["References"] = "<t1@example.com>"
     second.set_content(
