@@ -19,9 +19,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
-from tests.fakegoogle import GMAIL_MODIFY, FakeGoogle, Mailbox
-from tests.fakegoogle.mime import gmail_escape, html_to_text
-from tests.plugin_process import PluginProcess
+from devkit.fakegoogle import GMAIL_MODIFY, FakeGoogle, Mailbox
+from devkit.fakegoogle.mime import gmail_escape, html_to_text
+from devkit.plugin_process import PluginProcess
 
 TOKEN = "tok-bench"  # a token for the local fake only
 CREDENTIALS = {"access_token": TOKEN, "scope": GMAIL_MODIFY}

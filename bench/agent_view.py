@@ -32,8 +32,8 @@ from bench import (
     stop_plugin,
     table,
 )
-from tests.fakegoogle import GMAIL_MODIFY, FakeGoogle
-from tests.plugin_process import ROOT
+from devkit.fakegoogle import GMAIL_MODIFY, FakeGoogle
+from devkit.plugin_process import ROOT
 
 REFERENCE = 590  # Dify's own Gmail plugin, characters per message (stated reference figure)
 

@@ -16,8 +16,8 @@ import time
 from collections import Counter
 from typing import Any
 
+from devkit.fakegoogle import ALL_KINDS, GMAIL_MODIFY, FakeGoogle, FaultPlan
 from gmail_core import dify, sending, transport
-from tests.fakegoogle import ALL_KINDS, GMAIL_MODIFY, FakeGoogle, FaultPlan
 from tests.reliability import fill, invoke
 
 TOKEN = "tok-bench-faults"

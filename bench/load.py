@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
 
-from tests.fakegoogle import GMAIL_MODIFY, FakeGoogle, Mailbox
-from tests.plugin_process import PluginProcess, SessionResult
+from devkit.fakegoogle import GMAIL_MODIFY, FakeGoogle, Mailbox
+from devkit.plugin_process import PluginProcess, SessionResult
 
 PER_BOX = 5
 

@@ -27,7 +27,7 @@ from bench import (
     stop_plugin,
     table,
 )
-from tests.fakegoogle import GMAIL_MODIFY, FakeGoogle
+from devkit.fakegoogle import GMAIL_MODIFY, FakeGoogle
 
 BATCH = 50
 

@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 
 from bench import CREDENTIALS, ME, TOKEN, check, start_plugin, stop_plugin, table
-from tests.fakegoogle import GMAIL_MODIFY, FakeGoogle
-from tests.plugin_process import ROOT
+from devkit.fakegoogle import GMAIL_MODIFY, FakeGoogle
+from devkit.plugin_process import ROOT
 
 MB = 1024 * 1024
 DIFY_FILE_IDENTITY = "__dify__file__"  # dify_plugin.file.constants.DIFY_FILE_IDENTITY

@@ -24,9 +24,9 @@ import pytest
 from dify_plugin.entities.tool import ToolInvokeMessage
 from dify_plugin.file.file import File, FileType
 
+from devkit.fakegoogle import GMAIL_MODIFY, FakeGoogle, Mailbox
+from devkit.fakegoogle.mime import content_type_params, split_multipart
 from tests.contract import discovery
-from tests.fakegoogle import GMAIL_MODIFY, FakeGoogle, Mailbox
-from tests.fakegoogle.mime import content_type_params, split_multipart
 from tools.create_draft import CreateDraftTool
 from tools.create_label import CreateLabelTool
 from tools.delete_draft import DeleteDraftTool

@@ -6,8 +6,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.fakegoogle import FakeGoogle
-from tests.plugin_process import PluginProcess
+from devkit.fakegoogle import FakeGoogle
+from devkit.plugin_process import PluginProcess
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests import plugin_process
-from tests.fakegoogle import FakeGoogle
-from tests.plugin_process import PROVIDER, PluginProcess
+from devkit import plugin_process
+from devkit.fakegoogle import FakeGoogle
+from devkit.plugin_process import PROVIDER, PluginProcess
 
 pytestmark = pytest.mark.e2e
 

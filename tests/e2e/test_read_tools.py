@@ -7,10 +7,10 @@ import math
 
 import pytest
 
+from devkit.fakegoogle import FakeGoogle
+from devkit.fakegoogle.mailbox import Mailbox
+from devkit.plugin_process import PluginProcess
 from tests.e2e import mail
-from tests.fakegoogle import FakeGoogle
-from tests.fakegoogle.mailbox import Mailbox
-from tests.plugin_process import PluginProcess
 
 pytestmark = pytest.mark.e2e
 

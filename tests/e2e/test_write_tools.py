@@ -8,11 +8,11 @@ from email.message import EmailMessage
 
 import pytest
 
+from devkit.fakegoogle import FakeGoogle
+from devkit.fakegoogle.mailbox import Mailbox
+from devkit.plugin_process import PluginProcess
 from tests.e2e import mail
 from tests.e2e.conftest import FileServer
-from tests.fakegoogle import FakeGoogle
-from tests.fakegoogle.mailbox import Mailbox
-from tests.plugin_process import PluginProcess
 
 pytestmark = pytest.mark.e2e
 

@@ -9,8 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gmail_core import transport
-from tests.fakegoogle import (
+from devkit.fakegoogle import (
     ALL_KINDS,
     GMAIL_MODIFY,
     GMAIL_READONLY,
@@ -18,6 +17,7 @@ from tests.fakegoogle import (
     FakeGoogle,
     FaultPlan,
 )
+from gmail_core import transport
 from tests.reliability import failure, fast_retries, fill, invoke, says_temporary, use_fake
 
 N = 100

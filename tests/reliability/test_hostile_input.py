@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import responses
 
+from devkit.fakegoogle import GMAIL_MODIFY, FakeGoogle
 from gmail_core import dify
-from tests.fakegoogle import GMAIL_MODIFY, FakeGoogle
 from tests.reliability import (
     FileServer,
     failure,

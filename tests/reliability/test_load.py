@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from bench.load import PER_BOX, add_users, run_round, warm_up
-from tests.fakegoogle import FakeGoogle
-from tests.plugin_process import PluginProcess
+from devkit.fakegoogle import FakeGoogle
+from devkit.plugin_process import PluginProcess
 
 pytestmark = pytest.mark.e2e
 USERS = 50

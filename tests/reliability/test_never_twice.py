@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from devkit.fakegoogle import ALL_KINDS, GMAIL_MODIFY, FakeGoogle, FaultPlan
 from gmail_core import dify
-from tests.fakegoogle import ALL_KINDS, GMAIL_MODIFY, FakeGoogle, FaultPlan
 from tests.reliability import Run, fast_retries, invoke, raw_message, use_fake
 
 TOKEN = "tok-twice"

@@ -16,12 +16,12 @@ from dify_plugin.errors.tool import ToolProviderOAuthError
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
+from devkit import plugin_process
+from devkit.fakegoogle import GMAIL_MODIFY, GMAIL_READONLY, FakeGoogle, FaultPlan
+from devkit.plugin_process import PluginProcess
 from gmail_core import dify, oauth
 from provider.gmail import GmailProvider
-from tests import plugin_process
 from tests.conftest import SecretGuard
-from tests.fakegoogle import GMAIL_MODIFY, GMAIL_READONLY, FakeGoogle, FaultPlan
-from tests.plugin_process import PluginProcess
 from tests.reliability import Run, fast_retries, fill, invoke, use_fake
 
 REDIRECT = "https://dify.example.com/console/api/oauth/plugin/inboxworks/gmail/gmail/tool/callback"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.fakegoogle import FakeGoogle, FaultPlan, Mailbox
+from devkit.fakegoogle import FakeGoogle, FaultPlan, Mailbox
 
 T = 10
 MODIFY = "https://www.googleapis.com/auth/gmail.modify"
