@@ -63,13 +63,27 @@ class GmailTool(Tool):
         client.require(self.capability)
         return client
 
-    def say(self, text: str) -> ToolInvokeMessage:
-        """A text message ending in a newline: Dify joins an agent's tool outputs with none."""
-        return self.create_text_message(text if text.endswith("\n") else text + "\n")
+    def answer(self, text: str, values: Mapping[str, Any]) -> Iterable[ToolInvokeMessage]:
+        """The tool's result: one text message — what both kinds of agent read, and the
+        workflow's ``text`` output — then, for workflows, one variable per ``output_schema``
+        entry (``values``)."""
+        yield self.create_text_message(text if text.endswith("\n") else text + "\n")
+        if self.for_workflow():
+            for name, value in values.items():
+                yield self.create_variable_message(name, value)
 
-    def variables(self, values: Mapping[str, Any]) -> Iterable[ToolInvokeMessage]:
-        for name, value in values.items():
-            yield self.create_variable_message(name, value)
+    def for_workflow(self) -> bool:
+        """Whether a workflow may read this invocation's variables.
+
+        Only Dify's classic Agent app runner (``ToolEngine.agent_invoke``) passes a
+        ``message_id``; the workflow Tool node and tools called by an Agent node's strategy
+        (``ToolEngine.generic_invoke``) pass none. In the Agent app nothing but the LLM reads
+        the variables, and it reads ``str()`` of each (``variable_name='x'
+        variable_value=[...] stream=False``) on top of the text: a second, noisy copy of the
+        answer. So variables are left out only when a message ID is certainly there.
+        """
+        message_id = getattr(getattr(self, "session", None), "message_id", None)
+        return not (isinstance(message_id, str) and message_id.strip())
 
 
 FILE_TIMEOUT = (10.0, 120.0)  # Dify's own File.blob allows 5 s in total: too short for 25 MB
