@@ -93,20 +93,29 @@ class Extracted:
 
 @dataclass
 class Allowance:
-    """What one call may still spend on the text of attachments: characters (all attachments
-    together) and files. (Its time is the invocation's deadline, which the caller holds.)"""
+    """What one call may spend on the text of attachments: characters per file, characters
+    and files for all attachments together. (Its time is the invocation's deadline.)"""
 
     chars_per_file: int = DEFAULT_CHARS_PER_FILE
-    chars: int = MAX_CHARS_PER_CALL
-    files: int = MAX_FILES_PER_CALL
+    chars_per_call: int = MAX_CHARS_PER_CALL
+    files_per_call: int = MAX_FILES_PER_CALL
+    chars_used: int = 0
+    files_used: int = 0
+
+    def chars_for_next_file(self) -> int:
+        return min(self.chars_per_file, self.chars_per_call - self.chars_used)
+
+    def spend(self, found: Extracted) -> None:
+        self.files_used += 1
+        self.chars_used += len(found.text)
 
     def spent(self) -> str:
         """Why nothing more can be read in this call ("" while something can)."""
-        if self.files <= 0:
-            return f"this call already read {MAX_FILES_PER_CALL} attachments"
-        if self.chars < 100:  # less would show a file's first line and call it read
+        if self.files_used >= self.files_per_call:
+            return f"this call already read {self.files_per_call} attachments"
+        if self.chars_for_next_file() < 100:  # less would show a first line and call it read
             return (
-                f"this call already returned {MAX_CHARS_PER_CALL:,} characters of attachment text"
+                f"this call already returned {self.chars_per_call:,} characters of attachment text"
             )
         return ""
 
@@ -168,7 +177,7 @@ _NOT_READ = {
     "doc": "the old binary Word format; .docx files are read",
     "application/vnd.ms-excel": "the old binary Excel format; .xlsx files are read",
     "xls": "the old binary Excel format; .xlsx files are read",
-    "image/": "images are not read as text (no OCR)",
+    "image/": "images are not read as text: no OCR",
     "application/zip": "archives are not opened",
     "zip": "archives are not opened",
 }

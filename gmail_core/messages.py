@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from gmail_core import extract, offload
 from gmail_core import labels as labels_mod
 from gmail_core.batch import BatchCall
 from gmail_core.client import USER_PATH, GmailClient, path_id
@@ -226,18 +227,22 @@ def iter_attachments(
     attachments.get. One by one, not batched: a batch answer would hold every file (each
     up to 30 MB) in memory at once, in a 256 MB plugin."""
     check_dify_file_limit(attachments)
-    base = f"{MESSAGES_PATH}/{path_id(message_id)}/attachments/"
     for a in attachments:
-        if a.data is not None:
-            yield a, a.data
-            continue
-        try:
-            found = client.get(
-                base + path_id(a.attachment_id or "", "attachment ID"), what="attachment"
-            )
-        except GmailApiError as exc:
-            raise _prefixed(exc, f"Could not download '{a.filename}':") from None
-        yield a, _b64url(str((found or {}).get("data") or ""), a.filename)
+        yield a, attachment_bytes(client, message_id, a)
+
+
+def attachment_bytes(client: GmailClient, message_id: str, a: Attachment) -> bytes:
+    """One attachment's bytes: inline data as is, else fetched with attachments.get."""
+    if a.data is not None:
+        return a.data
+    path = f"{MESSAGES_PATH}/{path_id(message_id)}/attachments/"
+    try:
+        found = client.get(
+            path + path_id(a.attachment_id or "", "attachment ID"), what="attachment"
+        )
+    except GmailApiError as exc:
+        raise _prefixed(exc, f"Could not download '{a.filename}':") from None
+    return _b64url(str((found or {}).get("data") or ""), a.filename)
 
 
 def download_attachments(
@@ -259,3 +264,56 @@ def _b64url(data: str, filename: str) -> bytes:
         raise TransientError(
             f"Gmail sent unreadable data for '{filename}'. Try again.", reason="bad_base64"
         ) from exc
+
+
+def read_attachment_texts(
+    client: GmailClient,
+    message_id: str,
+    attachments: list[Attachment],
+    allowance: extract.Allowance,
+) -> list[tuple[Attachment, extract.Extracted]]:
+    """The text of each attachment, one file in memory at a time, parsed off the gevent hub
+    (``offload``). What the file holds never fails the call — it gives a note — but a
+    failed download does, as it would for the file itself."""
+    out: list[tuple[Attachment, extract.Extracted]] = []
+    for a in attachments:
+        found = _before_download(client, message_id, a, allowance)
+        if found is None:
+            data = attachment_bytes(client, message_id, a)
+            seconds = min(extract.SECONDS_PER_FILE, client.deadline.remaining() - 5)
+            found = offload.run(
+                extract.text_of,
+                data,
+                a.mime_type,
+                a.filename,
+                max_chars=allowance.chars_for_next_file(),
+                seconds=max(seconds, 0.5),
+            )
+            del data  # the next file is not fetched while this one is still held
+            allowance.spend(found)
+        out.append((a, found))
+    return out
+
+
+def _before_download(
+    client: GmailClient, message_id: str, a: Attachment, allowance: extract.Allowance
+) -> extract.Extracted | None:
+    """The answer for an attachment that is not worth fetching, or None to fetch it."""
+    kind = extract.kind_of(a.mime_type, a.filename)
+    if not kind:
+        return extract.not_readable(a.mime_type, a.filename)
+    if a.size > extract.MAX_FILE_BYTES:
+        return extract.too_large(a.size)
+    if a.data is None and not a.attachment_id:
+        # A forwarded message Gmail parsed into parts: its text is in the body already.
+        return extract.Extracted(kind, note="Shown in the body (a forwarded message).")
+    why = allowance.spent() or (
+        "this call's time budget is used up" if client.deadline.remaining() < 10 else ""
+    )
+    if why:
+        return extract.Extracted(
+            kind,
+            note=f"Not read: {why}. Read it alone with download_attachment (message_id "
+            f"{message_id}, attachment {a.part_id or a.filename}, attachment_text true).",
+        )
+    return None

@@ -53,7 +53,11 @@ def test_the_reader_comes_from_the_extension_then_the_type(
 @pytest.mark.parametrize(
     ("mime_type", "filename", "says"),
     [
-        ("image/jpeg", "photo.jpg", "Not extractable: image/jpeg (images are not read as text"),
+        (
+            "image/jpeg",
+            "photo.jpg",
+            "Not extractable: image/jpeg (images are not read as text: no OCR).",
+        ),
         ("application/msword", "old.doc", "old binary Word format; .docx files are read"),
         ("application/vnd.ms-excel", "old.xls", "old binary Excel format; .xlsx files are read"),
         ("application/zip", "files.zip", "archives are not opened"),
@@ -400,11 +404,12 @@ def test_office_files_with_a_pdf_header_glued_on_are_still_hostile_input_only(ma
 
 
 def test_the_allowance_says_why_it_is_spent() -> None:
-    allowance = Allowance()
-    assert allowance.spent() == ""
-    allowance.chars = 99
-    assert "60,000 characters of attachment text" in allowance.spent()
-    allowance.files = 0
+    allowance = Allowance(chars_per_file=20_000)
+    assert allowance.spent() == "" and allowance.chars_for_next_file() == 20_000
+    allowance.spend(extract.Extracted("text", "x" * 59_950))
+    assert allowance.chars_for_next_file() == 50
+    assert allowance.spent() == "this call already returned 60,000 characters of attachment text"
+    allowance.files_used = 20
     assert allowance.spent() == "this call already read 20 attachments"
 
 
