@@ -70,8 +70,11 @@ MAX_CELL_CHARS = 500
 MAX_UNPACKED_BYTES = 40 * MiB
 MAX_XML_MEMBER_BYTES = 12 * MiB
 MAX_ZIP_MEMBERS = 2_000
-#: Bytes of a text, CSV or HTML file decoded (HTML is parsed whole, ~10x its size in memory).
+#: Bytes of a text or CSV file decoded: far more than the text budget needs.
 MAX_MARKUP_BYTES = 2 * MiB
+#: Bytes of an HTML file converted: HTML is parsed whole (~20x its size in memory, ~1 s per
+#: 400 KB), and 20,000 characters of text rarely take more markup than this.
+MAX_HTML_BYTES = 512 * 1024
 #: Bytes of an attached e-mail parsed (its text comes first; big attachments follow).
 MAX_EMAIL_BYTES = 5 * MiB
 #: Bytes any one PDF stream may inflate to (pypdf's own default is 75 MB).
@@ -423,22 +426,28 @@ def _docx(data: bytes, text: _Text, kind: str) -> Extracted:
     from docx import Document
     from docx.table import Table
 
+    document = Document(io.BytesIO(data))
+    # Style names by ID, looked up once: python-docx's ``paragraph.style`` searches all the
+    # styles again for every paragraph (seconds for a long document).
+    styles = {str(style.style_id): str(style.name or "") for style in document.styles}
     done = True
-    for block in Document(io.BytesIO(data)).iter_inner_content():
-        piece = _table(_docx_rows(block)) if isinstance(block, Table) else _docx_paragraph(block)
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            piece = _table(_docx_rows(block))
+        else:
+            piece = _docx_paragraph(block, styles.get(block._p.style or "", ""))
         if (piece and not text.add(piece)) or text.out_of_time():
             done = False
             break
     return Extracted(kind, text.value(), truncated=not done, note="" if done else text.cut_note())
 
 
-def _docx_paragraph(paragraph: Paragraph) -> str:
+def _docx_paragraph(paragraph: Paragraph, style: str) -> str:
     """One paragraph as a Markdown line: Word's Title and Heading styles become headings, list
     paragraphs (a List style, or numbering) list items."""
     content = " ".join(paragraph.text.split())
     if not content:
         return ""
-    style = str(paragraph.style.name or "") if paragraph.style is not None else ""
     if style == "Title":
         return f"# {content}"
     heading = re.fullmatch(r"Heading ([1-6])", style)
@@ -575,20 +584,27 @@ def _plain(data: bytes, text: _Text, kind: str) -> Extracted:
     return Extracted(kind, text.value(), truncated=cut or text.full, note=_cut_note(text, cut))
 
 
-def _cut_note(text: _Text, cut_bytes: bool) -> str:
+def _cut_note(text: _Text, cut_bytes: bool, limit: int | None = None) -> str:
     if text.full:
         return text.cut_note()
     if cut_bytes:
-        return f"Only the first {MAX_MARKUP_BYTES // MiB} MB of the file are read."
+        return f"Only the first {_amount(limit or MAX_MARKUP_BYTES)} of the file are read."
     return ""
 
 
+def _amount(size: int) -> str:
+    """A limit in words: whole MB, else KB."""
+    return f"{size // MiB} MB" if size % MiB == 0 else f"{size // 1024} KB"
+
+
 def _html(data: bytes, text: _Text, kind: str) -> Extracted:
-    head, cut = _head(data, MAX_MARKUP_BYTES)
+    head, cut = _head(data, MAX_HTML_BYTES)
     declared = _META_CHARSET.search(head[:4096])
     charset = declared.group(1).decode("ascii") if declared else None
     text.add(html_to_markdown(_decode(head, charset)).strip())
-    return Extracted(kind, text.value(), truncated=cut or text.full, note=_cut_note(text, cut))
+    return Extracted(
+        kind, text.value(), truncated=cut or text.full, note=_cut_note(text, cut, MAX_HTML_BYTES)
+    )
 
 
 def _delimited(data: bytes, text: _Text, kind: str) -> Extracted:
@@ -644,7 +660,7 @@ def _email(data: bytes, text: _Text, kind: str) -> Extracted:
     text.add("\n".join(lines))
     text.add(body_for(message, "markdown", 0).strip())
     note = (
-        f"Only the first {MAX_EMAIL_BYTES // MiB} MB of the e-mail are read."
+        f"Only the first {_amount(MAX_EMAIL_BYTES)} of the e-mail are read."
         if cut and not text.full
         else (text.cut_note() if text.full else "")
     )

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gc
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,7 +17,7 @@ from typing import Any
 from gmail_core import extract, offload
 from gmail_core import labels as labels_mod
 from gmail_core.batch import BatchCall
-from gmail_core.client import USER_PATH, GmailClient, path_id
+from gmail_core.client import USER_PATH, GmailClient, _json_or_none, path_id
 from gmail_core.errors import GmailApiError, InvalidInputError, NotFoundError, TransientError
 from gmail_core.message import Attachment, Message
 from gmail_core.reading import parse_message
@@ -236,13 +238,28 @@ def attachment_bytes(client: GmailClient, message_id: str, a: Attachment) -> byt
     if a.data is not None:
         return a.data
     path = f"{MESSAGES_PATH}/{path_id(message_id)}/attachments/"
+    path += path_id(a.attachment_id or "", "attachment ID")
     try:
-        found = client.get(
-            path + path_id(a.attachment_id or "", "attachment ID"), what="attachment"
-        )
+        body = client.get_raw(path, what="attachment")
     except GmailApiError as exc:
         raise _prefixed(exc, f"Could not download '{a.filename}':") from None
-    return _b64url(str((found or {}).get("data") or ""), a.filename)
+    return _attachment_data(body, a.filename)
+
+
+_DATA_FIELD = re.compile(rb'"data"\s*:\s*"')
+
+
+def _attachment_data(body: bytes, filename: str) -> bytes:
+    """The file in an attachments.get answer (``{"size": n, "data": "<base64url>"}``), taken
+    from the raw JSON: base64url never needs JSON unescaping, and ``json.loads`` would hold
+    the 27 MB of text of a 20 MB file twice more. Anything unexpected goes through JSON."""
+    field = _DATA_FIELD.search(body)
+    end = body.find(b'"', field.end()) if field else -1
+    if field is None or end < 0 or body.find(b"\\", field.end(), end) >= 0:
+        found = _json_or_none(body)
+        data = found.get("data") if isinstance(found, dict) else None
+        return _b64url(data if isinstance(data, str) else "", filename)
+    return _b64url(memoryview(body)[field.end() : end], filename)
 
 
 def download_attachments(
@@ -257,13 +274,24 @@ def _prefixed(error: GmailApiError, prefix: str) -> GmailApiError:
     return type(error)(f"{prefix} {error}", status=error.status, reason=error.reason)
 
 
-def _b64url(data: str, filename: str) -> bytes:
+# A multiple of 4 characters: every chunk but the last decodes to whole bytes.
+_BASE64_CHUNK = 4 * 1024 * 1024
+
+
+def _b64url(data: str | memoryview, filename: str) -> bytes:
+    """Gmail's base64url attachment data, decoded 4 MB at a time: at once, 27 MB of it
+    (a 20 MB file) would be copied three more times (padded, as bytes, translated)."""
+    out = io.BytesIO()
     try:
-        return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+        for start in range(0, len(data), _BASE64_CHUNK):
+            piece = data[start : start + _BASE64_CHUNK]
+            chunk = piece.encode("ascii") if isinstance(piece, str) else piece.tobytes()
+            out.write(base64.urlsafe_b64decode(chunk + b"=" * (-len(chunk) % 4)))
     except (binascii.Error, ValueError) as exc:
         raise TransientError(
             f"Gmail sent unreadable data for '{filename}'. Try again.", reason="bad_base64"
         ) from exc
+    return out.getvalue()  # the buffer itself, not a copy
 
 
 def read_attachment_texts(
@@ -282,7 +310,7 @@ def read_attachment_texts(
             data = attachment_bytes(client, message_id, a)
             seconds = min(extract.SECONDS_PER_FILE, client.deadline.remaining() - 5)
             found = offload.run(
-                extract.text_of,
+                _text_of,
                 data,
                 a.mime_type,
                 a.filename,
@@ -293,6 +321,17 @@ def read_attachment_texts(
             allowance.spend(found)
         out.append((a, found))
     return out
+
+
+def _text_of(data: bytes, mime_type: str, filename: str, **limits: Any) -> extract.Extracted:
+    """``extract.text_of``, then a cycle collection: the readers leave reference cycles (a
+    PDF's pages point back at their reader, a Word package at its parts) that keep the whole
+    file and its parsed form alive until Python's collector happens to run, and freeing
+    large buffers never makes it run. Collected here, in the worker thread, off the hub."""
+    try:
+        return extract.text_of(data, mime_type, filename, **limits)
+    finally:
+        gc.collect()
 
 
 def _before_download(

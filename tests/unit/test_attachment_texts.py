@@ -102,3 +102,31 @@ def test_nothing_is_read_when_the_invocation_is_nearly_out_of_time() -> None:
     got = messages.read_attachment_texts(client, "m1", [text_file(1)], extract.Allowance())
     assert "this call's time budget is used up" in got[0][1].note
     assert len(responses.calls) == 0
+
+
+DATA = bytes(range(256)) * 3
+ENCODED = base64.urlsafe_b64encode(DATA).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f'{{"size": {len(DATA)}, "data": "{ENCODED}"}}',
+        f'{{\n  "data": "{ENCODED}",\n  "size": {len(DATA)}\n}}\n',  # pretty-printed
+    ],
+    ids=["compact", "pretty"],
+)
+@responses.activate
+def test_attachment_bytes_come_from_the_raw_json_in_chunks(
+    monkeypatch: pytest.MonkeyPatch, body: str
+) -> None:
+    monkeypatch.setattr(messages, "_BASE64_CHUNK", 8)  # many chunks, a partial one at the end
+    responses.get(BASE + "ATT1", body=body, content_type="application/json")
+    assert messages.attachment_bytes(GmailClient("tok"), "m1", text_file(1)) == DATA
+
+
+def test_escaped_or_unexpected_json_still_goes_through_the_json_parser() -> None:
+    assert messages._attachment_data(b'{"data": "aGk\\u003d"}', "a") == b"hi"
+    assert messages._attachment_data(b'{"size": 0}', "a") == b""
+    with pytest.raises(TransientError, match="unreadable"):
+        messages._attachment_data(b"<html>proxy error</html>", "a")

@@ -327,7 +327,7 @@ def test_text_is_cut_without_splitting_a_character(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(extract, "MAX_MARKUP_BYTES", 7)  # inside the 4th "é" (2 bytes each)
     found = read("éééééé".encode(), "text/plain", "e.txt")
     assert found.text == "ééé" and found.truncated
-    assert found.note == "Only the first 0 MB of the file are read."
+    assert found.note == "Only the first 0 KB of the file are read."
 
 
 def test_text_stops_at_the_character_budget_at_a_word() -> None:
@@ -344,6 +344,14 @@ def test_html_goes_through_the_mail_readers_markdown_with_its_meta_charset() -> 
     found = read(data, "text/html", "menu.html")
     assert found.text.startswith("# Café menu") and "| Soup | 4 |" in found.text
     assert "alert" not in found.text
+
+
+def test_html_is_converted_from_its_head_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(extract, "MAX_HTML_BYTES", 2048)
+    data = b"<p>first</p>" + b"<p>more</p>" * 1000 + b"<p>last</p>"
+    found = read(data, "text/html", "long.html")
+    assert found.text.startswith("first") and "last" not in found.text and found.truncated
+    assert found.note == "Only the first 2 KB of the file are read."
 
 
 def test_an_empty_file_says_it_holds_no_text() -> None:
@@ -378,7 +386,7 @@ def test_a_huge_attached_email_is_parsed_from_its_head(monkeypatch: pytest.Monke
     m.add_attachment(bytes(100_000), maintype="application", subtype="octet-stream")
     found = read(m.as_bytes(), "message/rfc822", "big.eml")
     assert "The text comes first." in found.text and found.truncated
-    assert found.note == "Only the first 0 MB of the e-mail are read."
+    assert found.note == "Only the first 3 KB of the e-mail are read."
 
 
 # -- whatever the bytes ----------------------------------------------------------------------
