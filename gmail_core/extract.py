@@ -65,10 +65,10 @@ MAX_COLUMNS = 50
 MAX_SHEETS = 20
 MAX_CELL_CHARS = 500
 #: DOCX and XLSX are zip files. Checked from the zip directory before anything is unpacked:
-#: python-docx holds every member unpacked, and one XML member parsed whole (document.xml,
-#: sharedStrings.xml) costs about six times its size in memory.
+#: the whole archive (a zip bomb is refused), and each XML member parsed whole (document.xml,
+#: sharedStrings.xml), which costs about six times its size in memory.
 MAX_UNPACKED_BYTES = 40 * MiB
-MAX_XML_MEMBER_BYTES = 12 * MiB
+MAX_XML_MEMBER_BYTES = 8 * MiB
 MAX_ZIP_MEMBERS = 2_000
 #: Bytes of a text or CSV file decoded: far more than the text budget needs.
 MAX_MARKUP_BYTES = 2 * MiB
@@ -426,7 +426,7 @@ def _docx(data: bytes, text: _Text, kind: str) -> Extracted:
     from docx import Document
     from docx.table import Table
 
-    document = Document(io.BytesIO(data))
+    document = Document(io.BytesIO(_without_media(data)))
     # Style names by ID, looked up once: python-docx's ``paragraph.style`` searches all the
     # styles again for every paragraph (seconds for a long document).
     styles = {str(style.style_id): str(style.name or "") for style in document.styles}
@@ -440,6 +440,20 @@ def _docx(data: bytes, text: _Text, kind: str) -> Extracted:
             done = False
             break
     return Extracted(kind, text.value(), truncated=not done, note="" if done else text.cut_note())
+
+
+def _without_media(data: bytes) -> bytes:
+    """The DOCX again, stored, with its images and embedded files emptied: python-docx holds
+    every part of a package in memory, and a large DOCX is mostly images."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target,
+    ):
+        for member in source.infolist():
+            keep = member.filename.endswith((".xml", ".rels"))
+            target.writestr(member.filename, source.read(member) if keep else b"")
+    return out.getvalue()
 
 
 def _docx_paragraph(paragraph: Paragraph, style: str) -> str:

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gc
 import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from gmail_core import extract, offload
+from gmail_core import extract, memory, offload
 from gmail_core import labels as labels_mod
 from gmail_core.batch import BatchCall
 from gmail_core.client import USER_PATH, GmailClient, _json_or_none, path_id
@@ -324,14 +323,12 @@ def read_attachment_texts(
 
 
 def _text_of(data: bytes, mime_type: str, filename: str, **limits: Any) -> extract.Extracted:
-    """``extract.text_of``, then a cycle collection: the readers leave reference cycles (a
-    PDF's pages point back at their reader, a Word package at its parts) that keep the whole
-    file and its parsed form alive until Python's collector happens to run, and freeing
-    large buffers never makes it run. Collected here, in the worker thread, off the hub."""
+    """``extract.text_of``, then the parsed file's memory goes back to the OS (``memory``):
+    in the worker thread, so the collection does not hold up the hub either."""
     try:
         return extract.text_of(data, mime_type, filename, **limits)
     finally:
-        gc.collect()
+        memory.release()
 
 
 def _before_download(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import agent_view, run_all, search, send_memory
+from bench import agent_view, attachment_text, run_all, search, send_memory
 
 pytestmark = pytest.mark.e2e
 
@@ -34,6 +34,14 @@ def test_send_memory_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) 
     assert "peak RSS during the send" in out and "manifest resource.memory" in out
 
 
+def test_attachment_text_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert attachment_text.main(run_all.QUICK["attachment_text"]) == 0
+    out = capsys.readouterr().out
+    assert "20 MB PDF: peak" in out and "budget idle + 150 MiB: PASS" in out
+    assert "manifest resource.memory 256 MiB: PASS" in out and "hub: list_labels took" in out
+    assert "No text layer" in out and "Traceback" not in out
+
+
 def test_run_all_runs_every_bench_in_order(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -42,6 +50,6 @@ def test_run_all_runs_every_bench_in_order(
              for name, _ in run_all.benches()]  # fmt: skip
     monkeypatch.setattr(run_all, "benches", lambda: fakes)
     assert run_all.main(["--quick"]) == 0
-    assert [c[0] for c in calls] == ["search", "agent_view", "send_memory"]
+    assert [c[0] for c in calls] == ["search", "agent_view", "send_memory", "attachment_text"]
     assert all(argv == run_all.QUICK[name] for name, argv in calls)
     assert "all benchmarks" in capsys.readouterr().out

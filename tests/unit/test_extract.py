@@ -197,6 +197,29 @@ def test_docx_text_stops_at_the_character_budget() -> None:
     assert found.note == "Text cut at 800 characters."
 
 
+def test_a_docx_is_read_without_holding_its_images(monkeypatch: pytest.MonkeyPatch) -> None:
+    import docx
+
+    real = docx.Document
+    seen: list[int] = []
+
+    def spy(stream: io.BytesIO) -> object:
+        with zipfile.ZipFile(stream) as archive:
+            seen.append(sum(m.file_size for m in archive.infolist() if "media" in m.filename))
+        stream.seek(0)
+        return real(stream)
+
+    out = io.BytesIO()
+    base = io.BytesIO(documents.docx(paragraphs=["Photo below."]))
+    with zipfile.ZipFile(base) as source, zipfile.ZipFile(out, "w") as target:
+        for member in source.infolist():
+            target.writestr(member, source.read(member))
+        target.writestr("word/media/image1.jpeg", bytes(3_000_000))
+    monkeypatch.setattr(docx, "Document", spy)
+    found = read(out.getvalue(), DOCX, "photo.docx")
+    assert found.text == "# Contract\n\nPhoto below." and seen == [0]
+
+
 def test_a_zip_bomb_docx_is_refused_from_its_directory_without_unpacking(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
