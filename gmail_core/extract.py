@@ -431,14 +431,23 @@ def _docx(data: bytes, text: _Text, kind: str) -> Extracted:
     # styles again for every paragraph (seconds for a long document).
     styles = {str(style.style_id): str(style.name or "") for style in document.styles}
     done = True
+    items: list[str] = []  # consecutive list items: one Markdown list, not one per paragraph
     for block in document.iter_inner_content():
         if isinstance(block, Table):
             piece = _table(_docx_rows(block))
         else:
             piece = _docx_paragraph(block, styles.get(block._p.style or "", ""))
+        if piece.startswith("- "):
+            items.append(piece)
+            piece = ""
+        elif piece and items:
+            piece = "\n".join(items) + "\n\n" + piece
+            items = []
         if (piece and not text.add(piece)) or text.out_of_time():
             done = False
             break
+    if done and items:
+        done = text.add("\n".join(items))
     return Extracted(kind, text.value(), truncated=not done, note="" if done else text.cut_note())
 
 

@@ -185,9 +185,14 @@ def test_docx_headings_lists_and_tables_become_markdown() -> None:
     found = read(data, DOCX, "agreement.docx")
     assert found.kind == "docx" and found.note == "" and not found.truncated
     assert found.text == (
-        "# Service agreement\n\nBetween ACME and Beta.\n\n- Term: 12 months\n\n- Fee: 1,000 EUR"
+        "# Service agreement\n\nBetween ACME and Beta.\n\n- Term: 12 months\n- Fee: 1,000 EUR"
         "\n\n| Item | Price |\n| --- | --- |\n| Support \\| on-site | 200 |"
     )
+
+
+def test_a_docx_ending_in_a_list_keeps_it() -> None:
+    found = read(documents.docx(heading="Todo", bullets=["one", "two"]), DOCX, "todo.docx")
+    assert found.text == "# Todo\n\n- one\n- two"
 
 
 def test_docx_text_stops_at_the_character_budget() -> None:
