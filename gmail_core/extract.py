@@ -288,7 +288,12 @@ class _Text:
     def cut_note(self, where: str = "") -> str:
         """Why the text stops early: the character budget, else the time budget."""
         if self.full:
-            return f"Text cut at {self.max_chars:,} characters{where}."
+            more = (
+                f"; max_attachment_chars up to {MAX_CHARS_PER_CALL:,} shows more"
+                if self.max_chars < MAX_CHARS_PER_CALL
+                else ""
+            )
+            return f"Text cut at {self.max_chars:,} characters{where}{more}."
         return f"Stopped after {self.seconds:g} s of reading{where}."
 
 
@@ -320,7 +325,12 @@ def _pdf(data: bytes, text: _Text, kind: str) -> Extracted:
             try:
                 # "Protected" PDFs often need no password to open, only to edit or print.
                 opened = bool(reader.decrypt(""))
-            except (DependencyError, NotImplementedError, FileNotDecryptedError):
+            except (DependencyError, NotImplementedError):
+                # AES needs ``cryptography``, which this plugin does not ship (README).
+                return Extracted(
+                    kind, note="Encrypted PDF (AES): its text cannot be read by this plugin."
+                )
+            except FileNotDecryptedError:
                 opened = False
             if not opened:
                 return Extracted(

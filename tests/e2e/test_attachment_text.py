@@ -205,7 +205,11 @@ def test_a_20_mb_pdf_gives_its_first_pages_within_the_character_budget(
     (found,) = result.variables()["attachment_texts"]
     assert found["size"] > 19 * 1024 * 1024 and found["pages"] > 100
     assert 15_000 < len(found["text"]) <= 20_000 and found["truncated"]
-    assert re.fullmatch(r"Text cut at 20,000 characters: pages 1–\d+ of \d+ read\.", found["note"])
+    assert re.fullmatch(
+        r"Text cut at 20,000 characters: pages 1–\d+ of \d+ read; max_attachment_chars up to "
+        r"60,000 shows more\.",
+        found["note"],
+    )
     assert found["text"].startswith("## Page 1\n\nPage 1\n")
     assert len(result.agent_node()) < 21_000
 

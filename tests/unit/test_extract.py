@@ -109,6 +109,20 @@ def test_a_password_protected_pdf_gets_a_note() -> None:
     assert found.text == "" and found.note.startswith("Password-protected PDF")
 
 
+def test_an_aes_pdf_without_the_crypto_library_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError
+
+    def no_aes(self: object, password: str) -> None:
+        raise DependencyError("cryptography>=3.1 is required for AES algorithm")
+
+    monkeypatch.setattr(PdfReader, "decrypt", no_aes)  # as in the plugin: no `cryptography`
+    found = read(documents.encrypted_pdf(["x"], user_password=""), PDF, "aes.pdf")
+    assert found.text == "" and found.note == (
+        "Encrypted PDF (AES): its text cannot be read by this plugin."
+    )
+
+
 def test_a_pdf_protected_only_against_editing_is_read() -> None:
     found = read(documents.encrypted_pdf(["Open to read"], user_password=""), PDF, "p.pdf")
     assert found.text == "Open to read" and found.note == ""
@@ -199,7 +213,9 @@ def test_docx_text_stops_at_the_character_budget() -> None:
     data = documents.docx(paragraphs=[f"Clause {i}: " + "words " * 30 for i in range(100)])
     found = read(data, DOCX, "long.docx", max_chars=800)
     assert len(found.text) <= 800 and found.truncated
-    assert found.note == "Text cut at 800 characters."
+    assert found.note == (
+        "Text cut at 800 characters; max_attachment_chars up to 60,000 shows more."
+    )
 
 
 def test_a_docx_is_read_without_holding_its_images(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -360,7 +376,9 @@ def test_text_is_cut_without_splitting_a_character(monkeypatch: pytest.MonkeyPat
 
 def test_text_stops_at_the_character_budget_at_a_word() -> None:
     found = read(("word " * 1000).encode(), "text/plain", "w.txt", max_chars=102)
-    assert found.text == ("word " * 20).strip() and found.note == "Text cut at 102 characters."
+    assert found.text == ("word " * 20).strip() and found.note.startswith(
+        "Text cut at 102 characters;"
+    )
 
 
 def test_html_goes_through_the_mail_readers_markdown_with_its_meta_charset() -> None:
