@@ -6,22 +6,20 @@ from __future__ import annotations
 import functools
 import re
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from devkit import dify_views, documents
 from devkit.fakegoogle import GMAIL_MODIFY, FakeGoogle
 from devkit.plugin_process import PluginProcess, SessionResult
 from tests.e2e.mail import _headed
+from tests.e2e.test_agent_views import ok, output_schema
 
 pytestmark = pytest.mark.e2e
 
 TOKEN = "tok-attachment-text"
 CREDS = {"access_token": TOKEN, "refresh_token": "rt", "scope": GMAIL_MODIFY}
-ROOT = Path(__file__).resolve().parents[2]
 NOISE = ("variable_name=", "variable_value=", "stream=False", "{'", "'}")
 BIG_PDF_BYTES = 20 * 1024 * 1024
 
@@ -104,16 +102,6 @@ def ids(fake: FakeGoogle) -> dict[str, str]:
     )  # fmt: skip
     found["big"] = box.add_message(m.as_bytes())
     return found
-
-
-def ok(result: SessionResult) -> SessionResult:
-    assert result.error is None, result.error
-    return result
-
-
-def output_schema(tool: str) -> dict[str, Any]:
-    data = yaml.safe_load((ROOT / "tools" / f"{tool}.yaml").read_text(encoding="utf-8"))
-    return dict(data["output_schema"])
 
 
 def both_runs(

@@ -168,6 +168,15 @@ def test_pdf_pages_are_read_up_to_the_page_limit(monkeypatch: pytest.MonkeyPatch
     assert found.note == "Only the first 2 of 3 pages are read."
 
 
+def test_a_pdf_of_too_many_pages_is_refused_before_they_are_listed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(extract, "MAX_PDF_PAGE_COUNT", 50)
+    found = read(documents.pdf([""] * 51), PDF, "many.pdf")
+    assert found.text == "" and found.note == "Not read: it has more than 50 pages."
+    assert read(documents.pdf(["x"] * 50), PDF, "fifty.pdf").pages == 50
+
+
 def test_a_pdf_stream_inflating_past_the_limit_costs_its_page_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
