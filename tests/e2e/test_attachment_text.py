@@ -185,6 +185,31 @@ def test_download_attachment_as_text_gives_agents_text_instead_of_a_file(
     assert "<<<attachment " + ids["all"] + " part " in outputs.text
 
 
+@pytest.mark.parametrize("index", range(len(files())), ids=lambda i: files()[i][0])
+def test_download_attachment_as_text_for_each_format(
+    plugin: PluginProcess, ids: dict[str, str], index: int
+) -> None:
+    filename, _, _, expected = files()[index]
+    params = {"message_id": ids["all"], "attachment": filename, "attachment_text": True}
+    result = ok(plugin.invoke_tool("download_attachment", params, CREDS))
+    (found,) = result.variables()["attachment_texts"]
+    assert found["filename"] == filename
+    assert expected in (found["text"] or found["note"])
+    assert result.agent_node() == result.tool_node().text and expected in result.agent_node()
+
+
+def test_get_thread_of_one_message_reads_every_format(
+    plugin: PluginProcess, ids: dict[str, str]
+) -> None:
+    params = {"thread_id": ids["all"], "attachment_text": True}
+    result = ok(plugin.invoke_tool("get_thread", params, CREDS))
+    (message,) = result.variables()["messages"]
+    view = result.agent_node()
+    for (filename, _, _, expected), found in zip(files(), message["attachment_texts"], strict=True):
+        assert found["filename"] == filename and expected in (found["text"] or found["note"])
+        assert expected in view, filename
+
+
 def test_a_20_mb_pdf_gives_its_first_pages_within_the_character_budget(
     plugin: PluginProcess, ids: dict[str, str]
 ) -> None:
