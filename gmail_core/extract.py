@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from gmail_core.charsets import decode_text
 from gmail_core.html import html_to_markdown
+from gmail_core.reading import body_for, parse_rfc822
 
 if TYPE_CHECKING:  # the readers are imported when a file needs them, not at plugin start
     from docx.table import Table
@@ -60,7 +61,7 @@ SECONDS_PER_FILE = 10.0
 #: PDF pages read per file (a scan without text would otherwise be walked to the end).
 MAX_PDF_PAGES = 500
 #: Pages a PDF may have at all: pypdf lists every page before it gives the first (a
-#: hostile 60,000-page file took 8 s and ~250 MB), and 10,000 take ~1 s.
+#: hostile 60,000-page file took 8 s), and 10,000 take ~1 s.
 MAX_PDF_PAGE_COUNT = 10_000
 #: Rows per sheet or CSV file, columns per row, sheets per workbook, characters per cell.
 MAX_ROWS = 500
@@ -75,7 +76,7 @@ MAX_XML_MEMBER_BYTES = 8 * MiB
 MAX_ZIP_MEMBERS = 2_000
 #: Bytes of a text or CSV file decoded: far more than the text budget needs.
 MAX_MARKUP_BYTES = 2 * MiB
-#: Bytes of an HTML file converted: HTML is parsed whole (~20x its size in memory, ~1 s per
+#: Bytes of an HTML file converted: HTML is parsed whole (~40x its size in memory, ~1 s per
 #: 400 KB), and 20,000 characters of text rarely take more markup than this.
 MAX_HTML_BYTES = 512 * 1024
 #: Bytes of an attached e-mail parsed (its text comes first; big attachments follow).
@@ -352,12 +353,12 @@ def _pdf(data: bytes, text: _Text, kind: str) -> Extracted:
             try:
                 page = reader.pages[index]
                 page_text = page.extract_text().strip()
+                if not page_text:
+                    with_images += _has_image(page)
+                    continue
             except Exception as exc:  # noqa: BLE001 - one broken page must not cost the others
                 log.info("Could not read a PDF page: %s", type(exc).__name__)
                 failed += 1
-                continue
-            if not page_text:
-                with_images += _has_image(page)
                 continue
             with_text += 1
             if not text.add(f"## Page {index + 1}\n\n{page_text}" if total > 1 else page_text):
@@ -386,16 +387,21 @@ def _pdf_notes(
     text: _Text, total: int, read: int, with_text: int, with_images: int, failed: int
 ) -> list[str]:
     notes = []
-    if not with_text and read == total:
-        if with_images and with_images + failed == total:
-            pages = "this page is" if total == 1 else f"these {total:,} pages are"
+    if read and not with_text:
+        if total == 1:
+            pages = "this page is"
+        elif read == total:
+            pages = f"these {total:,} pages are"
+        else:
+            pages = f"the {read:,} pages read are"
+        if with_images and with_images + failed == read:
             notes.append(
                 f"No text layer: {pages} only images (a scan?), so there is no text to read "
                 "without OCR."
             )
         elif not failed:
             notes.append("No text found: the pages are blank, or the file is damaged.")
-    elif read < total:
+    if read < total:
         notes.append(
             text.cut_note(f": pages 1–{read:,} of {total:,} read")
             if text.full or text.out_of_time()
@@ -677,8 +683,6 @@ def _csv_delimiter(content: str) -> str:
 
 
 def _email(data: bytes, text: _Text, kind: str) -> Extracted:
-    from gmail_core.reading import body_for, parse_rfc822
-
     head, cut = _head(data, MAX_EMAIL_BYTES)
     message = parse_rfc822(head)
     lines = [

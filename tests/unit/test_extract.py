@@ -99,6 +99,15 @@ def test_a_scanned_pdf_says_it_has_no_text_layer() -> None:
     assert found.note.startswith("No text layer: these 3 pages are only images (a scan?)")
 
 
+def test_a_long_scan_says_so_for_the_pages_it_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(extract, "MAX_PDF_PAGES", 2)
+    found = read(documents.pdf([None, None, None]), PDF, "scan.pdf")
+    assert found.note == (
+        "No text layer: the 2 pages read are only images (a scan?), so there is no text to "
+        "read without OCR. Only the first 2 of 3 pages are read."
+    )
+
+
 def test_a_pdf_of_blank_pages_is_not_called_a_scan() -> None:
     found = read(documents.pdf([""]), PDF, "blank.pdf")
     assert found.text == "" and "blank" in found.note and "scan" not in found.note
@@ -319,6 +328,20 @@ def test_xlsx_sheets_become_markdown_tables() -> None:
         "| EMEA | 1200 | 2026-11-30 |\n| APAC | 3.5 | 2026-12-01 14:30:00 |\n\n"
         "## Sheet: Notes\n\n| Reviewed \\| ok |\n| --- |\n\n## Sheet: Empty\n\n(empty)"
     )
+
+
+def test_a_hidden_sheet_is_read_and_said_to_be_hidden() -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["shown"])
+    hidden = book.create_sheet("Rates")
+    hidden.append(["secret rate", 0.07])
+    hidden.sheet_state = "hidden"
+    out = io.BytesIO()
+    book.save(out)
+    found = read(out.getvalue(), XLSX, "book.xlsx")
+    assert "## Sheet: Rates (hidden)\n\n| secret rate | 0.07 |" in found.text
 
 
 def test_xlsx_rows_and_columns_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
