@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -637,6 +638,46 @@ def test_oauth_code_exchange_refresh_and_errors(fake: FakeGoogle):
     assert r.json()["error_description"] == "Token has been expired or revoked."
     assert session(new["access_token"]).get(api(fake, "profile")).status_code == 401
     assert fake.oauth.requests[0]["client_secret"] == "bad"
+
+
+def test_oauth_consent_page_redirects_with_a_code_bound_to_the_challenge(fake: FakeGoogle):
+    box = fake.add_mailbox("owner", "sam@example.com", {READONLY})
+    mid = box.add_message(simple("hello"))
+    fake.oauth.client_id, fake.oauth.client_secret = "cid", "secret"
+    fake.oauth.consent_mailbox = box
+    verifier = "w" * 50
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
+    auth_url = fake.env()["GOOGLE_OAUTH_AUTH_URL"]
+    query = {"client_id": "cid", "redirect_uri": "http://127.0.0.1:9/", "response_type": "code",
+             "scope": READONLY, "state": "st-1", "code_challenge": challenge.decode(),
+             "code_challenge_method": "S256"}  # fmt: skip
+
+    r = http_get(auth_url, params=query, allow_redirects=False)
+    assert r.status_code == 302
+    location = r.headers["Location"]
+    assert location.startswith("http://127.0.0.1:9/?state=st-1&code=4%2F0A")
+    answer = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    assert answer["scope"] == READONLY
+    token_url = fake.env()["GOOGLE_OAUTH_TOKEN_URL"]
+    form = {"grant_type": "authorization_code", "code": answer["code"], "client_id": "cid",
+            "client_secret": "secret", "redirect_uri": "http://127.0.0.1:9/"}  # fmt: skip
+    assert http_post(token_url, data={**form, "code_verifier": "x" * 50}).status_code == 400
+    r = http_get(auth_url, params=query, allow_redirects=False)  # a fresh code
+    form["code"] = parse_qs(urlsplit(r.headers["Location"]).query)["code"][0]
+    tokens = http_post(token_url, data={**form, "code_verifier": verifier}).json()
+    assert tokens["access_token"].startswith("ya29.") and tokens["refresh_token"].startswith("1//")
+    assert tokens["scope"] == READONLY
+    assert session(tokens["access_token"]).get(api(fake, f"messages/{mid}")).ok  # the owner's box
+
+    fake.oauth.consent_error = "access_denied"
+    r = http_get(auth_url, params=query, allow_redirects=False)
+    assert r.headers["Location"] == "http://127.0.0.1:9/?state=st-1&error=access_denied"
+    r = http_get(auth_url, params={**query, "client_id": "other"}, allow_redirects=False)
+    assert r.status_code == 401 and "invalid_client" in r.text  # Google's page, no redirect
+    fake.oauth.redirect_uri = "http://127.0.0.1:9/"
+    r = http_get(auth_url, params={**query, "redirect_uri": "http://127.0.0.1:8/"},
+                 allow_redirects=False)  # fmt: skip
+    assert r.status_code == 400 and "redirect_uri_mismatch" in r.text
 
 
 # --- wire compatibility with Google's own client ---------------------------------------------

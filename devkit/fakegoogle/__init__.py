@@ -5,12 +5,13 @@ Usage::
     with FakeGoogle(rtt_ms=0, new_connection_ms=0, seed=0) as fake:
         box = fake.add_mailbox("tok-1", "me@example.com", {GMAIL_MODIFY})
         msg_id = box.add_message(raw_rfc822, label_ids=("INBOX", "UNREAD"))
-        env = fake.env()  # GMAIL_API_BASE_URL, GOOGLE_OAUTH_TOKEN_URL, GOOGLE_OAUTH_REVOKE_URL
+        env = fake.env()  # GMAIL_API_BASE_URL, GOOGLE_OAUTH_{AUTH,TOKEN,REVOKE}_URL
 
 Served under :attr:`FakeGoogle.base_url`: ``/gmail/v1/users/{me|email}/...`` (profile,
 labels, messages incl. attachments/send/insert/import/modify/batchModify/batchDelete/trash,
 threads, drafts), ``/upload/gmail/v1/...`` (``uploadType`` media, multipart, resumable),
-``/batch/gmail/v1``, ``/token`` and ``/revoke``.
+``/batch/gmail/v1``, the consent page ``/o/oauth2/v2/auth`` (approves at once as
+``fake.oauth.consent_mailbox``), ``/token`` and ``/revoke``.
 
 Knobs for tests: ``fake.faults = FaultPlan(...)`` (see :mod:`.faults`),
 ``fake.send_accept_then_drop = N``, ``fake.expire_token(tok)``, ``fake.max_json_body_bytes``,

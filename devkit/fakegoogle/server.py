@@ -25,6 +25,7 @@ from .oauth import DEFAULT_SCOPE, FakeOAuth
 from .stats import Call, Stats
 
 BATCH_PATH = "/batch/gmail/v1"
+AUTH_PATH = "/o/oauth2/v2/auth"
 MAX_BODY_BYTES = 64 * 1024 * 1024
 CHUNK_LINE_LIMIT = 1024
 
@@ -249,6 +250,7 @@ class FakeGoogle:
         base = self.base_url
         return {
             "GMAIL_API_BASE_URL": base,
+            "GOOGLE_OAUTH_AUTH_URL": f"{base}{AUTH_PATH}",
             "GOOGLE_OAUTH_TOKEN_URL": f"{base}/token",
             "GOOGLE_OAUTH_REVOKE_URL": f"{base}/revoke",
         }
@@ -330,6 +332,8 @@ class FakeGoogle:
         token: str | None,
         fault: str | None,
     ) -> Response:
+        if method == "GET" and path == AUTH_PATH:
+            return self.oauth.handle_authorize(query)
         if method == "POST" and path in ("/token", "/o/oauth2/token"):
             return self.oauth.handle_token(body, headers)
         if method == "POST" and path in ("/revoke", "/o/oauth2/revoke"):
