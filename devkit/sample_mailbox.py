@@ -155,6 +155,13 @@ def _boundaries(m: Message, prefix: str) -> Message:
     return m
 
 
+def _alternatives(m: EmailMessage, text: str, markup: str | None = None) -> EmailMessage:
+    """Text and HTML, as most clients send; the HTML is the text's lines unless given."""
+    m.set_content(text)
+    m.add_alternative((markup or f"<div>{_paragraphs_html(text)}</div>") + "\n", subtype="html")
+    return m
+
+
 def _wire(m: Message) -> bytes:
     """The message as it travels: CRLF line ends."""
     return m.as_bytes(policy=m.policy.clone(linesep="\r\n"))
@@ -190,8 +197,7 @@ def gmail(
         )
     m = _message(MIME_Version="1.0", Date=date, References=in_reply_to, In_Reply_To=in_reply_to,
                  Message_ID=message_id, Subject=subject, From=frm, To=to, Cc=cc)  # fmt: skip
-    m.set_content(plain)
-    m.add_alternative(markup + "\n", subtype="html")
+    _alternatives(m, plain, markup)
     _boundaries(m, "0000000000004b2e9a05f1c3d7")
     return m
 
@@ -257,13 +263,13 @@ def northwind_thread() -> list[SampleMessage]:
                      References=f"{sam_id} {alice_id}", In_Reply_To=alice_id,
                      Content_Language="de-DE", X_MS_Has_Attach="yes",
                      X_Mailer="Microsoft Outlook 16.0", MIME_Version="1.0")  # fmt: skip
-    jonas.set_content(f"{reply}-----Original Message-----\n{original}")
-    jonas.add_alternative(
+    _alternatives(
+        jonas,
+        f"{reply}-----Original Message-----\n{original}",
         '<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head>'
         '<body lang="DE"><div class="WordSection1">' + _paragraphs_html(reply)
         + '<div id="divRplyFwdMsg" style="border:none;border-top:solid #E1E1E1 1.0pt;'
-        'padding:3.0pt 0cm 0cm 0cm">' + _paragraphs_html(original) + "</div></div></body></html>\n",
-        subtype="html",
+        'padding:3.0pt 0cm 0cm 0cm">' + _paragraphs_html(original) + "</div></div></body></html>",
     )  # fmt: skip
     _attach(jonas, VOLUMES_CSV.encode(), "text/csv", "Northwind_volumes_2027.csv")
     _boundaries(jonas, "_00_AM0PR04MB6130eurprd04prodoutlookcom_")
@@ -356,8 +362,7 @@ def receipt() -> SampleMessage:
                  Subject="Your receipt from Acme Cloud #2291-4471",
                  Date="Fri, 20 Nov 2026 06:10:55 +0000",
                  Message_ID="<0100018f2a3b4c5d-receipt-2291-4471@email.stripe.com>")  # fmt: skip
-    m.set_content(text)
-    m.add_alternative(f"<html><body>{_paragraphs_html(text)}</body></html>\n", subtype="html")
+    _alternatives(m, text, f"<html><body>{_paragraphs_html(text)}</body></html>")
     invoice = pdf(["Invoice 2291-4471", "Acme Cloud - Team plan, 12 seats", "Period: Dec 2026",
                    "Total: EUR 1,428.00 (paid)"])  # fmt: skip
     _attach(m, invoice, "application/pdf", "Invoice-2291-4471.pdf")
@@ -432,8 +437,7 @@ def github() -> SampleMessage:
                  Message_ID="<acme/webapp/pull/4312@github.com>",
                  List_ID="acme/webapp <webapp.acme.github.com>",
                  List_Unsubscribe="<https://github.com/notifications/unsubscribe/AB3X>")  # fmt: skip
-    m.set_content(text)
-    m.add_alternative(f"<p>{_paragraphs_html(text)}</p>\n", subtype="html")
+    _alternatives(m, text, f"<p>{_paragraphs_html(text)}</p>")
     _boundaries(m, "--==_mimepart_6a3f1c2b9e8d7_4312")
     return SampleMessage("github", _wire(m), ("INBOX", "CATEGORY_UPDATES"))
 
@@ -450,8 +454,7 @@ def invitation() -> SampleMessage:
                          "(CET)",
                  Date="Mon, 16 Nov 2026 09:00:12 +0000",
                  Message_ID="<calendar-3f1a9c2e-77b0-4d5e-9a61-0c2b8e4f6d1a@google.com>")  # fmt: skip
-    m.set_content(text)
-    m.add_alternative(f"<div>{_paragraphs_html(text)}</div>\n", subtype="html")
+    _alternatives(m, text)
     m.add_alternative(INVITE_ICS, subtype="calendar", params={"method": "REQUEST"})
     _attach(m, INVITE_ICS.encode(), "application/ics", "invite.ics")
     _boundaries(m, "0000000000009f3c1a05f0e2b4")
@@ -476,8 +479,7 @@ def booking() -> SampleMessage:
                  Subject="Booking confirmation: Hotel Riverside, 22 Dec",
                  Date="Tue, 10 Nov 2026 21:15:40 +0000",
                  Message_ID="<4127388921.confirmation@booking.example>")  # fmt: skip
-    m.set_content(text)
-    m.add_alternative(f"<div>{_paragraphs_html(text)}</div>\n", subtype="html")
+    _alternatives(m, text)
     _boundaries(m, "----=_Part_4127388921_")
     return SampleMessage("booking", _wire(m), ("Travel",))  # archived: not in the inbox
 

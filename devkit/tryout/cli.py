@@ -103,15 +103,15 @@ def run(options: argparse.Namespace, out: Console) -> int:
         out.write(out.bold("Gmail for Dify: make try"))
         out.field("plugin", "python -m main, INSTALL_METHOD=local, one JSON line per request on "
                   "stdin (as Dify's plugin daemon runs it)")  # fmt: skip
-        stand_in = None if real else stack.enter_context(StandIn())
         store = TokenStore(Path(os.environ.get("TRY_CREDENTIALS_FILE") or DEFAULT_CREDENTIALS))
+        stand_in = None if real else StandIn()
         if stand_in is not None:
+            stack.callback(stand_in.close)
             client = stand_in.client()
             out.field("gmail", stand_in.describe())
         else:
-            level = ACCESS_FULL if options.write else ACCESS_READ_ONLY
-            client = _real_client(store, level)
-            out.field("gmail", f"your Gmail, {level.replace('_', '-')} access requested")
+            client = _real_client(store, ACCESS_FULL if options.write else ACCESS_READ_ONLY)
+            out.field("gmail", f"your Gmail, {client.access_level.replace('_', '-')} access")
         out.field("output", f"{relative(output.path)}/ (complete outputs and files per step)")
         plugin = PluginProcess(env=stand_in.env() if stand_in else {})
         stack.callback(plugin.close)
@@ -123,11 +123,10 @@ def run(options: argparse.Namespace, out: Console) -> int:
         before = stand_in.snapshot() if stand_in else None
         if tool:
             step(tool, tool, params)
+        elif real:
+            scenario.run(step, out, scenario.REAL_WRITES if options.write else None)
         else:
-            writes = scenario.SAMPLE_WRITES if not real else None
-            if real and options.write:
-                writes = scenario.REAL_WRITES
-            scenario.run(step, out, writes)
+            scenario.run(step, out, scenario.SAMPLE_WRITES)
         if stand_in is not None and before is not None:
             out.heading("The stand-in's mailbox now")
             out.block(stand_in.changes(before) or ["nothing changed"], indent=0)

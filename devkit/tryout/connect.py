@@ -160,7 +160,7 @@ class Connection:
                 "Free the port or pick another: TRY_OAUTH_PORT=8766 (with a Web application "
                 "client, register http://127.0.0.1:<port>/ as its redirect URI).",
             ) from None
-        with listener:
+        with contextlib.closing(listener):
             self.redirect_uri = listener.redirect_uri
             url = self._call("get_authorization_url", "authorization_url")
             self.console.field("get_authorization_url", summarize_url(url))

@@ -9,7 +9,6 @@ mailbox (not through the plugin): new labels, drafts and sent mail, and label ch
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import TracebackType
 
 from devkit import sample_mailbox
 from devkit.fakegoogle import GMAIL_MODIFY, FakeGoogle
@@ -102,14 +101,3 @@ class StandIn:
 
     def close(self) -> None:
         self.fake.stop()
-
-    def __enter__(self) -> StandIn:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -21,7 +21,8 @@ from typing import Any
 from devkit import dify_views
 from devkit.plugin_process import PluginProcess, SessionResult
 from devkit.tryout.connect import Connection, TryError, plugin_message
-from devkit.tryout.show import Console, call_line, relative, size, text_lines, variable_lines
+from devkit.tryout.show import Console, call_line, relative, text_lines, variable_lines
+from gmail_core.render import size_text
 
 #: tools that change nothing in the mailbox (their GmailTool.capability is "read")
 READ_ONLY_TOOLS = frozenset(
@@ -182,7 +183,7 @@ class StepRunner:
         for f in files:
             path = folder / safe_filename(f.filename, taken)
             path.write_bytes(f.data)
-            lines.append(f"{relative(path)}  ({size(len(f.data))}, {f.mime_type})")
+            lines.append(f"{relative(path)}  ({size_text(len(f.data))}, {f.mime_type})")
             if f.mime_type.startswith("text/"):
                 preview = f.data.decode("utf-8", "replace").splitlines()[:3]
                 lines.extend(f"│ {line}" for line in preview)
