@@ -181,22 +181,23 @@ def _real_client(store: TokenStore, level: str) -> Client:
 
 def _connect(connection: Connection, out: Console, *, real: bool, no_browser: bool) -> None:
     out.heading("Connect: what Dify's Connect button does, through the plugin's OAuth methods")
-    if real and connection.resume():
-        store = connection.store
-        out.field("saved", f"{relative(store.path) if store else ''} (mode 0600): "
-                  + connection.describe())  # fmt: skip
-        connection.credentials()  # refreshed here if it expired
-        return
+    store = connection.store
+    if real and store is not None and connection.resume():
+        out.field("saved", f"{relative(store.path)} (mode 0600): {connection.describe()}")
+        try:
+            connection.credentials()  # refreshed here when it has expired
+            return
+        except TryError as failed:  # e.g. revoked: sign in again, the file is replaced
+            out.field("", f"The saved connection no longer works: {failed.reason}")
+            out.field("", "Signing in again.")
     if real:
         browse = _open_browser(out, no_browser)
         port = int(os.environ.get("TRY_OAUTH_PORT") or DEFAULT_PORT)
     else:
         browse, port = _stand_in_consent(out), 0
-    try:
-        connection.connect(browse, port=port)
-    finally:
-        if real and connection.store is not None and connection.store.path.exists():
-            out.field("saved", f"{relative(connection.store.path)} (mode 0600, never printed)")
+    connection.connect(browse, port=port)
+    if real and store is not None:
+        out.field("saved", f"{relative(store.path)} (mode 0600, never printed)")
 
 
 def _open_browser(out: Console, no_browser: bool) -> Callable[[str], None]:

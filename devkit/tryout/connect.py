@@ -37,11 +37,13 @@ REFRESH_MARGIN = 60  # Dify refreshes when expires_at - 60 < now
 
 
 class TryError(Exception):
-    """A step that cannot go on: ``str()`` says what happened, ``fix`` what to do."""
+    """A step that cannot go on: ``str()`` says what happened, ``fix`` what to do;
+    ``reason`` is the plugin's own message when the plugin refused."""
 
-    def __init__(self, message: str, fix: str = "") -> None:
+    def __init__(self, message: str, fix: str = "", *, reason: str = "") -> None:
         super().__init__(message)
         self.fix = fix
+        self.reason = reason
 
 
 @dataclass
@@ -87,10 +89,6 @@ class TokenStore:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=2)
         os.replace(temporary, self.path)
-
-    def forget(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
 
 
 def plugin_message(result: SessionResult) -> str:
@@ -188,7 +186,8 @@ class Connection:
             self.timeout,
         )
         if result.error is not None:
-            raise TryError(f"{action} failed.", f"{plugin_message(result)} {_oauth_hint(result)}")
+            reason = plugin_message(result)
+            raise TryError(f"{action} failed.", f"{reason} {_oauth_hint(result)}", reason=reason)
         return result.data[key] if key else result.data
 
     def _accept(self, data: dict[str, Any]) -> None:

@@ -278,6 +278,21 @@ def test_real_mode_connects_read_only_saves_0600_then_refreshes(tmp_path: Path) 
         assert resaved["credentials"]["refresh_token"] == saved["credentials"]["refresh_token"]
         assert stat.S_IMODE(saved_path.stat().st_mode) == 0o600
         assert SECRET_SHAPES.search(out) is None
+
+        # Access removed in the Google account: the refresh fails, the run says why and signs
+        # in again, and the new connection replaces the saved one.
+        refresh_token = resaved["credentials"]["refresh_token"]
+        requests.post(fake.env()["GOOGLE_OAUTH_REVOKE_URL"], data={"token": refresh_token},
+                      timeout=10)  # fmt: skip
+        resaved["expires_at"] = int(time.time()) - 5
+        saved_path.write_text(json.dumps(resaved))
+        third = RealRun(fake, tmp_path, TOOL="list_labels")
+        third.play_browser()
+        code, out = third.finish()
+        assert code == 0, out
+        assert "The saved connection no longer works: Google no longer accepts" in out
+        renewed = json.loads(saved_path.read_text())["credentials"]["refresh_token"]
+        assert renewed != refresh_token and stat.S_IMODE(saved_path.stat().st_mode) == 0o600
     finally:
         fake.stop()
 

@@ -148,8 +148,7 @@ def test_token_file_is_created_0600_and_restricted_again(tmp_path: Path) -> None
     assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
     store.save({"credentials": {}})  # replaces, still 0600
     assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
-    store.forget()
-    assert not store.path.exists()
+    assert store.load() == {"credentials": {}}
 
 
 def test_authorization_url_summary_hides_state_and_challenge() -> None:
