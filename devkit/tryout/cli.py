@@ -71,7 +71,21 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     options = parser().parse_args(argv)
     out = console or Console()
     try:
-        return run(options, out)
+        try:
+            return run(options, out)
+        except TimeoutError as exc:  # PluginProcess: a session that never ended
+            raise TryError(
+                f"The plugin did not answer in time ({exc}).",
+                "With your Gmail, check the network and run again; otherwise report it.",
+            ) from None
+        except RuntimeError as exc:  # PluginProcess: the plugin exited
+            if not str(exc).startswith("plugin exited"):
+                raise
+            raise TryError(
+                f"The plugin process stopped. Its last words: {str(exc)[-1500:]}",
+                "Run scripts/setup.sh (it reinstalls the dependencies) and try again; if it "
+                "still stops, report it with the lines above.",
+            ) from None
     except UsageError as exc:
         out.write(f"✗ {exc}")
         return 2

@@ -13,7 +13,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -61,7 +60,7 @@ class Console:
         for line in lines:
             self.write(" " * indent + line)
 
-    @contextmanager
+    @contextlib.contextmanager
     def progress(self, what: str) -> Iterator[None]:
         """Say every few seconds that ``what`` is still running (nothing for quick calls)."""
         done = threading.Event()
@@ -149,8 +148,10 @@ def text_lines(text: str, max_lines: int = MAX_TEXT_LINES) -> tuple[list[str], i
 def call_line(tool: str, params: Mapping[str, Any]) -> str:
     shown = []
     for name, value in params.items():
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            value = [str(f.get("filename")) for f in value]  # Dify files: their names
+        if isinstance(value, dict):  # a Dify file: its name
+            value = str(value.get("filename"))
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            value = [str(f.get("filename")) for f in value]
         shown.append(f"{name}={short(value, 60)}")
     return "  ".join([tool, *shown])
 

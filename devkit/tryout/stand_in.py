@@ -84,8 +84,12 @@ class StandIn:
         for mid, labels in after.messages.items():
             if mid in before.messages or "DRAFT" in labels:
                 continue
-            subject = short(box.messages[mid].parsed.decoded("Subject"), 50)
-            lines.append(f"new       {mid} {subject} ({', '.join(labels)})")
+            parsed = box.messages[mid].parsed
+            files = ", ".join(parsed.attachment_names())
+            lines.append(
+                f"new       {mid} {short(parsed.decoded('Subject'), 50)} ({', '.join(labels)})"
+                + (f", attached: {files}" if files else "")
+            )
         for mid, labels in before.messages.items():
             if mid not in after.messages:
                 lines.append(f"deleted   {mid}")

@@ -159,6 +159,20 @@ def test_usage_mistakes_exit_2_before_anything_starts(
     assert not (tmp_path / "out").exists()  # nothing ran
 
 
+def test_a_plugin_that_cannot_start_is_reported_with_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INSTALL_METHOD", "local")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))  # main.py's imports resolve here first
+    (tmp_path / "dify_plugin.py").write_text("raise ImportError('dify_plugin is broken')\n")
+    text = io.StringIO()
+    assert cli.main(["--output", str(tmp_path / "out")], Console(text)) == 1
+    out = text.getvalue()
+    assert "✗ The plugin process stopped. Its last words: plugin exited (1)" in out
+    assert "dify_plugin is broken" in out
+    assert "What to fix: Run scripts/setup.sh" in out
+
+
 # --- your own Gmail: the OAuth loop against the fake Google ------------------------------------
 
 

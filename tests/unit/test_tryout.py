@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import importlib
+import io
 import os
 import stat
+import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from typing import Any
 import pytest
 
 from devkit import sample_mailbox
-from devkit.tryout import params
+from devkit.tryout import params, show
 from devkit.tryout.connect import ACCESS_FULL, ACCESS_READ_ONLY, TokenStore, summarize_url
 from devkit.tryout.params import UsageError, load_tool, parse_args, tool_names
 from devkit.tryout.show import short, text_lines, variable_lines
@@ -136,6 +138,21 @@ def test_values_are_abbreviated_with_their_length() -> None:
     ]
     shown, cut = text_lines("a\n\nb\nc", max_lines=3)
     assert (shown, cut) == (["│ a", "│", "│ b"], 1)
+
+
+def test_a_slow_call_shows_it_is_alive_and_a_quick_one_shows_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(show, "PROGRESS_AFTER", 0.05)
+    text = io.StringIO()
+    console = show.Console(text)
+    with console.progress("waiting for search_messages"):
+        pass
+    assert text.getvalue() == ""
+    with console.progress("waiting for search_messages"):
+        time.sleep(0.18)
+    lines = text.getvalue().splitlines()
+    assert len(lines) >= 2 and lines[0].strip().startswith("… waiting for search_messages: ")
 
 
 def test_token_file_is_created_0600_and_restricted_again(tmp_path: Path) -> None:
