@@ -348,19 +348,3 @@ def test_real_mode_names_what_a_failed_write_left_behind(tmp_path: Path) -> None
         assert f"This run left in your mailbox: the draft {draft_id}" in out
     finally:
         fake.stop()
-
-
-def test_real_mode_reports_a_denied_consent(tmp_path: Path) -> None:
-    fake, _ = google({GMAIL_READONLY})
-    fake.oauth.consent_error = "access_denied"
-    try:
-        run = RealRun(fake, tmp_path, GOOGLE_CLIENT_ID=CLIENT_ID,
-                      GOOGLE_CLIENT_SECRET=CLIENT_SECRET)  # fmt: skip
-        url = run.wait_for(r"^sign in\s+(\S+)").group(1)
-        requests.get(url, timeout=30)
-        code, out = run.finish()
-        assert code == 1, out
-        assert "✗ get_credentials failed.\n  What to fix: Access was not granted" in out
-        assert "run the command again" in out and not (tmp_path / "creds.json").exists()
-    finally:
-        fake.stop()
