@@ -24,7 +24,8 @@ from devkit.tryout.connect import Connection, TryError, plugin_message
 from devkit.tryout.show import Console, call_line, relative, text_lines, variable_lines
 from gmail_core.render import size_text
 
-#: tools that change nothing in the mailbox (their GmailTool.capability is "read")
+#: tools that change nothing in the mailbox: GMAIL=real calls them without WRITE=yes, and
+#: each is called once per caller (tests/unit/test_tryout.py checks the set)
 READ_ONLY_TOOLS = frozenset(
     {
         "search_messages",
