@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 import time
 from collections.abc import Mapping
@@ -71,6 +72,9 @@ class ClientConfig:
 
 
 # -- state and PKCE (pure) -----------------------------------------------------------
+_STATE_SHAPE = re.compile(rf"{STATE_VERSION}\.[0-9]{{1,12}}(\.[A-Za-z0-9_-]{{1,64}}){{2}}")
+
+
 def make_state(client: ClientConfig, redirect_uri: str, *, now: float | None = None) -> str:
     issued = str(int(time.time() if now is None else now))
     nonce = secrets.token_urlsafe(16)
@@ -85,10 +89,11 @@ def verify_state(
 ) -> None:
     """Raise OAuthError unless make_state made ``state`` for this client and URI, recently."""
     restart = "Close this window and press Connect again in Dify."
-    parts = (state or "").split(".")
-    if len(parts) != 4 or parts[0] != STATE_VERSION or not parts[1].isdigit():
+    # make_state only ever writes base64url and ASCII digits: anything else is not ours, and
+    # must be refused before hmac.compare_digest (which raises TypeError on non-ASCII str).
+    if not _STATE_SHAPE.fullmatch(state or ""):
         raise OAuthError(f"The sign-in response is not one this plugin started. {restart}")
-    version, issued, nonce, sig = parts
+    version, issued, nonce, sig = state.split(".")
     expected = _b64(
         _mac(client.client_secret, version, issued, nonce, client.client_id, redirect_uri)
     )

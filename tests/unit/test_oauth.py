@@ -165,6 +165,20 @@ def test_forged_signature_is_refused() -> None:
     assert "does not match" in raised(oauth.verify_state, forged, CLIENT, REDIRECT)
 
 
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda v, i, n, s: f"{v}.{i}.{n}.{s[:-1]}é",  # non-ASCII signature
+        lambda v, i, n, s: f"{v}.{i}.{n}.ſ{s[1:]}",  # a letter that case-folds to ASCII
+        lambda v, i, n, s: f"{v}.{'١' * len(i)}.{n}.{s}",  # Arabic-Indic digits pass isdigit()
+        lambda v, i, n, s: f"{v}.{i}.{n}\u2028.{s}",
+    ],
+)
+def test_non_ascii_state_is_not_one_this_plugin_started(tamper) -> None:  # type: ignore[no-untyped-def]
+    forged = tamper(*fresh_state().split("."))
+    assert "not one this plugin started" in raised(oauth.verify_state, forged, CLIENT, REDIRECT)
+
+
 def test_expired_state_is_refused() -> None:
     old = oauth.make_state(CLIENT, REDIRECT, now=time.time() - 11 * 60)
     assert "expired" in raised(oauth.verify_state, old, CLIENT, REDIRECT)
