@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -33,9 +33,36 @@ from .errors import InvalidInputError
 from .html import html_to_markdown
 from .message import Message
 
+
+class MessageIdListHeader(UnstructuredHeader, BaseHeader):
+    """In-Reply-To and References: folded only between msg-ids, never RFC 2047-encoded.
+
+    The email package treats both as unstructured text and encodes any word longer than a
+    line (Exchange Online and SES Message-IDs run ~80 characters), which no mail client
+    can thread. Values reach it already reduced to ASCII msg-ids by ``message_ids``.
+    """
+
+    max_count = 1
+
+    def fold(self, *, policy: email.policy.Policy) -> str:
+        limit = policy.max_line_length or 998
+        lines = [f"{self.name}:"]
+        for index, msg_id in enumerate(str(self).split()):
+            # The first id stays on the name's line however long: a field body that starts
+            # on a continuation line is legal but trips some parsers.
+            if index and len(lines[-1]) + 1 + len(msg_id) > limit:
+                lines.append("")
+            lines[-1] += " " + msg_id
+        return policy.linesep.join(lines) + policy.linesep
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("in-reply-to", MessageIdListHeader)
+_HEADERS.map_to_type("references", MessageIdListHeader)
+
 # CRLF on the wire (RFC 5322). cte_type="7bit" makes set_content pick quoted-printable
 # or base64 for non-ASCII text instead of raw 8bit, so every part survives any hop.
-POLICY = email.policy.SMTP.clone(cte_type="7bit")
+POLICY = email.policy.SMTP.clone(cte_type="7bit", header_factory=_HEADERS)
 
 GMAIL_ATTACHMENT_LIMIT = 25 * 1024 * 1024
 _MB = 1024 * 1024
@@ -205,10 +232,12 @@ def _assemble(
     _set_header(msg, "Subject", subject.strip(), field="subject")
     _set_header(msg, "Date", format_datetime(date or datetime.now(UTC)), field="date")
     _set_header(msg, "Message-ID", _check_message_id(message_id), field="message_id")
-    if in_reply_to and in_reply_to.strip():
-        _set_header(msg, "In-Reply-To", in_reply_to.strip(), field="in_reply_to")
-    if references and references.strip():
-        _set_header(msg, "References", " ".join(references.split()), field="references")
+    parent = message_ids(in_reply_to or "")[:1]
+    if parent:
+        _set_header(msg, "In-Reply-To", parent[0], field="in_reply_to")
+    chain = _trim_references(message_ids(references or ""))
+    if chain:
+        _set_header(msg, "References", " ".join(chain), field="references")
     _set_body(msg, plain, html_body, attachments)
     if "MIME-Version" not in msg:
         msg["MIME-Version"] = "1.0"
@@ -225,6 +254,34 @@ def _check_message_id(message_id: str | None) -> str:
             "Use the form <unique-part@domain>, or leave it empty to generate one."
         )
     return value
+
+
+# A msg-id as it may appear in a header: printable ASCII without "<", ">" or spaces, and
+# short enough for one 998-character line after "References: ".
+_MSG_ID = re.compile(r"<[!-;=?-~]{1,980}>")
+_BARE_MSG_ID = re.compile(r"[!-;=?-~]+@[!-;=?-~]+")
+MAX_REFERENCES = 50
+
+
+def message_ids(value: str) -> list[str]:
+    """The msg-ids in a received In-Reply-To/References/Message-ID value, in order, once each.
+
+    Whatever else the header holds (comments, encoded words, line breaks, junk) is dropped:
+    it comes from other people's mail and must not fail or inject into our reply. A lone
+    ``id@host`` without angle brackets (seen from some mailers) is bracketed.
+    """
+    found = _MSG_ID.findall(value)
+    if not found and _BARE_MSG_ID.fullmatch(value.strip()) and len(value.strip()) <= 980:
+        found = [f"<{value.strip()}>"]
+    return list(dict.fromkeys(found))
+
+
+def _trim_references(chain: list[str]) -> list[str]:
+    """At most MAX_REFERENCES ids: the thread's first and the most recent (RFC 5322 3.6.4
+    lets a reply shorten the list; the root and the parent are what threading needs)."""
+    if len(chain) <= MAX_REFERENCES:
+        return chain
+    return [chain[0], *chain[-(MAX_REFERENCES - 1) :]]
 
 
 def _set_addresses(msg: EmailMessage, name: str, pairs: list[Pair], *, field: str) -> None:
@@ -416,7 +473,7 @@ def build_reply(
         plain=plain,
         html_body=html_body,
         attachments=attachments,
-        in_reply_to=original.message_id_header or None,
+        in_reply_to=original.message_id_header,
         references=_reply_references(original),
         message_id=message_id,
         require_recipient=True,
@@ -466,11 +523,9 @@ def _without(pairs: list[Pair], own: set[str], *, taken: set[str]) -> list[Pair]
 
 def _reply_references(original: Message) -> str | None:
     # RFC 5322 3.6.4: parent's References (or its In-Reply-To if it has none) + its id.
-    parent_refs = original.references.split() or original.in_reply_to.split()[:1]
-    message_id = original.message_id_header.strip()
-    if message_id and message_id not in parent_refs:
-        parent_refs.append(message_id)
-    return " ".join(parent_refs) or None
+    chain = message_ids(original.references) or message_ids(original.in_reply_to)[:1]
+    chain += message_ids(original.message_id_header)[:1]
+    return " ".join(dict.fromkeys(chain)) or None
 
 
 def _original_text(original: Message, original_body: str) -> str:
@@ -604,6 +659,7 @@ __all__ = [
     "check_sizes",
     "forward_subject",
     "make_message_id",
+    "message_ids",
     "render_bodies",
     "reply_subject",
     "to_bytes",
