@@ -434,9 +434,20 @@ def forward_subject(subject: str) -> str:
     return f"Fwd: {subject}".rstrip()
 
 
+# C0/C1 controls and the Unicode line/paragraph separators: str.splitlines (and so the email
+# package's header check) breaks on several of them (\f, \v, \x1c-\x1e, \x85, U+2028/9).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _unfold(value: str) -> str:
-    """Subjects of received mail may still carry folding line breaks: join them."""
-    return re.sub(r"\s*[\r\n]+\s*", " ", value).strip()
+    """A header value of received mail as one clean line: folding line breaks, other line
+    separators and control characters become single spaces."""
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
+def _received_addresses(value: str) -> list[Pair]:
+    # A control character in someone's display name must not cost the address itself.
+    return parse_received_addresses(_CONTROL.sub(" ", value))
 
 
 # ---------------------------------------------------------------------------- reply
@@ -485,17 +496,17 @@ def _reply_recipients(
     original: Message, own_addresses: Sequence[str], *, reply_all: bool
 ) -> tuple[list[Pair], list[Pair]]:
     own = {key for addr in own_addresses if (key := address_key(addr))}
-    senders = parse_received_addresses(original.from_)
+    senders = _received_addresses(original.from_)
     sent_by_me = any(address_key(addr) in own for _, addr in senders)
     if sent_by_me:
         # Gmail's behaviour: replying to your own message goes to its recipients.
-        to = parse_received_addresses(original.to)
-        cc = parse_received_addresses(original.cc) if reply_all else []
+        to = _received_addresses(original.to)
+        cc = _received_addresses(original.cc) if reply_all else []
     else:
-        to = parse_received_addresses(original.reply_to) or senders
+        to = _received_addresses(original.reply_to) or senders
         cc = []
         if reply_all:
-            cc = parse_received_addresses(original.to) + parse_received_addresses(original.cc)
+            cc = _received_addresses(original.to) + _received_addresses(original.cc)
     to = _without(to, own, taken=set())
     cc = _without(cc, own, taken={address_key(addr) for _, addr in to})
     if not to:

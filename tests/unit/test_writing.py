@@ -764,3 +764,40 @@ def test_spliced_attachments_round_trip_at_every_size(size: int) -> None:
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     (part,) = list(parsed.iter_attachments())
     assert part.get_content() == data
+
+
+# ---------------------------------------------------------------------------- hostile originals
+# What comes from the original message cannot be changed by the user, so it is cleaned, never
+# refused: a reply must stay possible whatever the sender put in their headers.
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Q3\u2028report",
+        "Q3\x0creport",
+        "Q3\x0breport",
+        "Q3\x85report",
+        "Q3\x00report",
+        "Q3\x1ereport",
+    ],
+)
+def test_reply_and_forward_to_a_subject_with_odd_line_breaks(subject: str) -> None:
+    assert reply(original=original(subject=subject))["Subject"] == "Re: Q3 report"
+    fwd = roundtrip(
+        build_forward(original=original(subject=subject), original_body="x", to="b@example.com")
+    )
+    assert fwd["Subject"] == "Fwd: Q3 report"
+
+
+@pytest.mark.parametrize("bad", ["\x07", "\x00", "\x1b[31m", "\u2028", "\x0c"])
+def test_reply_to_a_sender_whose_display_name_has_a_control_character(bad: str) -> None:
+    msg = reply(original=original(from_=f"Ali{bad}ce <alice@example.com>"))
+    assert addrs(msg, "To") == ["alice@example.com"]
+    msg = reply(
+        reply_all=True,
+        original=original(
+            to=f'"Bo{bad}b" <bob@example.com>, {ME}', cc=f"Ca{bad}rol <c@example.com>"
+        ),
+    )
+    assert addrs(msg, "Cc") == ["bob@example.com", "c@example.com"]
