@@ -8,6 +8,7 @@ import email.policy
 import hashlib
 import io
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -137,6 +138,8 @@ def test_payload_tree_of_nested_multipart_with_attachment(fake: FakeGoogle, box:
     # IDs vary per fetch (as Gmail's do) but every issued one resolves.
     again = s.get(api(fake, f"messages/{mid}")).json()["payload"]["parts"][1]["body"]
     assert again["attachmentId"] != att_id
+    assert all(380 <= len(i) <= 720 for i in (att_id, again["attachmentId"]))
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", att_id)
     assert s.get(api(fake, f"messages/{mid}/attachments/{again['attachmentId']}")).ok
     bogus = s.get(api(fake, f"messages/{mid}/attachments/ANGjdJbogus"))
     assert bogus.status_code == 400

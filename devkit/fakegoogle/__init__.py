@@ -19,9 +19,10 @@ Knobs for tests: ``fake.faults = FaultPlan(...)`` (see :mod:`.faults`),
 ``fake.stats`` (:class:`Stats`); bugs inside the fake land in ``fake.server_errors``.
 
 Deliberate realism: list and batch answers are shuffled (seeded); ``labels.list`` has no
-counts (``labels.get`` does); attachment IDs change per fetch; a requested ``threadId`` is
-only honoured when References/In-Reply-To and Subject match (else a new thread, as Gmail
-does); 502 comes as an HTML page; search dates are midnight America/Los_Angeles.
+counts (``labels.get`` does); attachment IDs are 380-720 characters (real ones are reported
+at 300-600+) and change per fetch; a requested ``threadId`` is only honoured when
+References/In-Reply-To and Subject match (else a new thread, as Gmail does); 502 comes as
+an HTML page; search dates are midnight America/Los_Angeles.
 """
 
 from .faults import ALL_KINDS, FaultPlan
