@@ -43,13 +43,18 @@ _RATE_REASONS = {
     "quotaExceeded",
 }
 _SCOPE_REASONS = {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}
-_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,512}$")
+_ID_CHARS = re.compile(r"[A-Za-z0-9_-]+")
+MAX_ID_LEN = 512
+# Attachment IDs are long opaque tokens (reported at 300-600+ characters, not documented);
+# the bound only keeps absurd input out of the URL, far above anything Gmail was seen to issue.
+MAX_ATTACHMENT_ID_LEN = 4096
 
 
 def path_id(value: object, what: str = "message ID") -> str:
     """Validate an ID that goes into a URL path; Gmail IDs never need more than [A-Za-z0-9_-]."""
     text = str(value if value is not None else "").strip()
-    if not _ID_RE.fullmatch(text):
+    limit = MAX_ATTACHMENT_ID_LEN if what == "attachment ID" else MAX_ID_LEN
+    if len(text) > limit or not _ID_CHARS.fullmatch(text):
         shown = text if len(text) <= 40 else text[:37] + "..."
         raise InvalidInputError(
             f"'{shown}' is not a valid Gmail {what}. Use an ID returned by another Gmail tool "

@@ -11,7 +11,7 @@ class DownloadAttachmentTool(dify.GmailTool):
             raise InvalidInputError(
                 "This message has no attachments (inline images are not attachments)."
             )
-        chosen = find_attachment(message, params.as_str(p, "attachment", max_len=1000).strip())
+        chosen = find_attachment(message, params.as_str(p, "attachment", max_len=5000).strip())
         for att, data in messages.iter_attachments(client, message.id, chosen):
             yield self.create_blob_message(
                 data, meta={"filename": att.filename, "mime_type": att.mime_type}

@@ -174,6 +174,14 @@ def test_path_ids_are_validated(bad: object) -> None:
         path_id(bad)
 
 
+def test_path_id_accepts_gmail_length_attachment_ids() -> None:
+    real_length = "ANGjdJ" + "x_Y-9" * 140  # 706 characters, as Gmail issues them
+    assert path_id(real_length, "attachment ID") == real_length
+    for bad in ("x" * 5000, real_length[:-1] + "/", real_length + "é"):
+        with pytest.raises(InvalidInputError, match="attachment ID"):
+            path_id(bad, "attachment ID")
+
+
 def test_path_id_accepts_gmail_ids() -> None:
     assert path_id("18c2f3a4b5d6e7f8") == "18c2f3a4b5d6e7f8"
     assert path_id("r-1234567890", "draft ID") == "r-1234567890"
