@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+import urllib3.exceptions
 
 from gmail_core import batch, config, scopes, transport
 from gmail_core.errors import (
@@ -157,7 +158,9 @@ class GmailClient:
                 "Gmail did not answer in time. This is usually temporary: try again in a minute.",
                 reason="timeout",
             ) from exc
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            # requests re-raises some urllib3 errors as they are (UnrewindableBodyError among
+            # them): they are network failures all the same, so a send is checked, not lost.
             raise TransientError(
                 "Could not reach Gmail (network error). This is usually temporary: check the "
                 "plugin's network access and try again.",
