@@ -70,6 +70,7 @@ class GmailClient:
         access_token: str,
         *,
         granted_scopes: str | None = None,
+        access_level: str | None = None,
         deadline: transport.Deadline | None = None,
         capability: str | None = None,
     ) -> None:
@@ -81,6 +82,8 @@ class GmailClient:
             )
         self._auth = {"Authorization": f"Bearer {access_token}"}
         self._granted = scopes.parse(granted_scopes)
+        # None for connections made before levels were recorded: the granted scopes decide.
+        self._level = scopes.access_level(access_level) if access_level else None
         # What the calling tool does (scopes.CAPABILITIES): names the permission in a 403.
         self.capability = capability
         self.deadline = deadline or transport.Deadline()
@@ -88,7 +91,14 @@ class GmailClient:
 
     # -- scopes -----------------------------------------------------------------
     def require(self, capability: str) -> None:
-        """Fail before any request when the granted scopes cannot do ``capability``."""
+        """Fail before any request unless both the connection's access level and its
+        granted scopes allow ``capability``."""
+        if self._level is not None and capability not in self._level.capabilities:
+            raise ScopeError(
+                scopes.level_forbids_message(self._level, capability),
+                status=403,
+                reason="access_level",
+            )
         if self._granted is not None and not scopes.allows(self._granted, capability):
             raise ScopeError(scopes.missing_message(capability), status=403, reason="scope")
 

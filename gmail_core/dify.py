@@ -58,6 +58,7 @@ class GmailTool(Tool):
         client = GmailClient(
             str(creds.get("access_token") or ""),
             granted_scopes=creds.get("scope") or None,
+            access_level=creds.get("access_level") or None,
             capability=self.capability,
         )
         client.require(self.capability)

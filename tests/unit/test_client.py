@@ -10,7 +10,7 @@ import pytest
 import requests
 import responses
 
-from gmail_core import batch, transport
+from gmail_core import batch, scopes, transport
 from gmail_core import client as client_mod
 from gmail_core.client import GmailClient, error_from_response, path_id
 from gmail_core.errors import (
@@ -166,6 +166,24 @@ def test_missing_token_and_scope_checks_make_no_request() -> None:
     with pytest.raises(ScopeError, match="send email"):
         ro.require("send")
     GmailClient(TOKEN, granted_scopes=None).require("send")  # unknown scopes: let Google decide
+
+
+@pytest.mark.parametrize("capability", ["send", "compose", "modify", "labels"])
+def test_read_only_level_refuses_writes_even_with_a_wider_token(capability: str) -> None:
+    client = GmailClient(TOKEN, granted_scopes=scopes.MODIFY, access_level="read_only")
+    client.require("read")
+    with pytest.raises(ScopeError, match="read-only access level") as info:
+        client.require(capability)
+    assert "reconnect" in str(info.value).lower()
+
+
+def test_level_and_scopes_are_intersected() -> None:
+    # A full level does not widen a narrow grant; an unrecorded level leaves it to the scopes.
+    with pytest.raises(ScopeError, match="send email"):
+        GmailClient(TOKEN, granted_scopes=scopes.READONLY, access_level="full").require("send")
+    GmailClient(TOKEN, granted_scopes=scopes.MODIFY, access_level=None).require("send")
+    with pytest.raises(ScopeError, match="read-only"):  # unknown level name: the least
+        GmailClient(TOKEN, granted_scopes=scopes.MODIFY, access_level="future").require("send")
 
 
 @pytest.mark.parametrize("bad", ["", "a/b", "..", "a?b", "a#b", "%2F", "a b", "x" * 600, None])

@@ -101,6 +101,49 @@ def test_read_only_access_level_requests_readonly_scope() -> None:
     assert parse_qs(urlparse(url).query)["scope"] == [scopes.READONLY]
 
 
+def test_read_only_level_does_not_ask_for_earlier_grants() -> None:
+    # include_granted_scopes would fold an earlier gmail.modify grant into a read-only token.
+    url = GmailProvider()._oauth_get_authorization_url(
+        REDIRECT, {**SYSTEM, "access_level": "read_only"}
+    )
+    assert "include_granted_scopes" not in parse_qs(urlparse(url).query)
+
+
+@pytest.mark.parametrize("level", ["", "  ", None])
+def test_an_empty_level_setting_is_the_default_full(level: str | None) -> None:
+    url = GmailProvider()._oauth_get_authorization_url(REDIRECT, {**SYSTEM, "access_level": level})
+    assert parse_qs(urlparse(url).query)["scope"] == [scopes.MODIFY]
+
+
+def test_an_unknown_level_setting_asks_for_the_least() -> None:
+    url = GmailProvider()._oauth_get_authorization_url(
+        REDIRECT, {**SYSTEM, "access_level": "everything"}
+    )
+    assert parse_qs(urlparse(url).query)["scope"] == [scopes.READONLY]
+
+
+@responses.activate
+def test_the_configured_level_is_recorded_even_when_google_grants_more() -> None:
+    responses.post(TOKEN_URL, json=token_ok(scope=f"{scopes.READONLY} {scopes.MODIFY}"))
+    system = {**SYSTEM, "access_level": "read_only"}
+    creds = GmailProvider()._oauth_get_credentials(
+        REDIRECT, system, callback(code=CODE, state=oauth.make_state(CLIENT, REDIRECT))
+    )
+    assert creds.credentials["access_level"] == "read_only"
+
+
+@responses.activate
+def test_refresh_records_the_level_configured_now() -> None:
+    # The admin switched full -> read-only; the old token still carries gmail.modify.
+    responses.post(TOKEN_URL, json={"access_token": ACCESS, "expires_in": 3599})
+    stored = {**STORED, "access_level": "full"}
+    creds = GmailProvider()._oauth_refresh_credentials(
+        REDIRECT, {**SYSTEM, "access_level": "read_only"}, stored
+    )
+    assert creds.credentials["access_level"] == "read_only"
+    assert creds.credentials["scope"] == scopes.MODIFY
+
+
 def test_states_are_unpredictable() -> None:
     states = {fresh_state() for _ in range(50)}
     assert len(states) == 50
@@ -202,6 +245,7 @@ def test_code_exchange_returns_full_credentials() -> None:
         "access_token": ACCESS,
         "refresh_token": REFRESH,
         "scope": scopes.MODIFY,
+        "access_level": "full",
     }
     assert before + 3599 <= creds.expires_at <= int(time.time()) + 3599
     form = parse_qs(responses.calls[0].request.body)
@@ -292,6 +336,7 @@ def test_refresh_keeps_old_refresh_token_and_scope() -> None:
         "access_token": ACCESS,
         "refresh_token": REFRESH,
         "scope": scopes.MODIFY,
+        "access_level": "full",
     }
     assert creds.expires_at > time.time() + 3500
     form = parse_qs(responses.calls[0].request.body)
