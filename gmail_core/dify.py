@@ -6,9 +6,11 @@ import logging
 from collections.abc import Generator, Iterable, Mapping
 from typing import Any
 
+import pydantic
 import requests
 from dify_plugin import Tool
 from dify_plugin.entities.tool import ToolInvokeMessage
+from dify_plugin.file.constants import DIFY_FILE_IDENTITY
 from dify_plugin.file.file import File
 
 from gmail_core import transport, writing
@@ -76,9 +78,38 @@ class GmailTool(Tool):
 FILE_TIMEOUT = (10.0, 120.0)  # Dify's own File.blob allows 5 s in total: too short for 25 MB
 
 
+def dify_files(value: object) -> list[File]:
+    """The files of a ``files`` parameter; anything that is not a Dify file is refused.
+
+    A workflow can wire a text or an object into a files parameter, and Dify then passes it
+    as it is: dropping it would send the mail without the attachments, or make update_draft
+    delete the draft's own."""
+    if value is None or value == "" or value == []:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [_dify_file(item, index, len(items)) for index, item in enumerate(items, start=1)]
+
+
+def _dify_file(item: object, index: int, count: int) -> File:
+    if isinstance(item, File):
+        return item
+    # The SDK turns file dicts into File only when every item of a list is one.
+    if isinstance(item, dict) and item.get("dify_model_identity") == DIFY_FILE_IDENTITY:
+        try:
+            return File.model_validate(item)
+        except pydantic.ValidationError:
+            pass
+    shown = f"text {str(item)[:40]!r}" if isinstance(item, str) else type(item).__name__
+    where = f"item {index} of attachments" if count > 1 else "attachments"
+    raise InvalidInputError(
+        f"{where} is not a file (got {shown}). Pass files: an upload, or the files output of "
+        "an earlier node. Nothing was sent or changed."
+    )
+
+
 def attachments_from_files(files: object) -> list[writing.OutgoingAttachment]:
     """Dify file parameters -> attachments, size-checked before anything is downloaded."""
-    items = [f for f in (files if isinstance(files, list) else [files]) if isinstance(f, File)]
+    items = dify_files(files)
     names = [_file_name(f, i) for i, f in enumerate(items)]
     writing.check_sizes([(name, int(f.size or 0)) for name, f in zip(names, items, strict=True)])
     out = [
