@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
-from gmail_core import messages, params, sending, writing
+from gmail_core import addresses, messages, params, reading, sending, writing
 from gmail_core.client import USER_PATH, GmailClient, path_id
 from gmail_core.message import Message
 from gmail_core.reading import body_for, parse_message
@@ -201,7 +201,8 @@ def update_draft(
     """Replace the draft, keeping every field (and attachment) the caller did not give."""
     client.require("compose")
     current = sending.get_draft(client, draft_id)
-    old = parse_message(current.get("message") or {})
+    resource = current.get("message") or {}
+    old = parse_message(resource)
     if attachments is None:
         attachments = [
             writing.OutgoingAttachment(a.filename, a.mime_type, data)
@@ -213,7 +214,10 @@ def update_draft(
         body, body_format = old.html_body, "html"
     else:
         body, body_format = old.text_body, "text"
+    if "cid:" in body:  # the body (kept or new) shows the draft's inline images
+        attachments = attachments + _inline_images(client, old.id, resource)
     msg = writing.build_message(
+        sender=_sender(old.from_),
         to=_keep(fields.to, old.to),
         cc=_keep(fields.cc, old.cc),
         bcc=_keep(fields.bcc, old.bcc),
@@ -238,6 +242,24 @@ def update_draft(
 
 def _keep(new: str | None, old: str) -> str | None:
     return new if new is not None else (old or None)
+
+
+def _sender(from_header: str) -> str | None:
+    """The draft's From (a send-as alias, say) in a form build_message accepts; None if none."""
+    return (
+        addresses.format_address_list(addresses.parse_received_addresses(from_header)[:1]) or None
+    )
+
+
+def _inline_images(
+    client: GmailClient, message_id: str, resource: Mapping[str, Any]
+) -> list[writing.OutgoingAttachment]:
+    found = dict(reading.inline_images(resource))
+    by_part = {a.part_id: cid for cid, a in found.items()}
+    return [
+        writing.OutgoingAttachment(a.filename, a.mime_type, data, content_id=by_part[a.part_id])
+        for a, data in messages.download_attachments(client, message_id, list(found.values()))
+    ]
 
 
 def list_drafts(

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, make_msgid
 
 import markdown
@@ -77,6 +77,8 @@ class OutgoingAttachment:
     filename: str
     mime_type: str
     data: bytes
+    # Set for an inline image the HTML body shows as ``cid:<content_id>`` (no angle brackets).
+    content_id: str = ""
 
 
 class OutgoingMessage(EmailMessage):
@@ -312,21 +314,39 @@ def _set_body(
     html_body: str | None,
     attachments: Sequence[OutgoingAttachment],
 ) -> None:
-    """text/plain, or multipart/alternative, wrapped in multipart/mixed if attachments."""
+    """text/plain, or multipart/alternative (its HTML in multipart/related with the inline
+    images it shows), wrapped in multipart/mixed if attachments."""
     msg.set_content(plain, subtype="plain", charset="utf-8")
+    html_part: MIMEPart | None = None
     if html_body is not None:
         msg.add_alternative(html_body, subtype="html", charset="utf-8")
+        html_part = msg.get_body(preferencelist=("html",))
     for index, att in enumerate(attachments, start=1):
+        cid = _inline_cid(att, html_body)
+        if att.content_id and not cid:
+            continue  # an inline image the HTML does not show would only confuse the reader
         maintype, subtype = _attachment_type(att)
         filename = _attachment_filename(att, index, f"{maintype}/{subtype}")
+        placeholder = f"GFD{uuid.uuid4().hex}{index:04d}".encode()  # 39 bytes: one b64 line
         try:
-            placeholder = f"GFD{uuid.uuid4().hex}{index:04d}".encode()  # 39 bytes: one b64 line
-            msg.add_attachment(placeholder, maintype=maintype, subtype=subtype, filename=filename)
-            msg.deferred[base64.b64encode(placeholder)] = att.data
+            if cid and html_part is not None:
+                html_part.add_related(
+                    placeholder,
+                    maintype=maintype,
+                    subtype=subtype,
+                    cid=cid,
+                    filename=filename,
+                    disposition="inline",
+                )
+            else:
+                msg.add_attachment(
+                    placeholder, maintype=maintype, subtype=subtype, filename=filename
+                )
         except ValueError as exc:
             raise InvalidInputError(
                 f"Attachment {index} filename is not allowed in an email header. Rename it."
             ) from exc
+        msg.deferred[base64.b64encode(placeholder)] = att.data
     # add_alternative/add_attachment give every sub-part its own MIME-Version header;
     # it belongs on the top-level message only.
     for part in msg.walk():
@@ -334,6 +354,14 @@ def _set_body(
             del part["MIME-Version"]
 
 
+def _inline_cid(att: OutgoingAttachment, html_body: str | None) -> str:
+    """``<content-id>`` when ``att`` is an inline image that ``html_body`` shows, else ""."""
+    if not att.content_id or html_body is None or not _CONTENT_ID.fullmatch(att.content_id):
+        return ""
+    return f"<{att.content_id}>" if f"cid:{att.content_id}" in html_body else ""
+
+
+_CONTENT_ID = re.compile(r"[!-;=?-~]{1,900}")  # msg-id characters: no "<", ">" or spaces
 _MIME_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
 
 

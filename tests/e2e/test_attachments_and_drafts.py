@@ -72,3 +72,74 @@ def test_a_mixed_list_is_refused_not_trimmed(
     )
     assert result.error is not None and "item 2" in result.error["message"]
     assert len(box.sent) == sent
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def rich_draft(box: Mailbox, sender: str = "Sales Team <sales@example.com>") -> str:
+    """A draft as Gmail's editor saves one: send-as From, HTML with an inline image, a file."""
+    m = EmailMessage()
+    m["From"] = sender
+    m["To"] = "bob@example.com"
+    m["Subject"] = "Quote"
+    m.set_content("See the logo.\n")
+    m.add_alternative('<p>See the <img src="cid:logo@acme"> logo.</p>', subtype="html")
+    html = m.get_body(("html",))
+    assert html is not None
+    html.add_related(
+        PNG, "image", "png", cid="<logo@acme>", filename="logo.png", disposition="inline"
+    )
+    m.add_attachment(b"%PDF-1.4 quote", maintype="application", subtype="pdf", filename="q.pdf")
+    return box.create_draft(m.as_bytes()).id
+
+
+def inline_parts(msg: EmailMessage) -> dict[str, bytes]:
+    return {
+        str(p["Content-ID"]): p.get_content()
+        for p in msg.walk()
+        if p["Content-ID"] and not p.is_multipart()
+    }
+
+
+def test_update_draft_keeps_send_as_from_inline_images_and_files(
+    plugin: PluginProcess, box: Mailbox
+) -> None:
+    draft_id = rich_draft(box)
+    result = plugin.invoke_tool(
+        "update_draft", {"draft_id": draft_id, "subject": "Quote v2"}, CREDS
+    )
+    assert result.error is None, result.error
+    stored = draft_message(box, draft_id)
+    assert stored["Subject"] == "Quote v2" and stored["To"] == "bob@example.com"
+    assert stored["From"] == "Sales Team <sales@example.com>"  # the send-as alias stays
+    html = stored.get_body(("html",))
+    assert html is not None and 'src="cid:logo@acme"' in html.get_content()
+    assert inline_parts(stored) == {"<logo@acme>": PNG}  # the picture the HTML shows
+    assert [p.get_filename() for p in stored.iter_attachments()] == ["q.pdf"]
+
+
+def test_update_draft_with_a_new_plain_body_drops_only_the_unused_inline_image(
+    plugin: PluginProcess, box: Mailbox
+) -> None:
+    draft_id = rich_draft(box)
+    result = plugin.invoke_tool(
+        "update_draft", {"draft_id": draft_id, "body": "New text", "body_format": "text"}, CREDS
+    )
+    assert result.error is None, result.error
+    stored = draft_message(box, draft_id)
+    assert inline_parts(stored) == {}
+    assert [p.get_filename() for p in stored.iter_attachments()] == ["q.pdf"]
+
+
+@pytest.mark.parametrize("value", NOT_FILES)
+def test_update_draft_refuses_a_non_file_and_keeps_the_draft(
+    plugin: PluginProcess, box: Mailbox, value: object
+) -> None:
+    draft_id = rich_draft(box)
+    before = box.messages[box.drafts[draft_id].message_id].raw
+    result = plugin.invoke_tool(
+        "update_draft", {"draft_id": draft_id, "subject": "x", "attachments": value}, CREDS
+    )
+    assert result.error is not None and "not a file" in result.error["message"]
+    assert box.messages[box.drafts[draft_id].message_id].raw == before

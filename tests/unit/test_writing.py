@@ -801,3 +801,37 @@ def test_reply_to_a_sender_whose_display_name_has_a_control_character(bad: str) 
         ),
     )
     assert addrs(msg, "Cc") == ["bob@example.com", "c@example.com"]
+
+
+# ---------------------------------------------------------------------------- inline images
+LOGO = OutgoingAttachment("logo.png", "image/png", b"\x89PNG-bytes", content_id="logo@acme")
+PDF = OutgoingAttachment("q.pdf", "application/pdf", b"%PDF-1.4")
+
+
+def test_inline_image_goes_into_related_with_its_html() -> None:
+    msg = build(
+        body='<p><img src="cid:logo@acme"></p>', body_format="html", attachments=[LOGO, PDF]
+    )
+    assert structure(msg) == [
+        "multipart/mixed",
+        "multipart/alternative",
+        "text/plain",
+        "multipart/related",
+        "text/html",
+        "image/png",
+        "application/pdf",
+    ]
+    image = next(p for p in msg.walk() if p.get_content_type() == "image/png")
+    assert image["Content-ID"] == "<logo@acme>"
+    assert image.get_content_disposition() == "inline"
+    assert image.get_content() == b"\x89PNG-bytes"
+    assert [p.get_filename() for p in msg.iter_attachments()] == ["q.pdf"]
+
+
+@pytest.mark.parametrize(
+    ("body", "body_format"), [("<p>no picture</p>", "html"), ("cid:logo@acme", "text")]
+)
+def test_inline_image_the_body_does_not_show_is_left_out(body: str, body_format: str) -> None:
+    msg = build(body=body, body_format=body_format, attachments=[LOGO, PDF])
+    assert "image/png" not in structure(msg)
+    assert [p.get_filename() for p in msg.iter_attachments()] == ["q.pdf"]
