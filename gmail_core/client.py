@@ -163,6 +163,18 @@ class GmailClient:
                 headers=all_headers,
                 timeout=self.deadline.timeout(),
             )
+        except (requests.ConnectTimeout, requests.ConnectionError) as exc:
+            if not _never_connected(exc):
+                raise TransientError(
+                    "Could not reach Gmail (network error). This is usually temporary: check "
+                    "the plugin's network access and try again.",
+                    reason="network",
+                ) from exc
+            raise TransientError(
+                "Could not connect to Gmail. This is usually temporary: check the plugin's "
+                "network access and try again.",
+                reason="connect",
+            ) from exc
         except requests.Timeout as exc:
             raise TransientError(
                 "Gmail did not answer in time. This is usually temporary: try again in a minute.",
@@ -347,6 +359,15 @@ class GmailClient:
             ),
             retry,
         )
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """True when no connection was made, so the request cannot have reached Gmail: a connect
+    timeout, or urllib3 giving up on new connections (refused, unreachable, DNS)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
 
 
 def _json_or_none(content: bytes) -> Any:

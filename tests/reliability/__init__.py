@@ -131,6 +131,9 @@ def fast_retries(
     monkeypatch.setattr(transport, "BACKOFF_CAP", 0.02)
     monkeypatch.setattr(transport, "MAX_HINT", hint_cap)
     monkeypatch.setattr(sending, "LOOKUP_PAUSE", 0.3)
+    monkeypatch.setattr(
+        sending, "LOOKUP_WINDOW", 1.5
+    )  # how long a send of unknown outcome is looked for
     if read_timeout is not None:
         monkeypatch.setattr(transport, "READ_TIMEOUT", read_timeout)
 
