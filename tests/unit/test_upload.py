@@ -157,3 +157,16 @@ def test_connection_lost_mid_upload_is_a_network_error_and_a_retry_sends_it_whol
     assert got == {"id": "m1", "threadId": "t1"}
     head, body = server.requests[-1]
     assert RAW in body and _header(head, b"content-length") == str(len(body)).encode()
+
+
+def test_a_connection_never_made_is_told_apart_from_one_lost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Nothing listens there: the request cannot have reached Gmail, so a send may be retried.
+    closed = socket.create_server(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    monkeypatch.setenv("GMAIL_API_BASE_URL", f"http://127.0.0.1:{port}")
+    with pytest.raises(TransientError) as info:
+        GmailClient("tok").upload("/messages/send", RAW)
+    assert info.value.reason == "connect"
