@@ -117,29 +117,46 @@ class GmailClient:
         headers: Mapping[str, str] | None = None,
         retry: bool = True,
         what: str = "item",
+        after_unclear: Callable[[GmailApiError], Any] | None = None,
     ) -> Any:
         """One API call; ``path`` is relative to the API base (``/gmail/v1/...``).
 
         ``retry`` is for idempotent calls: rate limits, 5xx and network failures are retried
         with backoff inside the invocation's time budget. Returns parsed JSON or None.
+
+        ``after_unclear`` is for writes whose repetition answers differently once the first
+        one landed (a create gets 409, a delete 404): an error that follows an attempt of
+        unknown outcome goes to it, and it returns what the request did, or raises.
         """
         return self._retrying(
             lambda: _json_or_none(
                 self._http(method, path, params, json_body, data, headers, what).content
             ),
             retry,
+            after_unclear,
         )
 
-    def _retrying(self, attempt_call: Callable[[], Any], retry: bool) -> Any:
+    def _retrying(
+        self,
+        attempt_call: Callable[[], Any],
+        retry: bool,
+        after_unclear: Callable[[GmailApiError], Any] | None = None,
+    ) -> Any:
         attempt = 0
+        unclear = False  # an earlier attempt may have been carried out
         while True:
             try:
                 return attempt_call()
             except TransientError as exc:
+                unclear = unclear or outcome_unknown(exc)
                 attempt += 1
                 if not retry or attempt >= MAX_ATTEMPTS:
                     raise
                 self._sleep_before_retry(attempt, exc)
+            except GmailApiError as exc:
+                if unclear and after_unclear is not None:
+                    return after_unclear(exc)
+                raise
 
     def _http(
         self,
@@ -359,6 +376,12 @@ class GmailClient:
             ),
             retry,
         )
+
+
+def outcome_unknown(exc: TransientError) -> bool:
+    """Whether Gmail may have carried out the request that failed with ``exc``: not for a rate
+    limit (refused before it was taken) nor for a connection that was never made."""
+    return not isinstance(exc, RateLimitError) and exc.reason != "connect"
 
 
 def _never_connected(exc: requests.RequestException) -> bool:

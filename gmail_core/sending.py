@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gmail_core import transport
-from gmail_core.client import USER_PATH, GmailClient, path_id
+from gmail_core.client import USER_PATH, GmailClient, outcome_unknown, path_id
 from gmail_core.errors import (
     GmailApiError,
     NotFoundError,
@@ -42,11 +42,6 @@ SENT_SCAN = 50
 _HEADER_FIELDS = "id,threadId,payload/headers"
 
 
-def _never_sent(exc: TransientError) -> bool:
-    """Refused before Gmail took the message: a rate limit, or no connection at all."""
-    return isinstance(exc, RateLimitError) or exc.reason == "connect"
-
-
 def send_once(
     client: GmailClient,
     attempt_send: Callable[[], Any],
@@ -70,7 +65,7 @@ def send_once(
             # The draft vanished between attempts: maybe another client sent it.
             return _look_up_or_raise(client, message_id_header, sleep)
         except TransientError as exc:
-            if not _never_sent(exc):
+            if outcome_unknown(exc):
                 return _look_up_or_raise(client, message_id_header, sleep)
             attempt += 1
             delay = transport.backoff_delay(attempt - 1, exc.retry_after)
@@ -281,7 +276,7 @@ def send_draft(client: GmailClient, draft_id: str) -> dict[str, Any]:
         try:
             return dict(attempt() or {})
         except TransientError as exc:
-            if _never_sent(exc):
+            if not outcome_unknown(exc):
                 raise
             raise SendOutcomeUnknownError(
                 f"Gmail did not confirm sending draft {draft_id}. It may have been sent: check "
@@ -294,4 +289,15 @@ def send_draft(client: GmailClient, draft_id: str) -> dict[str, Any]:
 
 def delete_draft(client: GmailClient, draft_id: str) -> None:
     client.require("compose")
-    client.request("DELETE", f"{DRAFTS_PATH}/{path_id(draft_id, 'draft ID')}", what="draft")
+    client.request(
+        "DELETE",
+        f"{DRAFTS_PATH}/{path_id(draft_id, 'draft ID')}",
+        what="draft",
+        after_unclear=_gone_already,
+    )
+
+
+def _gone_already(exc: GmailApiError) -> None:
+    """A retried delete that finds nothing: the attempt whose answer was lost deleted it."""
+    if not isinstance(exc, NotFoundError):
+        raise exc

@@ -12,6 +12,7 @@ from gmail_core import labels, organize, params, render, sending
 from gmail_core.client import GmailClient
 from gmail_core.errors import (
     InvalidInputError,
+    NotFoundError,
     RateLimitError,
     SendOutcomeUnknownError,
     TransientError,
@@ -271,3 +272,18 @@ def test_rate_limits_to_the_end_say_rate_limited(client: GmailClient) -> None:
     with pytest.raises(RateLimitError):
         sending.send_once(client, attempt, "<m@x>", sleep=no_sleep)
     assert attempt.calls == sending.SEND_ATTEMPTS
+
+
+def test_draft_gone_on_a_retry_is_looked_for_not_reported_missing(
+    client: GmailClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rate-limited first, then the draft is gone: sent meanwhile (say, by another client).
+    sent = Sent(appears_at=1)
+    monkeypatch.setattr(sending, "find_sent", sent)
+    attempt = Attempts(
+        RateLimitError("slow down", status=429), NotFoundError("no draft", status=404)
+    )
+    assert sending.send_once(client, attempt, "<m@x>", sleep=no_sleep) == sent(client, "", set())
+    first = Attempts(NotFoundError("no draft", status=404))
+    with pytest.raises(NotFoundError):  # a first attempt's 404 is just that
+        sending.send_once(client, first, "<m@x>", sleep=no_sleep)
