@@ -13,7 +13,7 @@ from dify_plugin.entities.tool import ToolInvokeMessage
 from dify_plugin.file.constants import DIFY_FILE_IDENTITY
 from dify_plugin.file.file import File
 
-from gmail_core import transport, writing
+from gmail_core import file_urls, transport, writing
 from gmail_core.client import GmailClient
 from gmail_core.errors import GmailError, InvalidInputError
 
@@ -112,6 +112,8 @@ def attachments_from_files(files: object) -> list[writing.OutgoingAttachment]:
     items = dify_files(files)
     names = [_file_name(f, i) for i, f in enumerate(items)]
     writing.check_sizes([(name, int(f.size or 0)) for name, f in zip(names, items, strict=True)])
+    for name, f in zip(names, items, strict=True):
+        file_urls.check(f.url, name=name)  # every link, before anything is downloaded
     out = [
         writing.OutgoingAttachment(name, f.mime_type or "", _download(f, name))
         for name, f in zip(names, items, strict=True)

@@ -143,3 +143,25 @@ def test_update_draft_refuses_a_non_file_and_keeps_the_draft(
     )
     assert result.error is not None and "not a file" in result.error["message"]
     assert box.messages[box.drafts[draft_id].message_id].raw == before
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://169.254.169.254/latest/meta-data/iam/security-credentials/", "link-local"),
+        ("http://10.0.0.8/internal/report.pdf", "private-network"),
+        ("http://localhost:9/files/x", "loopback"),
+    ],
+)
+def test_a_file_link_to_an_internal_address_is_refused(
+    plugin: PluginProcess, box: Mailbox, file_server: FileServer, url: str, why: str
+) -> None:
+    """A file added "by URL" reaches the tool as that URL: it must not mail internal data out."""
+    sent = len(box.sent)
+    param = {**file_server.file("creds.txt", b"x"), "url": url}
+    result = plugin.invoke_tool(
+        "send_message", {"to": "a@example.com", "attachments": [param]}, CREDS
+    )
+    assert result.error is not None
+    assert why in result.error["message"] and "GMAIL_DIFY_FILE_HOSTS" in result.error["message"]
+    assert len(box.sent) == sent

@@ -141,6 +141,8 @@ def fast_retries(
 def use_fake(monkeypatch: pytest.MonkeyPatch, fake: Any, budget: float | None = None) -> None:
     for key, value in fake.env().items():
         monkeypatch.setenv(key, value)
+    # The FileServer below stands in for Dify's file service on loopback: allowed explicitly.
+    monkeypatch.setenv("GMAIL_DIFY_FILE_HOSTS", "127.0.0.1")
     if budget is not None:
         monkeypatch.setenv("GMAIL_TIME_BUDGET_SECONDS", str(budget))
 
