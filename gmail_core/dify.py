@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Generator, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pydantic
@@ -13,7 +14,7 @@ from dify_plugin.entities.tool import ToolInvokeMessage
 from dify_plugin.file.constants import DIFY_FILE_IDENTITY
 from dify_plugin.file.file import File
 
-from gmail_core import file_urls, transport, writing
+from gmail_core import file_urls, transfers, transport, writing
 from gmail_core.client import GmailClient
 from gmail_core.errors import GmailError, InvalidInputError
 
@@ -107,19 +108,39 @@ def _dify_file(item: object, index: int, count: int) -> File:
     )
 
 
-def attachments_from_files(files: object) -> list[writing.OutgoingAttachment]:
-    """Dify file parameters -> attachments, size-checked before anything is downloaded."""
+@dataclass(frozen=True, slots=True)
+class DifyFiles:
+    """Dify file parameters, checked (type, declared size, link) but not yet downloaded:
+    ``fetch`` runs inside the operation's share of the transfer budget (gmail_core.transfers),
+    so files are not held in memory while the invocation waits its turn."""
+
+    files: tuple[tuple[str, File], ...] = ()  # (attachment name, file)
+
+    def declared_size(self) -> int:
+        return sum(_declared(f) for _, f in self.files)
+
+    def fetch(self) -> list[writing.OutgoingAttachment]:
+        out = [
+            writing.OutgoingAttachment(name, f.mime_type or "", _download(f, name))
+            for name, f in self.files
+        ]
+        writing.check_size(out)  # declared sizes can be missing or wrong
+        return out
+
+
+def attachments_from_files(files: object) -> DifyFiles:
+    """Dify file parameters -> attachments to fetch, checked before anything is downloaded."""
     items = dify_files(files)
-    names = [_file_name(f, i) for i, f in enumerate(items)]
-    writing.check_sizes([(name, int(f.size or 0)) for name, f in zip(names, items, strict=True)])
-    for name, f in zip(names, items, strict=True):
+    named = tuple((_file_name(f, i), f) for i, f in enumerate(items))
+    writing.check_sizes([(name, int(f.size or 0)) for name, f in named])
+    for name, f in named:
         file_urls.check(f.url, name=name)  # every link, before anything is downloaded
-    out = [
-        writing.OutgoingAttachment(name, f.mime_type or "", _download(f, name))
-        for name, f in zip(names, items, strict=True)
-    ]
-    writing.check_size(out)  # declared sizes can be missing or wrong
-    return out
+    return DifyFiles(named)
+
+
+def _declared(f: File) -> int:
+    size = int(f.size or 0)
+    return size if size > 0 else transfers.UNKNOWN
 
 
 def _file_name(f: File, index: int) -> str:

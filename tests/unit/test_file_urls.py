@@ -119,7 +119,7 @@ def test_a_dify_file_on_loopback_is_refused_before_any_download(
             dify.attachments_from_files(item)
         assert server.requests == []  # nothing was fetched
         monkeypatch.setenv("GMAIL_DIFY_FILE_HOSTS", "127.0.0.1")
-        (att,) = dify.attachments_from_files(item)
+        (att,) = dify.attachments_from_files(item).fetch()
         assert att.data == b"%PDF-1.4 secret"
     finally:
         server.stop()
