@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -140,21 +141,19 @@ def reply(
     original, original_text = _original(client, message_id)
     own = own_addresses(client)
 
-    def build(files: list[writing.OutgoingAttachment]) -> EmailMessage:
-        return writing.build_reply(
-            original=original,
-            own_addresses=own,
-            body=body,
-            body_format=body_format,
-            reply_all=reply_all,
-            quote_original=quote_original,
-            original_body=original_text,
-            attachments=files,
-        )
-
-    build([])  # bad input fails before any download
+    build = functools.partial(
+        writing.build_reply,
+        original=original,
+        own_addresses=own,
+        body=body,
+        body_format=body_format,
+        reply_all=reply_all,
+        quote_original=quote_original,
+        original_body=original_text,
+    )
+    build(attachments=[])  # bad input fails before any download
     with transfers.large_transfer(attachments.declared_size(), client.deadline):
-        msg = build(attachments.fetch())
+        msg = build(attachments=attachments.fetch())
         raw = writing.to_bytes(msg)
         header = str(msg["Message-ID"])
         recipients = ", ".join(str(msg[h]) for h in ("To", "Cc") if msg[h])
@@ -190,21 +189,19 @@ def forward(
     kept = list(original.attachments) if include_attachments else []
     writing.check_sizes([(a.filename, a.size) for a in kept])
 
-    def build(files: list[writing.OutgoingAttachment]) -> EmailMessage:
-        return writing.build_forward(
-            original=original,
-            original_body=original_text,
-            to=to,
-            cc=cc,
-            bcc=bcc,
-            note=note,
-            body_format=body_format,
-            attachments=files,
-        )
-
-    build([])  # bad input fails before any download
+    build = functools.partial(
+        writing.build_forward,
+        original=original,
+        original_body=original_text,
+        to=to,
+        cc=cc,
+        bcc=bcc,
+        note=note,
+        body_format=body_format,
+    )
+    build(attachments=[])  # bad input fails before any download
     with transfers.large_transfer(sum(a.size for a in kept), client.deadline):
-        msg = build(_download(client, original.id, kept))
+        msg = build(attachments=_download(client, original.id, kept))
         header = str(msg["Message-ID"])
         sent = sending.send_raw(client, writing.to_bytes(msg), header)
     return Outcome(str(sent.get("id", "")), str(sent.get("threadId", "")), header)
@@ -259,23 +256,21 @@ def update_draft(
     # The body (kept or new) may show the draft's inline images through cid: links.
     inline = reading.inline_images(resource) if "cid:" in body else []
 
-    def build(files: list[writing.OutgoingAttachment]) -> EmailMessage:
-        return writing.build_message(
-            sender=_sender(old.from_),
-            to=_keep(fields.to, old.to),
-            cc=_keep(fields.cc, old.cc),
-            bcc=_keep(fields.bcc, old.bcc),
-            subject=_keep(fields.subject, old.subject) or "",
-            body=body,
-            body_format=body_format,
-            attachments=files,
-            reply_to=_keep(fields.reply_to, old.reply_to),
-            in_reply_to=old.in_reply_to or None,
-            references=old.references or None,
-            require_recipient=False,
-        )
-
-    build([])  # bad input fails before any download
+    build = functools.partial(
+        writing.build_message,
+        sender=_sender(old.from_),
+        to=_keep(fields.to, old.to),
+        cc=_keep(fields.cc, old.cc),
+        bcc=_keep(fields.bcc, old.bcc),
+        subject=_keep(fields.subject, old.subject) or "",
+        body=body,
+        body_format=body_format,
+        reply_to=_keep(fields.reply_to, old.reply_to),
+        in_reply_to=old.in_reply_to or None,
+        references=old.references or None,
+        require_recipient=False,
+    )
+    build(attachments=[])  # bad input fails before any download
     new_files = attachments or NO_ATTACHMENTS
     size = new_files.declared_size() + sum(a.size for a in kept) + sum(a.size for _, a in inline)
     with transfers.large_transfer(size, client.deadline):
@@ -285,7 +280,7 @@ def update_draft(
             dataclasses.replace(f, content_id=cid)
             for (cid, _), f in zip(inline, images, strict=True)
         ]
-        msg = build(files)
+        msg = build(attachments=files)
         updated = sending.update_draft(
             client, draft_id, writing.to_bytes(msg), thread_id=old.thread_id
         )

@@ -90,6 +90,22 @@ def _header(head: bytes, name: bytes) -> bytes | None:
     return None
 
 
+def refuse_first_connection(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The first TCP connect is refused (as by a host briefly unreachable); the list counts
+    connection attempts."""
+    real = urllib3.util.connection.create_connection
+    attempts: list[int] = []
+
+    def refuse_once(*args: object, **kwargs: object) -> socket.socket:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise ConnectionRefusedError(111, "Connection refused")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", refuse_once)
+    return attempts
+
+
 def test_upload_sends_content_length_not_chunks(server: UploadServer) -> None:
     assert GmailClient("tok").upload("/messages/send", RAW) == {"id": "m1", "threadId": "t1"}
     head, body = server.requests[0]
@@ -103,16 +119,7 @@ def test_refused_connection_is_retried_with_the_body_rewound(
 ) -> None:
     # urllib3 retries a connection that was never made (transport: connect=2): the body
     # must be rewound for the retry, or urllib3 raises UnrewindableBodyError.
-    real = urllib3.util.connection.create_connection
-    attempts: list[int] = []
-
-    def refuse_once(*args: object, **kwargs: object) -> socket.socket:
-        attempts.append(1)
-        if len(attempts) == 1:
-            raise ConnectionRefusedError(111, "Connection refused")
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(urllib3.util.connection, "create_connection", refuse_once)
+    attempts = refuse_first_connection(monkeypatch)
     got = GmailClient("tok").upload("/messages/send", RAW, metadata={"threadId": "t1"})
     assert got == {"id": "m1", "threadId": "t1"}
     assert len(attempts) == 2
@@ -128,16 +135,7 @@ def test_an_unrewindable_retry_is_a_network_error_not_a_crash(
         raise OSError("not seekable")
 
     monkeypatch.setattr(transport.UploadBody, "tell", no_tell)
-    real = urllib3.util.connection.create_connection
-    attempts: list[int] = []
-
-    def refuse_once(*args: object, **kwargs: object) -> socket.socket:
-        attempts.append(1)
-        if len(attempts) == 1:
-            raise ConnectionRefusedError(111, "Connection refused")
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(urllib3.util.connection, "create_connection", refuse_once)
+    refuse_first_connection(monkeypatch)
     with pytest.raises(TransientError) as info:
         GmailClient("tok").upload("/messages/send", RAW)
     assert info.value.reason == "network"
