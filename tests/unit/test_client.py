@@ -128,7 +128,10 @@ def test_permanent_errors_are_not_retried() -> None:
 
 
 @responses.activate
-def test_retries_stop_at_the_time_budget() -> None:
+def test_retries_stop_at_the_time_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Doubling waits without the jitter: four short random draws in a row could all fit the
+    # budget (time.sleep is stubbed here, so the budget never shrinks) — a 1-in-60 flake.
+    monkeypatch.setattr(transport, "backoff_delay", lambda attempt, *_a, **_k: 0.3 * 2**attempt)
     responses.get(PROFILE, status=503, json=google_error(503, "backendError"))
     deadline = transport.Deadline(seconds=1.5)
     with pytest.raises(TransientError, match="temporarily unavailable"):
