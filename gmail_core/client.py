@@ -180,17 +180,13 @@ class GmailClient:
                 headers=all_headers,
                 timeout=self.deadline.timeout(),
             )
-        except (requests.ConnectTimeout, requests.ConnectionError) as exc:
-            if not _never_connected(exc):
-                raise TransientError(
-                    "Could not reach Gmail (network error). This is usually temporary: check "
-                    "the plugin's network access and try again.",
-                    reason="network",
-                ) from exc
+        except requests.ConnectionError as exc:  # ConnectTimeout included
             raise TransientError(
-                "Could not connect to Gmail. This is usually temporary: check the plugin's "
-                "network access and try again.",
-                reason="connect",
+                "Could not reach Gmail (network error). This is usually temporary: check the "
+                "plugin's network access and try again.",
+                # "connect": no connection was made, so nothing reached Gmail (a send may be
+                # retried); "network": it may have, before the connection broke.
+                reason="connect" if _never_connected(exc) else "network",
             ) from exc
         except requests.Timeout as exc:
             raise TransientError(

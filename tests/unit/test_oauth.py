@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
 import responses
+import yaml
 from dify_plugin.errors.tool import (
     ToolProviderCredentialValidationError,
     ToolProviderOAuthError,
@@ -429,3 +431,25 @@ def test_validate_without_token() -> None:
 def test_oauth_errors_are_the_sdk_type() -> None:
     with pytest.raises(ToolProviderOAuthError):
         GmailProvider()._oauth_get_credentials(REDIRECT, SYSTEM, callback(error="access_denied"))
+
+
+# -- access levels: the table a new level is added to -------------------------------------
+def test_every_level_is_an_option_of_the_setting_and_back() -> None:
+    provider = yaml.safe_load(Path("provider/gmail.yaml").read_text(encoding="utf-8"))
+    setting = next(
+        f for f in provider["oauth_schema"]["client_schema"] if f["name"] == "access_level"
+    )
+    assert {o["value"] for o in setting["options"]} == set(scopes.ACCESS_LEVELS)
+    assert setting["default"] == scopes.DEFAULT_ACCESS_LEVEL
+    credentials = {f["name"] for f in provider["oauth_schema"]["credentials_schema"]}
+    assert "access_level" in credentials  # recorded with the tokens
+
+
+@pytest.mark.parametrize("level", list(scopes.ACCESS_LEVELS.values()), ids=lambda lv: lv.name)
+def test_every_level_asks_for_scopes_that_cover_what_it_allows(level: scopes.AccessLevel) -> None:
+    assert level.capabilities <= set(scopes.CAPABILITIES)
+    granted = frozenset(level.scopes)
+    for capability in level.capabilities:
+        assert scopes.allows(granted, capability), (level.name, capability)
+    # Only a level that may do everything folds earlier grants into its token.
+    assert level.include_granted_scopes == (level.capabilities == set(scopes.CAPABILITIES))
