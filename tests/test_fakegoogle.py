@@ -8,6 +8,7 @@ import email.policy
 import hashlib
 import io
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -138,6 +139,8 @@ def test_payload_tree_of_nested_multipart_with_attachment(fake: FakeGoogle, box:
     # IDs vary per fetch (as Gmail's do) but every issued one resolves.
     again = s.get(api(fake, f"messages/{mid}")).json()["payload"]["parts"][1]["body"]
     assert again["attachmentId"] != att_id
+    assert all(380 <= len(i) <= 720 for i in (att_id, again["attachmentId"]))
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", att_id)
     assert s.get(api(fake, f"messages/{mid}/attachments/{again['attachmentId']}")).ok
     bogus = s.get(api(fake, f"messages/{mid}/attachments/ANGjdJbogus"))
     assert bogus.status_code == 400
@@ -730,3 +733,51 @@ def test_refresh_after_expiry_shares_mailbox_and_fake_errors_are_recorded(fake: 
     assert session(new).get(api(fake, f"messages/{mid}")).ok
     assert fake.mailbox_for_token(new) is box
     assert fake.server_errors == []
+
+
+# --- late sends and search-index lag (never-send-twice tests rely on both) --------------------
+def test_late_send_lands_in_sent_after_the_client_gave_up(fake: FakeGoogle, box: Mailbox) -> None:
+    fake.late_sends = [0.6]
+    raw = simple("late", extra="Message-ID: <late-1@example.com>\r\n")
+    s = session()
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        s.post(
+            f"{fake.base_url}/upload/gmail/v1/users/me/messages/send?uploadType=media",
+            data=raw,
+            headers={"Content-Type": "message/rfc822"},
+            timeout=(5, 0.2),
+        )
+    assert box.sent == []  # accepted, not done yet
+    deadline = time.monotonic() + 5
+    while not box.sent and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert box.sent == [raw]
+    listed = s.get(api(fake, "messages"), params={"labelIds": "SENT"}).json()
+    assert len(listed["messages"]) == 1
+
+
+def test_late_send_refuses_bad_requests_at_once(fake: FakeGoogle, box: Mailbox) -> None:
+    fake.late_sends = [5.0]
+    r = session().post(
+        f"{fake.base_url}/upload/gmail/v1/users/me/messages/send?uploadType=media",
+        data=b"Subject: nobody\r\n\r\nx\r\n",
+        headers={"Content-Type": "message/rfc822"},
+    )
+    assert r.status_code == 400 and box.sent == []
+
+
+def test_search_index_lag_hides_new_mail_from_q_only(fake: FakeGoogle) -> None:
+    box = fake.add_mailbox("tok-lag", "lag@example.com", {MODIFY}, search_index_lag_s=0.5)
+    s = session("tok-lag")
+    sent = s.post(
+        f"{fake.base_url}/upload/gmail/v1/users/me/messages/send?uploadType=media",
+        data=simple("fresh", extra="Message-ID: <fresh@example.com>\r\n"),
+        headers={"Content-Type": "message/rfc822"},
+    ).json()
+    q = {"q": "rfc822msgid:fresh@example.com"}
+    assert "messages" not in s.get(api(fake, "messages"), params=q).json()
+    assert s.get(api(fake, "messages"), params={"labelIds": "SENT"}).json()["messages"]
+    assert s.get(api(fake, f"messages/{sent['id']}")).ok
+    time.sleep(0.6)
+    assert s.get(api(fake, "messages"), params=q).json()["messages"][0]["id"] == sent["id"]
+    assert box.messages[sent["id"]].searchable_at > 0

@@ -11,7 +11,7 @@ class DownloadAttachmentTool(dify.GmailTool):
             raise InvalidInputError(
                 "This message has no attachments (inline images are not attachments)."
             )
-        chosen = find_attachment(message, params.as_str(p, "attachment", max_len=1000).strip())
+        chosen = find_attachment(message, params.as_str(p, "attachment", max_len=5000).strip())
         # The text first, then one file at a time (each up to 30 MB): a download that fails
         # midway fails the whole call, so the text never stands for files that did not come.
         yield from self.answer(

@@ -14,15 +14,21 @@ threads, drafts), ``/upload/gmail/v1/...`` (``uploadType`` media, multipart, res
 ``fake.oauth.consent_mailbox``), ``/token`` and ``/revoke``.
 
 Knobs for tests: ``fake.faults = FaultPlan(...)`` (see :mod:`.faults`),
-``fake.send_accept_then_drop = N``, ``fake.expire_token(tok)``, ``fake.max_json_body_bytes``,
-``fake.oauth`` (:class:`FakeOAuth`), per-mailbox flags ``reencode_text_to_utf8``,
-``shuffle_lists``, ``stable_attachment_ids``, ``strict_threading``. Accounting in
+``fake.send_accept_then_drop = N``, ``fake.late_sends = [seconds, ...]`` (a send is accepted,
+left unanswered, lands in Sent that many seconds later, then the connection drops),
+``fake.expire_token(tok)``, ``fake.max_json_body_bytes``, ``fake.oauth``
+(:class:`FakeOAuth`), per-mailbox flags ``reencode_text_to_utf8``, ``shuffle_lists``,
+``stable_attachment_ids``, ``strict_threading``, and ``search_index_lag_s`` (new messages
+reach ``q=`` search that much later; ``labelIds`` listings and ``messages.get`` see them at
+once — Google documents no such split; third-party reports describe seconds of lag after
+fresh writes, for search and listings alike). Accounting in
 ``fake.stats`` (:class:`Stats`); bugs inside the fake land in ``fake.server_errors``.
 
 Deliberate realism: list and batch answers are shuffled (seeded); ``labels.list`` has no
-counts (``labels.get`` does); attachment IDs change per fetch; a requested ``threadId`` is
-only honoured when References/In-Reply-To and Subject match (else a new thread, as Gmail
-does); 502 comes as an HTML page; search dates are midnight America/Los_Angeles.
+counts (``labels.get`` does); attachment IDs are 380-720 characters (real ones are reported
+at 300-600+) and change per fetch; a requested ``threadId`` is only honoured when
+References/In-Reply-To and Subject match (else a new thread, as Gmail does); 502 comes as
+an HTML page; search dates are midnight America/Los_Angeles.
 """
 
 from .faults import ALL_KINDS, FaultPlan

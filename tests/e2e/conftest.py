@@ -17,7 +17,9 @@ def fake() -> Iterator[FakeGoogle]:
 
 @pytest.fixture(scope="module")
 def plugin(fake: FakeGoogle) -> Iterator[PluginProcess]:
-    proc = PluginProcess(env={**fake.env(), "GMAIL_TIME_BUDGET_SECONDS": "20"})
+    # The stand-in for Dify's file service runs on loopback: allowed only when configured.
+    env = {**fake.env(), "GMAIL_TIME_BUDGET_SECONDS": "20", "GMAIL_DIFY_FILE_HOSTS": "127.0.0.1"}
+    proc = PluginProcess(env=env)
     yield proc
     proc.close()
 
