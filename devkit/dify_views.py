@@ -16,13 +16,20 @@ Input: the session's stream messages exactly as the plugin process writes them (
   is, ``str()`` of every other message object (``variable_name='x' variable_value=...
   stream=False``), json dumps appended last unless equal to a text part, all joined with "".
 
-A failed invocation reaches both agents as ``tool invoke error: <str(PluginInvokeError)>``,
-which holds the daemon's JSON of the plugin's error (message, type and the SDK's traceback).
+A failed invocation (the plugin's session ``error``) is shown by ``error_text``, per
+consumer: Dify turns it into an exception — its own ``Invoke*Error`` holding only the message
+when the plugin's error has one of the five ``INVOKE_ERRORS`` names, else a
+``PluginInvokeError`` whose text is the daemon's JSON of the error (message, type and the
+SDK's traceback) — and each consumer words that exception its own way.
 
 Sources: langgenius/dify ``api/core/tools/tool_engine.py``,
-``api/core/tools/utils/message_transformer.py``, ``api/core/plugin/impl/exc.py``;
+``api/core/tools/utils/message_transformer.py``, ``api/core/plugin/impl/exc.py``,
+``api/core/plugin/impl/base.py``, ``api/core/workflow/nodes/tool/tool_node.py``,
+``api/core/workflow/nodes/base/node.py``, ``api/core/plugin/backwards_invocation/base.py``;
 langgenius/dify-official-plugins ``agent-strategies/cot_agent/strategies/function_calling.py``
-and ``ReAct.py``; langgenius/dify-plugin-daemon ``pkg/entities/plugin_entities/event.go``.
+and ``ReAct.py``; langgenius/dify-plugin-daemon ``pkg/entities/plugin_entities/event.go``,
+``internal/core/dify_invocation/calldify/http_request.go``,
+``internal/core/io_tunnel/backwards_invocation/task.go``.
 This module must not import ``dify_plugin`` (importing it gevent-patches the process); the
 ``str()`` of Dify's message models is reproduced with pydantic models of the same fields.
 """
@@ -40,9 +47,23 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 Strategy = Literal["function_calling", "react"]
+Consumer = Literal["tool_node", "agent_node", "agent_app"]
 
 #: Dify's request id in ``str(PluginDaemonError)``; random per request there, fixed here.
 REQUEST_ID = "5f3c9a1b2e"
+#: The Tool node's ``provider_name`` for this plugin: plugin ID and provider.
+PROVIDER_NAME = "inboxworks/gmail/gmail"
+#: Plugin error names that Dify re-raises as its own exception of the same name, whose
+#: ``str()`` is only the description (``BasePluginClient._handle_plugin_daemon_error``).
+INVOKE_ERRORS = frozenset(
+    {
+        "InvokeRateLimitError",
+        "InvokeAuthorizationError",
+        "InvokeBadRequestError",
+        "InvokeConnectionError",
+        "InvokeServerUnavailableError",
+    }
+)
 
 _IMAGE_SENTENCE = (
     "image has been created and sent to user already, you do not need to create it, just tell "
@@ -83,8 +104,10 @@ class ToolNodeOutputs:
     json: list[Any]
     files: list[File]
     variables: dict[str, Any]
-    #: the plugin's error message when the invocation failed (the node fails)
+    #: when the invocation failed: the node's error, which its fail branch or default value
+    #: also outputs as ``error_message``, and ``error_type`` beside it
     error: str | None = None
+    error_type: str | None = None
 
 
 def dify_messages(stream: Iterable[Mapping[str, Any]]) -> list[Message]:
@@ -137,17 +160,53 @@ def go_json(value: object) -> str:
     return text
 
 
-def error_text(error: Mapping[str, Any]) -> str:
-    """What an agent's LLM reads when the tool failed: ``tool invoke error: `` and
-    ``str(PluginInvokeError)``, whose description is the daemon's JSON of the plugin's error."""
+def dify_exception_text(error: Mapping[str, Any]) -> str:
+    """``str()`` of the exception Dify raises for the plugin's error.
+
+    One of ``INVOKE_ERRORS``: Dify's exception of that name with the description only (Dify
+    1.7-1.11 take ``args["description"]``, 1.12+ ``message``; dify_plugin sends both as
+    ``str(error)``). Any other name: ``PluginInvokeError``, whose description is the daemon's
+    JSON of the whole error, traceback included.
+    """
+    error_type = str(error.get("error_type", ""))
+    if error_type in INVOKE_ERRORS:
+        return str((error.get("args") or {}).get("description") or error_type)
     daemon_json = go_json(
         {
             "args": error.get("args") or {},
-            "error_type": error.get("error_type", ""),
+            "error_type": error_type,
             "message": error.get("message", ""),
         }
     )
-    return f"tool invoke error: req_id: {REQUEST_ID} PluginInvokeError: {daemon_json}"
+    return f"req_id: {REQUEST_ID} PluginInvokeError: {daemon_json}"
+
+
+def error_text(error: Mapping[str, Any], consumer: Consumer) -> str:
+    """What a consumer shows when the tool failed (Dify 1.11, Agent Strategies 0.0.45).
+
+    - ``tool_node``: an ``INVOKE_ERRORS`` exception escapes the Tool node and the base node
+      records ``str(exc)``; a ``PluginInvokeError`` is caught by the Tool node and worded by
+      ``to_user_friendly_error`` around the plugin's error type and message.
+    - ``agent_app``: ``ToolEngine._invoke`` wraps any exception in ``ToolEngineInvokeError``;
+      ``agent_invoke`` answers ``tool invoke error: <str(exc)>``.
+    - ``agent_node``: Dify's backwards invocation sends ``str(exc)`` as the error, the daemon
+      prefixes ``request failed: `` and ``read tool response failed: ``, dify_plugin raises it
+      in the strategy, and the strategy answers ``tool invoke error: <that>``.
+    """
+    if consumer == "tool_node":
+        if str(error.get("error_type", "")) in INVOKE_ERRORS:
+            return dify_exception_text(error)
+        return (
+            f"An error occurred in the {PROVIDER_NAME}, please contact the author of "
+            f"{PROVIDER_NAME} for help, error type: {error.get('error_type', 'unknown')}, "
+            f"error details: {error.get('message', 'unknown')}"
+        )
+    if consumer == "agent_node":
+        return (
+            "tool invoke error: read tool response failed: request failed: "
+            + dify_exception_text(error)
+        )
+    return "tool invoke error: " + dify_exception_text(error)
 
 
 def tool_node(
@@ -175,12 +234,16 @@ def tool_node(
                 variables[name] = value
         else:
             raise ValueError(f"message type {m.type!r} is not modelled")
+    if error is None:
+        return ToolNodeOutputs("".join(text), json_out, files, variables)
+    invoke_error = str(error.get("error_type", "")) in INVOKE_ERRORS
     return ToolNodeOutputs(
         "".join(text),
         json_out,
         files,
         variables,
-        None if error is None else str(error.get("message", "")),
+        error_text(error, "tool_node"),
+        "WorkflowNodeError" if invoke_error else "PluginInvokeError",
     )
 
 
@@ -191,7 +254,7 @@ def agent_node(
     strategy: Strategy = "function_calling",
 ) -> str:
     if error is not None:
-        return error_text(error)
+        return error_text(error, "agent_node")
     messages = dify_messages(stream)
     for m in messages:
         if m.type == "blob" and not _is_image(m):
@@ -231,7 +294,7 @@ def agent_node(
 
 def agent_app(stream: Iterable[Mapping[str, Any]], error: Mapping[str, Any] | None = None) -> str:
     if error is not None:
-        return error_text(error)
+        return error_text(error, "agent_app")
     parts: list[str] = []
     json_parts: list[str] = []
     for i, m in enumerate(dify_messages(stream)):

@@ -181,19 +181,23 @@ class PluginProcess:
         timeout: float = 60,
         *,
         agent_app: bool = False,
+        agent_node: bool = False,
     ) -> SessionResult:
-        """Invoke a tool as a workflow Tool node or Agent node does (no message ID), or with
-        ``agent_app=True`` as Dify's classic Agent app does: with the chat's ``message_id``,
+        """Invoke a tool with the context Dify's daemon forwards for each caller: a workflow
+        Tool node sends the app's ``app_id`` (the default); ``agent_node=True``: an Agent
+        node's strategy, through Dify's backwards invocation, sends none; ``agent_app=True``:
+        Dify's classic Agent app (function calling) sends the chat's ``message_id``,
         ``conversation_id`` and ``app_id``."""
-        context = (
-            {
+        assert not (agent_app and agent_node), "one caller at a time"
+        context: dict[str, str] = {"app_id": "app-1"}
+        if agent_node:
+            context = {}
+        elif agent_app:
+            context = {
                 "message_id": "msg-" + uuid.uuid4().hex[:12],
                 "conversation_id": "conv-1",
                 "app_id": "app-1",
             }
-            if agent_app
-            else {}
-        )
         return self.call(
             {
                 "type": "tool",

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from gmail_core import extract, memory, offload
+from gmail_core import extract, memory, offload, transfers
 from gmail_core import labels as labels_mod
 from gmail_core.batch import BatchCall
 from gmail_core.client import USER_PATH, GmailClient, _json_or_none, path_id
@@ -222,14 +222,20 @@ def check_dify_file_limit(attachments: list[Attachment]) -> None:
 
 
 def iter_attachments(
-    client: GmailClient, message_id: str, attachments: list[Attachment]
+    client: GmailClient, message_id: str, attachments: list[Attachment], *, hold: bool = True
 ) -> Iterator[tuple[Attachment, bytes]]:
     """Bytes of each attachment, one at a time: inline data as is, the rest fetched with
     attachments.get. One by one, not batched: a batch answer would hold every file (each
-    up to 30 MB) in memory at once, in a 256 MB plugin."""
+    up to 30 MB) in memory at once, in a 256 MB plugin.
+
+    Until the caller is done with the last one, the largest holds its share of the
+    process's transfer budget (``hold=False``: the caller holds one for all of them).
+    """
     check_dify_file_limit(attachments)
-    for a in attachments:
-        yield a, attachment_bytes(client, message_id, a)
+    largest = max((a.size for a in attachments if a.data is None), default=0)
+    with transfers.large_transfer(largest if hold else 0, client.deadline):
+        for a in attachments:
+            yield a, attachment_bytes(client, message_id, a)
 
 
 def attachment_bytes(client: GmailClient, message_id: str, a: Attachment) -> bytes:
@@ -264,8 +270,9 @@ def _attachment_data(body: bytes, filename: str) -> bytes:
 def download_attachments(
     client: GmailClient, message_id: str, attachments: list[Attachment]
 ) -> list[tuple[Attachment, bytes]]:
-    """All attachments' bytes at once (for re-attaching; the caller checks the total)."""
-    return list(iter_attachments(client, message_id, attachments))
+    """All attachments' bytes at once (for re-attaching; the caller checks the total and
+    holds the transfer budget for it)."""
+    return list(iter_attachments(client, message_id, attachments, hold=False))
 
 
 def _prefixed(error: GmailApiError, prefix: str) -> GmailApiError:
@@ -306,17 +313,20 @@ def read_attachment_texts(
     for a in attachments:
         found = _before_download(client, message_id, a, allowance)
         if found is None:
-            data = attachment_bytes(client, message_id, a)
-            seconds = min(extract.SECONDS_PER_FILE, client.deadline.remaining() - 5)
-            found = offload.run(
-                _text_of,
-                data,
-                a.mime_type,
-                a.filename,
-                max_chars=allowance.chars_for_next_file(),
-                seconds=max(seconds, 0.5),
-            )
-            del data  # the next file is not fetched while this one is still held
+            # The file's share of the process's transfer budget covers its bytes and their
+            # parsed form: two large files are never read side by side.
+            with transfers.large_transfer(a.size, client.deadline):
+                data = attachment_bytes(client, message_id, a)
+                seconds = min(extract.SECONDS_PER_FILE, client.deadline.remaining() - 5)
+                found = offload.run(
+                    _text_of,
+                    data,
+                    a.mime_type,
+                    a.filename,
+                    max_chars=allowance.chars_for_next_file(),
+                    seconds=max(seconds, 0.5),
+                )
+                del data  # freed before the share is
             allowance.spend(found)
         out.append((a, found))
     return out

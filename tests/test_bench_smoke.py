@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import agent_view, attachment_text, run_all, search, send_memory
+from bench import agent_view, attachment_text, run_all, search, send_memory, transfer_memory
 
 pytestmark = pytest.mark.e2e
 
@@ -34,6 +34,12 @@ def test_send_memory_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) 
     assert "peak RSS during the send" in out and "manifest resource.memory" in out
 
 
+def test_transfer_memory_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert transfer_memory.main(run_all.QUICK["transfer_memory"]) == 0
+    out = capsys.readouterr().out
+    assert "2 downloads at once" in out and "2 sends at once" in out and "FAIL" not in out
+
+
 def test_attachment_text_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert attachment_text.main(run_all.QUICK["attachment_text"]) == 0
     out = capsys.readouterr().out
@@ -50,6 +56,12 @@ def test_run_all_runs_every_bench_in_order(
              for name, _ in run_all.benches()]  # fmt: skip
     monkeypatch.setattr(run_all, "benches", lambda: fakes)
     assert run_all.main(["--quick"]) == 0
-    assert [c[0] for c in calls] == ["search", "agent_view", "send_memory", "attachment_text"]
+    assert [c[0] for c in calls] == [
+        "search",
+        "agent_view",
+        "send_memory",
+        "transfer_memory",
+        "attachment_text",
+    ]
     assert all(argv == run_all.QUICK[name] for name, argv in calls)
     assert "all benchmarks" in capsys.readouterr().out

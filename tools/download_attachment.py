@@ -12,7 +12,7 @@ class DownloadAttachmentTool(dify.GmailTool):
             raise InvalidInputError(
                 "This message has no attachments (inline images are not attachments)."
             )
-        chosen = find_attachment(message, params.as_str(p, "attachment", max_len=1000).strip())
+        chosen = find_attachment(message, params.as_str(p, "attachment", max_len=5000).strip())
         values = {"attachments": [render.attachment_dict(a) for a in chosen], "count": len(chosen)}
         if allowance:
             # Text instead of files: what an agent can read (a file fails an Agent node).

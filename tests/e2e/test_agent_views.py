@@ -229,16 +229,33 @@ def test_variables_are_kept_when_the_message_id_is_empty(
     assert {"labels", "count"} <= set(result.variables())
 
 
-@pytest.mark.parametrize("agent_app", [False, True])
-def test_a_failure_reaches_both_agents_as_the_error_with_its_fix(
-    plugin: PluginProcess, ids: dict[str, Any], agent_app: bool
+@pytest.mark.parametrize("caller", ["tool_node", "agent_node", "agent_app"])
+def test_a_failure_reaches_every_consumer_as_the_error_with_its_fix(
+    plugin: PluginProcess, ids: dict[str, Any], caller: str
 ) -> None:
     result = plugin.invoke_tool(
-        "get_message", {"message_id": "ffffffffffffffff"}, CREDS, agent_app=agent_app
+        "get_message",
+        {"message_id": "ffffffffffffffff"},
+        CREDS,
+        agent_node=caller == "agent_node",
+        agent_app=caller == "agent_app",
     )
     assert result.error is not None and result.messages == []  # raised, not a success text
     message = result.error["message"]
     assert "search_messages" in message and len(message) < 300
-    view = result.agent_app() if agent_app else result.agent_node()
-    assert view.startswith("tool invoke error: ")
-    assert dify_views.go_json(message)[1:-1] in view
+    node = result.tool_node()
+    if caller == "tool_node":
+        # Under its own name the node keeps its inputs, retry and fail branch on Dify 1.7+;
+        # Dify words the message as a plugin error.
+        assert result.error["error_type"] == "ToolFailure"
+        assert node.error_type == "PluginInvokeError"
+        assert node.error is not None and node.error.endswith("error details: " + message)
+        return
+    # Agents: a name Dify unwraps, so the LLM reads the message and nothing else.
+    assert result.error["error_type"] == "InvokeBadRequestError"
+    assert result.error["args"]["description"] == message  # what Dify 1.7-1.11 read
+    view = result.agent_app() if caller == "agent_app" else result.agent_node()
+    prefix = "tool invoke error: "
+    if caller == "agent_node":
+        prefix += "read tool response failed: request failed: "
+    assert view == prefix + message

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import time
+from collections.abc import Iterator
 
 import pytest
 import responses
 
 from devkit import documents
-from gmail_core import extract, messages
+from gmail_core import extract, messages, transfers
 from gmail_core.client import GmailClient
 from gmail_core.errors import TransientError
 from gmail_core.message import Attachment
@@ -130,3 +132,24 @@ def test_escaped_or_unexpected_json_still_goes_through_the_json_parser() -> None
     assert messages._attachment_data(b'{"size": 0}', "a") == b""
     with pytest.raises(TransientError, match="unreadable"):
         messages._attachment_data(b"<html>proxy error</html>", "a")
+
+
+@responses.activate
+def test_each_file_holds_its_share_of_the_transfer_budget_while_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    held: list[int] = []
+    real = transfers.large_transfer
+
+    @contextlib.contextmanager
+    def recording(nbytes: int, deadline: object) -> Iterator[None]:
+        with real(nbytes, deadline):  # type: ignore[arg-type]
+            held.append(transfers.in_flight())
+            yield
+        held.append(-transfers.in_flight())
+
+    monkeypatch.setattr(transfers, "large_transfer", recording)
+    served("ATT1", b"one")
+    big = Attachment("big.txt", "text/plain", 3 * 1024 * 1024, "1", "ATT1")
+    messages.read_attachment_texts(GmailClient("tok"), "m1", [big], extract.Allowance())
+    assert held == [3 * 1024 * 1024, 0]  # held while fetched and parsed, then given back

@@ -85,21 +85,47 @@ def test_files_in_each_agent_view() -> None:
     assert "input_value='binary_link'" in dify_views.agent_node(pdf)
 
 
-def test_a_failure_reads_as_daemon_json_in_both_agents() -> None:
+def test_a_tool_failure_reads_as_daemon_json_in_agents_and_as_plugin_error_in_the_node() -> None:
     error = {
         "error_type": "ToolFailure",
         "message": 'No message has Message-ID <a@b> & "x".',
         "args": {"traceback": "Traceback ..."},
     }
-    expected = (
-        "tool invoke error: req_id: 5f3c9a1b2e PluginInvokeError: "
+    exc = (
+        "req_id: 5f3c9a1b2e PluginInvokeError: "
         '{"args":{"traceback":"Traceback ..."},"error_type":"ToolFailure",'
         '"message":"No message has Message-ID \\u003ca@b\\u003e \\u0026 \\"x\\"."}'
     )
     stream = [text("partial")]
-    assert dify_views.agent_app(stream, error) == expected
-    assert dify_views.agent_node(stream, error) == expected
-    assert dify_views.tool_node(stream, error).error == error["message"]
+    assert dify_views.agent_app(stream, error) == "tool invoke error: " + exc
+    assert dify_views.agent_node(stream, error) == (
+        "tool invoke error: read tool response failed: request failed: " + exc
+    )
+    node = dify_views.tool_node(stream, error)
+    assert node.error == (
+        "An error occurred in the inboxworks/gmail/gmail, please contact the author of "
+        "inboxworks/gmail/gmail for help, error type: ToolFailure, error details: "
+        'No message has Message-ID <a@b> & "x".'
+    )
+    assert node.error_type == "PluginInvokeError"
+
+
+def test_an_invoke_error_reaches_every_consumer_as_its_message_only() -> None:
+    message = "Gmail found no message with that ID. Check the ID."
+    error = {
+        "error_type": "InvokeBadRequestError",
+        "message": message,
+        "args": {"traceback": "Traceback ...", "description": message},
+    }
+    assert dify_views.agent_app([], error) == "tool invoke error: " + message
+    assert dify_views.agent_node([], error) == (
+        "tool invoke error: read tool response failed: request failed: " + message
+    )
+    node = dify_views.tool_node([], error)
+    assert (node.error, node.error_type) == (message, "WorkflowNodeError")
+    # Dify 1.7-1.11 read only args["description"]: without it, the class name is all that is left
+    bare = {**error, "args": {"traceback": "Traceback ..."}}
+    assert dify_views.agent_app([], bare) == "tool invoke error: InvokeBadRequestError"
 
 
 def test_schema_problems() -> None:
