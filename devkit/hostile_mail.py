@@ -29,8 +29,9 @@ class Case:
     name: str
     target: str  # the parser or loop it aims at
     build: Callable[[], bytes]
-    # A hostile header value worth also checking with its RFC 2047 words already decoded.
-    has_encoded_words: bool = False
+    # The message to also serve with RFC 2047 words already decoded (Gmail may decode them),
+    # when its hostile part is encoded words; smaller where the fake's stdlib decoder is slow.
+    decoded: Callable[[], bytes] | None = None
 
 
 def rfc822(
@@ -150,7 +151,7 @@ def references_huge(count: int = 100_000) -> bytes:
     return rfc822(headers=[("References", folded(ids)), ("In-Reply-To", ids[-1])])
 
 
-def content_type_semicolons(count: int = 50_000) -> bytes:
+def content_type_semicolons(count: int = 20_000) -> bytes:
     # The stdlib's parameter splitter counts quotes from the start for every ";".
     return rfc822(content_type='text/plain; charset="utf-8' + ";" * count + '"')
 
@@ -338,18 +339,18 @@ def charset_lying_label(size: int = 5_000_000) -> bytes:
 
 
 CASES: list[Case] = [
-    Case("from_encoded_words_with_parens", "address header: recursion", from_encoded_words_with_parens, True),
-    Case("to_encoded_words_50k", "encoded words per header", to_encoded_words, True),
-    Case("subject_adjacent_words_100k", "encoded-word joining", subject_adjacent_words, True),
-    Case("subject_alternating_charsets_50k", "encoded-word charset runs", subject_alternating_charsets, True),
+    Case("from_encoded_words_with_parens", "address header: recursion", from_encoded_words_with_parens, from_encoded_words_with_parens),
+    Case("to_encoded_words_50k", "encoded words per header", to_encoded_words, lambda: to_encoded_words(10_000)),
+    Case("subject_adjacent_words_100k", "encoded-word joining", subject_adjacent_words, lambda: subject_adjacent_words(20_000)),
+    Case("subject_alternating_charsets_50k", "encoded-word charset runs", subject_alternating_charsets, lambda: subject_alternating_charsets(10_000)),
     Case("subject_folded_200k_lines", "header unfolding", subject_folded_lines),
     Case("subject_broken_words", "encoded-word regex", subject_broken_words),
     Case("from_nested_comments_5000", "address header: recursion", from_nested_comments),
-    Case("from_unclosed_comments_5000", "address header: recursion", from_unclosed_comments, True),
-    Case("from_escaped_quotes", "address header: quotes", from_escaped_quotes, True),
-    Case("from_angle_brackets", "address header: brackets", from_angle_brackets, True),
-    Case("to_10000_addresses", "addresses per header", to_many_addresses, True),
-    Case("to_10000_groups", "address groups", to_many_groups, True),
+    Case("from_unclosed_comments_5000", "address header: recursion", from_unclosed_comments, from_unclosed_comments),
+    Case("from_escaped_quotes", "address header: quotes", from_escaped_quotes, from_escaped_quotes),
+    Case("from_angle_brackets", "address header: brackets", from_angle_brackets, from_angle_brackets),
+    Case("to_10000_addresses", "addresses per header", to_many_addresses, to_many_addresses),
+    Case("to_10000_groups", "address groups", to_many_groups, to_many_groups),
     Case("date_1mb", "date parsing", date_huge),
     Case("references_100k", "message-id headers", references_huge),
     Case("content_type_semicolons", "stdlib parameter splitting", content_type_semicolons),
@@ -371,7 +372,7 @@ CASES: list[Case] = [
     Case("html_nested_tables", "HTML tables", html_nested_tables),
     Case("html_wide_table", "HTML tables", html_wide_table),
     Case("html_many_attributes", "HTML attributes and styles", html_many_attributes),
-    Case("html_long_style", "style regexes", html_long_style),
+    Case("html_long_style", "style parsing", html_long_style),
     Case("html_many_images", "HTML images", html_many_images),
     Case("html_whitespace", "text assembly", html_whitespace),
     Case("attribution_lines_16000", "quote trimming", attribution_lines),

@@ -670,14 +670,18 @@ def truncate(body: str, max_chars: int) -> str:
     )
 
 
-def body_for(message: Message, body_format: str, max_chars: int) -> str:
-    """The body as ``markdown``, ``text`` or ``html``, cut to ``max_chars`` (0 = no limit)."""
+def check_body_arguments(body_format: str, max_chars: int) -> None:
     if body_format not in BODY_FORMATS:
         raise InvalidInputError(
             f"Unknown body format {body_format!r}: use one of {', '.join(BODY_FORMATS)}."
         )
     if max_chars < 0:
         raise InvalidInputError("max_body_chars must be 0 (no limit) or a positive number.")
+
+
+def body_for(message: Message, body_format: str, max_chars: int) -> str:
+    """The body as ``markdown``, ``text`` or ``html``, cut to ``max_chars`` (0 = no limit)."""
+    check_body_arguments(body_format, max_chars)
     text, rich = message.text_body, message.html_body
     if body_format == "html":
         body = rich or (f"<pre>{html.escape(text)}</pre>" if text else "")
@@ -686,6 +690,27 @@ def body_for(message: Message, body_format: str, max_chars: int) -> str:
     else:
         body = html_to_markdown(rich) if body_format == "markdown" else html_to_text(rich)
     return truncate(body, max_chars)
+
+
+def rendered_body(message: Message, body_format: str, max_chars: int, *, trim: bool) -> str:
+    """``body_for``, with the quoted history trimmed first when ``trim`` (before the cut)."""
+    if not trim:
+        return body_for(message, body_format, max_chars)
+    return truncate(trim_quoted(body_for(message, body_format, 0)), max_chars)
+
+
+def unread_message(resource: Mapping[str, Any], note: str) -> Message:
+    """What can be said of a message without reading it: IDs, labels, date, and ``note``."""
+    resource = _dict(resource)
+    return Message(
+        id=_str(resource.get("id"))[:512],
+        thread_id=_str(resource.get("threadId"))[:512],
+        label_ids=tuple(
+            label for label in _list(resource.get("labelIds")) if isinstance(label, str)
+        ),
+        internal_date=_int(resource.get("internalDate")),
+        notes=(note,),
+    )
 
 
 # Attribution lines that introduce a quoted reply (a long one may be wrapped over 2-3 lines).

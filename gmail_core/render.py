@@ -45,6 +45,7 @@ def message_summary(m: Message, names: Mapping[str, str]) -> dict[str, Any]:
         "starred": m.starred,
         "has_attachments": m.has_attachments,
         "attachments": [attachment_dict(a) for a in m.attachments],
+        "notes": list(m.notes),
     }
 
 
@@ -70,8 +71,27 @@ def label_dict(label: Label) -> dict[str, Any]:
     }
 
 
-def search_summary(count: int, next_page_token: str, failed: Mapping[str, str]) -> str:
+def notes_summary(messages: Iterable[Message]) -> str:
+    """One line naming the messages that could not be read completely ("" if none)."""
+    ids = [m.id for m in messages if m.notes]
+    if not ids:
+        return ""
+    shown = ", ".join(ids[:20]) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
+    return (
+        f"{len(ids)} message(s) could not be read completely (hostile or broken mail; "
+        f"their notes say what is missing): {shown}."
+    )
+
+
+def search_summary(
+    count: int,
+    next_page_token: str,
+    failed: Mapping[str, str],
+    messages: Iterable[Message] = (),
+) -> str:
     parts = [f"{count} message{'s' if count != 1 else ''}, newest first."]
+    if incomplete := notes_summary(messages):
+        parts.append(incomplete)
     if next_page_token:
         parts.append("More results: call again with page_token from next_page_token.")
     if failed:

@@ -1,5 +1,4 @@
 from gmail_core import dify, messages, params, render
-from gmail_core.reading import body_for, trim_quoted, truncate
 
 
 class GetThreadTool(dify.GmailTool):
@@ -7,13 +6,17 @@ class GetThreadTool(dify.GmailTool):
         body_format = params.body_format(p)
         max_chars = params.as_int(p, "max_body_chars", 20000, minimum=0, maximum=1_000_000)
         trim = params.as_bool(p, "trim_quoted", default=True)
-        thread, names = messages.get_thread(self.gmail(), params.required_str(p, "thread_id"))
-        items = []
+        client = self.gmail()
+        thread, names = messages.get_thread(client, params.required_str(p, "thread_id"))
+        items, shown = [], []
         for m in thread:
-            body = body_for(m, body_format, 0)
-            if trim and body_format != "html":
-                body = trim_quoted(body)
-            items.append(render.message_full(m, names, truncate(body, max_chars)))
+            m, body = messages.message_body(
+                m, body_format, max_chars, trim=trim and body_format != "html", client=client
+            )
+            items.append(render.message_full(m, names, body))
+            shown.append(m)
+        if note := render.notes_summary(shown):
+            yield self.say(note)
         yield from self.variables(
             {
                 "thread_id": thread[0].thread_id if thread else "",

@@ -15,6 +15,12 @@ class ListDraftsTool(dify.GmailTool):
             yield self.say(
                 f"Could not fetch {len(failed)} draft(s) after retries: {', '.join(failed)}"
             )
+        incomplete = [d["draft_id"] for d in drafts if d["notes"]]
+        if incomplete:
+            yield self.say(
+                f"{len(incomplete)} draft(s) could not be read completely (their notes say "
+                f"what is missing): {', '.join(incomplete)}"
+            )
         yield from self.variables(
             {"drafts": drafts, "count": len(drafts), "next_page_token": next_token}
         )

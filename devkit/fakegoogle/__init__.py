@@ -15,7 +15,7 @@ threads, drafts), ``/upload/gmail/v1/...`` (``uploadType`` media, multipart, res
 Knobs for tests: ``fake.faults = FaultPlan(...)`` (see :mod:`.faults`),
 ``fake.send_accept_then_drop = N``, ``fake.expire_token(tok)``, ``fake.max_json_body_bytes``,
 ``fake.oauth`` (:class:`FakeOAuth`), per-mailbox flags ``reencode_text_to_utf8``,
-``shuffle_lists``, ``stable_attachment_ids``, ``strict_threading``. Accounting in
+``shuffle_lists``, ``stable_attachment_ids``, ``strict_threading``, ``decode_header_words``. Accounting in
 ``fake.stats`` (:class:`Stats`); bugs inside the fake land in ``fake.server_errors``.
 
 Deliberate realism: list and batch answers are shuffled (seeded); ``labels.list`` has no

@@ -178,6 +178,7 @@ class Mailbox:
         shuffle_lists: bool = True,
         stable_attachment_ids: bool = False,
         strict_threading: bool = True,
+        decode_header_words: bool = False,
     ) -> None:
         self.email = email_address
         # Send-as aliases besides the primary address (settings.sendAs.list).
@@ -187,6 +188,8 @@ class Mailbox:
         self.shuffle_lists = shuffle_lists
         self.stable_attachment_ids = stable_attachment_ids
         self.strict_threading = strict_threading
+        # Header values with RFC 2047 words already decoded (Gmail may or may not decode).
+        self.decode_header_words = decode_header_words
         self.lock = threading.RLock()
         self.messages: dict[str, StoredMessage] = {}
         self.sent: list[bytes] = []
@@ -387,9 +390,12 @@ class Mailbox:
                 msg.parsed.root,
                 reencode_text_to_utf8=self.reencode_text_to_utf8,
                 attachment_id=lambda part: self._attachment_id(msg, part, nonce),
+                decode_headers=self.decode_header_words,
             )
         elif fmt == "metadata":
-            out["payload"] = metadata_payload(msg.parsed, metadata_headers)
+            out["payload"] = metadata_payload(
+                msg.parsed, metadata_headers, decode_headers=self.decode_header_words
+            )
         out["sizeEstimate"] = len(msg.raw)
         out["historyId"] = str(msg.history_id)
         out["internalDate"] = str(msg.internal_date_ms)

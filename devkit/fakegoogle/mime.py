@@ -227,24 +227,32 @@ def leaf_data(part: Part, reencode_text_to_utf8: bool) -> bytes:
     return part.data
 
 
+def _header_json(headers: list[tuple[str, str]], decode: bool) -> list[dict[str, str]]:
+    return [{"name": k, "value": decode_words(v) if decode else v} for k, v in headers]
+
+
 def payload_json(
     part: Part,
     *,
     reencode_text_to_utf8: bool,
     attachment_id: Callable[[Part], str],
+    decode_headers: bool = False,
 ) -> dict[str, Any]:
-    """Gmail's ``MessagePart`` for ``format=full``."""
+    """Gmail's ``MessagePart`` for ``format=full``; ``decode_headers``: RFC 2047 words decoded."""
     out: dict[str, Any] = {
         "partId": part.part_id,
         "mimeType": part.mime_type,
         "filename": part.filename,
-        "headers": [{"name": k, "value": v} for k, v in part.headers],
+        "headers": _header_json(part.headers, decode_headers),
     }
     if part.is_multipart:
         out["body"] = {"size": 0}
         out["parts"] = [
             payload_json(
-                c, reencode_text_to_utf8=reencode_text_to_utf8, attachment_id=attachment_id
+                c,
+                reencode_text_to_utf8=reencode_text_to_utf8,
+                attachment_id=attachment_id,
+                decode_headers=decode_headers,
             )
             for c in part.children
         ]
@@ -259,13 +267,13 @@ def payload_json(
     return out
 
 
-def metadata_payload(parsed: ParsedMessage, wanted: list[str] | None) -> dict[str, Any]:
+def metadata_payload(
+    parsed: ParsedMessage, wanted: list[str] | None, *, decode_headers: bool = False
+) -> dict[str, Any]:
     """Gmail's payload for ``format=metadata``: headers only."""
     names = {w.lower() for w in wanted} if wanted else None
-    headers = [
-        {"name": k, "value": v} for k, v in parsed.headers if names is None or k.lower() in names
-    ]
-    return {"mimeType": parsed.root.mime_type, "headers": headers}
+    kept = [(k, v) for k, v in parsed.headers if names is None or k.lower() in names]
+    return {"mimeType": parsed.root.mime_type, "headers": _header_json(kept, decode_headers)}
 
 
 # --- multipart splitting for uploads (byte-exact, unlike email's re-serialisation) ---
