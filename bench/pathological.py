@@ -17,19 +17,8 @@ import json
 import subprocess
 import sys
 import time
-from typing import Any
 
-from devkit.fakegoogle.mime import parse_message, payload_json
-from devkit.hostile_mail import CASES, HIDDEN_TEXT_CASES, Case
-
-
-def resource(raw: bytes, *, decoded: bool) -> dict[str, Any]:
-    """The ``format=full`` resource the fake serves for ``raw`` (headers raw or decoded)."""
-    root = parse_message(raw).root
-    payload = payload_json(
-        root, reencode_text_to_utf8=False, attachment_id=lambda p: "att", decode_headers=decoded
-    )
-    return {"id": "18c0000000000001", "threadId": "18c0000000000001", "payload": payload}
+from devkit.hostile_mail import CASES, HIDDEN_TEXT_CASES, Case, gmail_resource
 
 
 def measure(case: Case, *, decoded: bool) -> dict[str, float]:
@@ -37,7 +26,7 @@ def measure(case: Case, *, decoded: bool) -> dict[str, float]:
     from gmail_core.reading import body_for, parse_message, trim_quoted
 
     build = case.decoded if decoded and case.decoded is not None else case.build
-    res = resource(build(), decoded=decoded)
+    res = gmail_resource(build(), decoded=decoded)
     t0 = time.perf_counter()
     message = parse_message(res)
     t1 = time.perf_counter()

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from devkit.fakegoogle.mime import parse_message, payload_json
 
 ME = "me@example.com"
 HOSTILE_FROM = "Hostile Sender <hostile@example.com>"
@@ -80,6 +83,20 @@ def multipart(
 def part(body: str, content_type: str = "text/plain; charset=utf-8", **headers: str) -> bytes:
     extra = "".join(f"{k.replace('_', '-')}: {v}\r\n" for k, v in headers.items())
     return f"Content-Type: {content_type}\r\n{extra}\r\n{body}".encode()
+
+
+def gmail_resource(
+    raw: bytes, *, decoded: bool = False, msg_id: str = "18c0000000000001"
+) -> dict[str, Any]:
+    """The ``format=full`` resource the fake Google serves for ``raw``.
+
+    ``decoded``: header values with their RFC 2047 words decoded, as Gmail may send them.
+    """
+    root = parse_message(raw).root
+    payload = payload_json(
+        root, reencode_text_to_utf8=False, attachment_id=lambda p: "att", decode_headers=decoded
+    )
+    return {"id": msg_id, "threadId": msg_id, "labelIds": ["INBOX"], "payload": payload}
 
 
 # -- headers ---------------------------------------------------------------------------------

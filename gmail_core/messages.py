@@ -55,8 +55,13 @@ def read_message(resource: Mapping[str, Any], client: GmailClient | None = None)
     seconds = offload.READ_SECONDS
     if client is not None:
         seconds = min(seconds, client.deadline.remaining())
+    size = resource.get("sizeEstimate")  # Gmail's size of the raw message
     try:
-        message = offload.run(lambda: reading.parse_message(resource), seconds=seconds)
+        message = offload.run(
+            lambda: reading.parse_message(resource),
+            size=size if isinstance(size, int) else offload.INLINE_BELOW,
+            seconds=seconds,
+        )
     except offload.TookTooLong:
         return reading.unread_message(
             resource,
@@ -88,6 +93,7 @@ def message_body(
     try:
         body = offload.run(
             lambda: reading.rendered_body(message, body_format, max_chars, trim=trim),
+            size=len(message.text_body) + len(message.html_body),
             seconds=seconds,
         )
     except offload.TookTooLong:

@@ -26,6 +26,9 @@ READ_SECONDS = 10.0
 # Threads for reading: as many as the plugin's usual CPU share; more would only queue on
 # the GIL, and gevent's own pool (DNS lookups) stays free.
 POOL_SIZE = 2
+# Less mail than this (bytes or characters) is read in place: it takes a few milliseconds,
+# less than handing it to a thread, and it must not queue behind another user's heavy read.
+INLINE_BELOW = 20_000
 
 _pool_lock = threading.Lock()
 _pool: ThreadPool | None = None  # one per process, like the HTTP session
@@ -46,14 +49,15 @@ def _gevent_pool() -> ThreadPool | None:
         return _pool
 
 
-def run[T](work: Callable[[], T], *, seconds: float = READ_SECONDS) -> T:
-    """``work()``, in a reading thread when gevent runs the process.
+def run[T](work: Callable[[], T], *, size: int, seconds: float = READ_SECONDS) -> T:
+    """``work()`` on ``size`` bytes of mail, in a reading thread when gevent runs the process
+    and the mail is not small.
 
     Raises TookTooLong after ``seconds`` (the thread finishes in the background: Python
     cannot stop it, and the limits bound it). ``work`` must be pure: no I/O, no logging,
     no gevent objects.
     """
-    pool = _gevent_pool()
+    pool = _gevent_pool() if size >= INLINE_BELOW else None
     if pool is None:
         return work()
     result = pool.spawn(work)

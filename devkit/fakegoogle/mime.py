@@ -26,7 +26,7 @@ CHARSET_ALIASES = {
 SNIPPET_CHARS = 100
 
 _FOLD_RE = re.compile(r"\r?\n(?=[ \t])")
-_TAG_RE = re.compile(r"<(script|style)\b.*?</\1>|<[^>]*>", re.S | re.I)
+_RAW_TEXT_RE = re.compile(r"<(script|style)\b", re.I)
 _WS_RE = re.compile(r"\s+")
 
 
@@ -79,7 +79,27 @@ def decode_words(value: str) -> str:
 
 
 def html_to_text(markup: str) -> str:
-    return html.unescape(_TAG_RE.sub(" ", markup))
+    """Tags and script/style blocks become spaces. With find() rather than one regex: the
+    regex rescans to the end of the text for every unclosed "<" (hostile mail has many)."""
+    out: list[str] = []
+    position = 0
+    lower = markup.lower()
+    unclosed: set[str] = set()  # raw-text elements with no closing tag left: never search again
+    while (start := markup.find("<", position)) >= 0:
+        raw = _RAW_TEXT_RE.match(markup, start)
+        close = -1
+        if raw and (name := raw.group(1).lower()) not in unclosed:
+            close = lower.find(f"</{name}>", start)
+            if close < 0:
+                unclosed.add(name)
+        end = markup.find(">", close if close >= 0 else start)
+        if end < 0:
+            break  # an unclosed "<" is text
+        out.append(markup[position:start])
+        out.append(" ")
+        position = end + 1
+    out.append(markup[position:])
+    return html.unescape("".join(out))
 
 
 def gmail_escape(text: str) -> str:
@@ -192,6 +212,7 @@ class ParsedMessage:
 
     def snippet(self) -> str:
         plain, markup = self.text_bodies()
+        plain, markup = plain[:100_000], markup[:100_000]  # the snippet is the start of it
         text = plain if plain.strip() else html_to_text(markup)
         text = _WS_RE.sub(" ", text).strip()[:SNIPPET_CHARS].rstrip()
         return gmail_escape(text)

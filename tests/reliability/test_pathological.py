@@ -1,0 +1,282 @@
+"""Pathological but well-formed mail (devkit/hostile_mail.py) through the reader and the tools.
+
+Every case goes through ``parse_message`` and the text conversion (with the quoted history
+trimmed, as get_thread does), and end to end (Markdown, through get_thread) through ``search_messages`` and ``get_thread``
+with normal messages around it. Header values are served raw and, for the cases whose
+hostile part is RFC 2047 words, with the words already decoded (Gmail may do either). Each
+case raises nothing, finishes within ``CASE_SECONDS`` (a guard far above what it takes:
+``python -m bench.pathological`` prints the real figures), keeps the headers it did not
+attack, and leaves the normal messages around it complete.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from typing import Any
+
+import pytest
+
+from bench import stall as stall_bench
+from devkit.fakegoogle import GMAIL_MODIFY, FakeGoogle
+from devkit.hostile_mail import (
+    CASES,
+    HIDDEN_MARKER,
+    HIDDEN_TEXT_CASES,
+    HIDDEN_WRAPPERS,
+    VISIBLE_MARKER,
+    Case,
+    gmail_resource,
+    html_single_line,
+)
+from gmail_core.reading import parse_message, rendered_body
+from tests.reliability import fast_retries, invoke, use_fake
+
+# Ten times (and more) what any case takes on a loaded 2-core machine; before the limits of
+# issue 9 the slowest cases took minutes or raised.
+CASE_SECONDS = 5.0
+RAW, DECODED = "tok-raw", "tok-decoded"
+MODES = {RAW: False, DECODED: True}
+BASE_MS = 1_772_000_000_000
+HIDDEN_WORDS = (HIDDEN_MARKER, "AI agent", "attacker@example.net")
+
+
+def _runs() -> list[tuple[Case, bool]]:
+    return [(case, False) for case in CASES] + [
+        (case, True) for case in CASES if case.decoded is not None
+    ]
+
+
+RUNS = _runs()
+RUN_IDS = [f"{case.name}-{'decoded' if decoded else 'raw'}" for case, decoded in RUNS]
+
+
+def _raw(case: Case, decoded: bool) -> bytes:
+    build = case.decoded if decoded and case.decoded is not None else case.build
+    return build()
+
+
+def _normal(case: Case, which: str) -> bytes:
+    return (
+        f"From: Alice <alice@example.com>\r\nTo: me@example.com\r\n"
+        f"Subject: Normal {which} {case.name}\r\nDate: Mon, 2 Mar 2026 08:00:00 +0000\r\n"
+        f"Message-ID: <{which}-{case.name}@example.com>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        f"Hello from the {which} message of {case.name}.\r\n"
+    ).encode()
+
+
+def _untouched_headers(raw: bytes) -> dict[str, str]:
+    """Which default headers the case left alone: they must come through intact."""
+    headers = BytesHeaderParser().parsebytes(raw)
+    expected = {
+        "from_": ("From", "Hostile Sender <hostile@example.com>"),
+        "to": ("To", "me@example.com"),
+        "subject": ("Subject", "Hostile message"),
+        "date": ("Date", "Mon, 2 Mar 2026 09:00:00 +0000"),
+    }
+    return {
+        attribute: value
+        for attribute, (name, value) in expected.items()
+        if str(headers.get(name, "")) == value
+    }
+
+
+# -- end to end, with normal messages around each case ------------------------------------------
+
+
+@dataclass
+class Mailboxes:
+    fake: FakeGoogle
+    threads: dict[tuple[str, str], str]  # (token, case name) -> the thread around the case
+    hostile: dict[tuple[str, str], str]  # (token, case name) -> the case's message ID
+
+    def resource(self, case: Case, decoded: bool) -> dict[str, Any]:
+        """The case as Gmail serves it with format=full (what get_message reads)."""
+        token = DECODED if decoded else RAW
+        box = self.fake.mailbox_for_token(token)
+        assert box is not None
+        return box.render(box.get(self.hostile[token, case.name]), "full")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Mailboxes]:
+    with FakeGoogle(seed=91) as fake:
+        threads: dict[tuple[str, str], str] = {}
+        hostile: dict[tuple[str, str], str] = {}
+        for token, decoded in MODES.items():
+            box = fake.add_mailbox(
+                token, "me@example.com", {GMAIL_MODIFY}, decode_header_words=decoded
+            )
+            for index, (case, mode) in enumerate(RUNS):
+                if mode != decoded:
+                    continue
+                when = BASE_MS + index * 600_000
+                first = box.add_message(_normal(case, "before"), internal_date_ms=when)
+                thread = box.get(first).thread_id
+                hostile[token, case.name] = box.add_message(
+                    _raw(case, decoded), internal_date_ms=when + 60_000, thread_id=thread
+                )
+                box.add_message(
+                    _normal(case, "after"), internal_date_ms=when + 120_000, thread_id=thread
+                )
+                threads[token, case.name] = thread
+        yield Mailboxes(fake, threads, hostile)
+
+
+@pytest.fixture
+def boxes(server: Mailboxes, monkeypatch: pytest.MonkeyPatch) -> Mailboxes:
+    use_fake(monkeypatch, server.fake, budget=120)
+    fast_retries(monkeypatch)
+    return server
+
+
+def _check_normal(item: dict[str, Any], case_name: str, *, with_body: bool) -> None:
+    which = "before" if "before" in item["subject"] else "after"
+    assert item["subject"] == f"Normal {which} {case_name}"
+    assert item["from"] == "Alice <alice@example.com>"
+    assert item["to"] == "me@example.com"
+    assert item["date"] == "2026-03-02T08:00:00+00:00"
+    assert item["notes"] == []
+    if with_body:
+        assert item["body"] == f"Hello from the {which} message of {case_name}."
+
+
+@pytest.mark.parametrize(
+    ("token", "include_body"),
+    [(RAW, False), (DECODED, False), (RAW, True)],  # bodies do not depend on header decoding
+    ids=["raw", "decoded", "raw-with-bodies"],
+)
+def test_search_returns_every_message_and_the_normal_ones_complete(
+    boxes: Mailboxes, token: str, include_body: bool
+) -> None:
+    box = boxes.fake.mailbox_for_token(token)
+    assert box is not None
+    total = len(box.messages)
+    started = time.perf_counter()
+    run = invoke(
+        "search_messages",
+        {"query": "", "max_results": 500, "include_body": include_body},
+        token,
+    )
+    elapsed = time.perf_counter() - started
+    found = run.variables["messages"]
+    assert run.variables["count"] == total and run.variables["failed_ids"] == []
+    assert elapsed < CASE_SECONDS * total / 3, f"{elapsed:.1f} s"
+    threads = {thread: name for (tok, name), thread in boxes.threads.items() if tok == token}
+    for item in found:
+        name = threads[item["thread_id"]]
+        if item["subject"].startswith("Normal "):
+            _check_normal(item, name, with_body=include_body)
+    incomplete = [item["id"] for item in found if item["notes"]]
+    if incomplete:
+        assert "could not be read completely" in run.texts[0]
+
+
+@pytest.mark.parametrize(("case", "decoded"), RUNS, ids=RUN_IDS)
+def test_get_thread_reads_each_case_and_its_neighbours(
+    boxes: Mailboxes, case: Case, decoded: bool
+) -> None:
+    token = DECODED if decoded else RAW
+    thread = boxes.threads[token, case.name]
+    started = time.perf_counter()
+    run = invoke("get_thread", {"thread_id": thread, "body_format": "markdown"}, token)
+    elapsed = time.perf_counter() - started
+    assert elapsed < CASE_SECONDS, f"{case.name}: {elapsed:.1f} s"
+    before, hostile, after = run.variables["messages"]
+    _check_normal(before, case.name, with_body=True)
+    _check_normal(after, case.name, with_body=True)
+    assert hostile["thread_id"] == thread and hostile["id"]
+    if hostile["notes"]:
+        assert "could not be read completely" in run.texts[0]
+
+
+# -- the reader ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("case", "decoded"), RUNS, ids=RUN_IDS)
+def test_reader_reads_each_case_in_bounded_time(
+    server: Mailboxes, case: Case, decoded: bool
+) -> None:
+    raw = _raw(case, decoded)
+    resource = server.resource(case, decoded)
+    started = time.perf_counter()
+    message = parse_message(resource)
+    body = rendered_body(message, "text", 0, trim=True)  # Markdown: test_get_thread_…
+    elapsed = time.perf_counter() - started
+    assert elapsed < CASE_SECONDS, f"{case.name}: {elapsed:.1f} s"
+    assert message.id == resource["id"] and message.thread_id == resource["threadId"]
+    assert message.label_ids == ("INBOX", "UNREAD")
+    for attribute, value in _untouched_headers(raw).items():
+        got = getattr(message, attribute)
+        assert got == ("2026-03-02T09:00:00+00:00" if attribute == "date" else value), attribute
+    assert isinstance(body, str)
+    assert all(len(note) < 300 for note in message.notes)
+
+
+# -- hidden text --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", HIDDEN_TEXT_CASES, ids=[c.name for c in HIDDEN_TEXT_CASES])
+def test_hidden_text_never_reaches_any_body(case: Case) -> None:
+    message = parse_message(gmail_resource(case.build()))
+    for fmt in ("markdown", "text"):
+        body = rendered_body(message, fmt, 0, trim=True)
+        assert VISIBLE_MARKER in body
+        assert not any(word in body for word in HIDDEN_WORDS), (fmt, body)
+
+
+@pytest.fixture(scope="module")
+def hidden_server() -> Iterator[FakeGoogle]:
+    with FakeGoogle(seed=92) as fake:
+        box = fake.add_mailbox("tok-hidden", "me@example.com", {GMAIL_MODIFY})
+        for index, case in enumerate(HIDDEN_TEXT_CASES):
+            box.add_message(case.build(), internal_date_ms=BASE_MS + index * 60_000)
+        yield fake
+
+
+def test_hidden_text_never_reaches_the_tools(
+    hidden_server: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_fake(monkeypatch, hidden_server, budget=60)
+    box = hidden_server.mailboxes[0]
+    found = invoke("search_messages", {"max_results": 100, "include_body": True}, "tok-hidden")
+    assert found.variables["count"] == len(HIDDEN_WRAPPERS)
+    outputs = [item["body"] for item in found.variables["messages"]]
+    for msg_id in box.messages:
+        for fmt in ("markdown", "text"):
+            got = invoke("get_message", {"message_id": msg_id, "body_format": fmt}, "tok-hidden")
+            outputs.append(got.variables["body"])
+        thread = invoke("get_thread", {"thread_id": msg_id}, "tok-hidden")
+        outputs.append(thread.variables["messages"][0]["body"])
+    for body in outputs:
+        assert VISIBLE_MARKER in body
+        assert not any(word in body for word in HIDDEN_WORDS), body
+
+
+# -- never stall the process ------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_a_slow_hostile_read_does_not_stall_a_concurrent_search() -> None:
+    """get_thread on a thread of CPU-heavy messages next to quick searches, in one plugin
+    process: the searches' latency barely moves (reading runs off the event loop)."""
+    stall = stall_bench.measure(messages=12, searches=5)
+    assert stall.slow_error is None and stall.slow_messages == 12
+    # The slow read really overlapped the searches (on the event loop it would hold the
+    # first one for all of its ~5 s), and they hardly noticed it: ~+30 ms at the median;
+    # single searches may wait longer when the shared machine is busy.
+    assert len(stall.during) >= 5, stall
+    alone = statistics.median(stall.alone)
+    assert statistics.median(stall.during) < alone + 0.1, stall
+    assert max(stall.during) < alone + 1.0, stall
+
+
+def test_twenty_megabyte_html_is_cut_before_conversion_and_says_so() -> None:
+    message = parse_message(gmail_resource(html_single_line()))
+    body = rendered_body(message, "markdown", 0, trim=False)
+    assert "only the first" in body.splitlines()[-1]
+    assert any("HTML is 2" in note for note in message.notes)
