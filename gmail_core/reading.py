@@ -736,8 +736,8 @@ _OUTLOOK_SENT = re.compile(
     r"^\s*\*?(?:Sent|Date|Envoyé|Gesendet|Enviado|Verzonden)\s?:\*?\s", re.IGNORECASE
 )
 _OUTLOOK_RULE = re.compile(r"^\s*_{10,}\s*$")
-_FORWARD_MARKER = re.compile(
-    r"^\s*-*\s*(?:Forwarded message|Begin forwarded message|Weitergeleitete Nachricht"
+_FORWARD_MARKER = re.compile(  # "\s*-*\s*" would be quadratic on a line of spaces
+    r"^\s*(?:-+\s*)?(?:Forwarded message|Begin forwarded message|Weitergeleitete Nachricht"
     r"|Message transféré|Mensaje reenviado)\b",
     re.IGNORECASE,
 )

@@ -354,8 +354,9 @@ def _b64_into(out: bytearray, pos: int, data: bytes) -> int:
 
 # ---------------------------------------------------------------------------- subjects
 
+# No two adjacent \s* (one would backtrack into the other: quadratic on a hostile subject).
 _REPLY_PREFIX = re.compile(
-    r"^(?:re|aw|sv|antw|réf|ref|回复|答复|返信)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]",
+    r"^(?:re|aw|sv|antw|réf|ref|回复|答复|返信)\s*(?:(?:\[\d+\]|\(\d+\))\s*)?[:：]",
     re.IGNORECASE,
 )
 _FORWARD_PREFIX = re.compile(r"^(?:fwd|fw|wg|tr|rv|转发)\s*[:：]", re.IGNORECASE)
@@ -378,8 +379,13 @@ def forward_subject(subject: str) -> str:
 
 
 def _unfold(value: str) -> str:
-    """Subjects of received mail may still carry folding line breaks: join them."""
-    return re.sub(r"\s*[\r\n]+\s*", " ", value).strip()
+    """Subjects of received mail may still carry folding line breaks: join them.
+
+    Split rather than one substitution of "spaces, line breaks, spaces": that pattern
+    backtracks over every run of spaces and is quadratic on a hostile subject.
+    """
+    lines = (line.strip() for line in re.split(r"[\r\n]+", value))
+    return " ".join(line for line in lines if line)
 
 
 # ---------------------------------------------------------------------------- reply

@@ -11,15 +11,20 @@ attack, and leaves the normal messages around it complete.
 
 from __future__ import annotations
 
+import ast
+import random
+import re
 import statistics
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import gmail_core
 from bench import stall as stall_bench
 from devkit.fakegoogle import GMAIL_MODIFY, FakeGoogle
 from devkit.hostile_mail import (
@@ -280,3 +285,85 @@ def test_twenty_megabyte_html_is_cut_before_conversion_and_says_so() -> None:
     body = rendered_body(message, "markdown", 0, trim=False)
     assert "only the first" in body.splitlines()[-1]
     assert any("HTML is 2" in note for note in message.notes)
+
+
+# -- every regex in gmail_core, on ReDoS-shaped input ----------------------------------------
+
+REGEX_INPUT_CHARS = 5_000
+REGEX_SECONDS = 0.25  # a backtracking pattern takes seconds on 5,000 characters; these take µs
+_RE_FUNCTIONS = {
+    "compile",
+    "sub",
+    "subn",
+    "match",
+    "search",
+    "fullmatch",
+    "split",
+    "findall",
+    "finditer",
+}
+
+
+def _flags(node: ast.expr | None) -> int:
+    """re.I | re.S … from the source; 0 when absent."""
+    if node is None:
+        return 0
+    if isinstance(node, ast.Attribute):
+        return int(getattr(re, node.attr))
+    if isinstance(node, ast.BinOp):
+        return _flags(node.left) | _flags(node.right)
+    return 0
+
+
+def _every_regex() -> list[tuple[str, re.Pattern[Any]]]:
+    """Each regex written in gmail_core: module constants and inline re.* calls alike."""
+    found: dict[str, re.Pattern[Any]] = {}
+    for path in sorted(Path(gmail_core.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "re"
+                and node.func.attr in _RE_FUNCTIONS
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                continue
+            keywords = {k.arg: k.value for k in node.keywords}
+            position = 1 if node.func.attr == "compile" else 3
+            flag_node = keywords.get("flags") or (
+                node.args[position] if len(node.args) > position else None
+            )
+            pattern = re.compile(node.args[0].value, _flags(flag_node))
+            found[f"{path.stem}:{node.lineno}"] = pattern
+    return sorted(found.items())
+
+
+def _hostile_inputs(pattern: re.Pattern[Any]) -> list[str]:
+    """Long runs built from the pattern's own characters and words, the shapes that make a
+    backtracking pattern try every split of a run: "a" * n, "ab" * n, "re" + " " * n …"""
+    source = pattern.pattern if isinstance(pattern.pattern, str) else pattern.pattern.decode()
+    rng = random.Random(source)
+    chars = sorted({c for c in source if c.isprintable()} | set(" \t\n:a0<\ue000"))
+    runs = " \t\n-:0a<>"
+    words = sorted(set(re.findall(r"[^\W\d_]{2,}", source)))[:10]
+    n = REGEX_INPUT_CHARS
+    inputs = [c * n for c in chars]
+    inputs += [(a + b) * (n // 2) for a, b in (rng.sample(chars, 2) for _ in range(20))]
+    inputs += [w + c * n for w in words for c in runs]
+    inputs += [(w + sep) * (n // (len(w) + 1)) for w in words for sep in (" ", ":")]
+    inputs += ["".join(rng.choice(chars) for _ in range(n)) for _ in range(3)]
+    return inputs
+
+
+@pytest.mark.parametrize(("where", "pattern"), _every_regex(), ids=lambda v: str(v)[:40])
+def test_no_regex_in_gmail_core_backtracks(where: str, pattern: re.Pattern[Any]) -> None:
+    as_bytes = isinstance(pattern.pattern, bytes)
+    for text in _hostile_inputs(pattern):
+        subject: Any = text.encode("utf-8") if as_bytes else text
+        started = time.perf_counter()
+        sum(1 for _ in pattern.finditer(subject))  # search at every position
+        pattern.fullmatch(subject)  # forced to the end: the other way to backtrack
+        elapsed = time.perf_counter() - started
+        assert elapsed < REGEX_SECONDS, (where, pattern.pattern, text[:40], elapsed)
