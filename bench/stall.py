@@ -122,10 +122,13 @@ def main(argv: list[str] | None = None) -> int:
         f"  alone:  median {statistics.median(stall.alone) * 1000:.0f} ms, "
         f"max {max(stall.alone) * 1000:.0f} ms"
     )
-    print(
-        f"  during: {len(ms)} searches, median {statistics.median(stall.during) * 1000:.0f} ms, "
-        f"max {max(stall.during) * 1000:.0f} ms"
-    )
+    if stall.during:
+        print(
+            f"  during: {len(ms)} searches, median {statistics.median(ms) * 1000:.0f} ms, "
+            f"max {max(ms) * 1000:.0f} ms"
+        )
+    else:
+        print("  during: no search started while the slow read ran (add --messages)")
     outcome = f"{stall.slow_messages} messages" if stall.slow_error is None else "failed"
     print(f"  the slow read: {stall.slow_seconds:.1f} s, {outcome}")
     return 0

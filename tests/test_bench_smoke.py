@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import agent_view, run_all, search, send_memory
+from bench import agent_view, pathological, run_all, search, send_memory, stall
 
 pytestmark = pytest.mark.e2e
 
@@ -57,3 +57,15 @@ def test_run_all_runs_every_bench_in_order(
     assert [c[0] for c in calls] == ["search", "agent_view", "send_memory"]
     assert all(argv == run_all.QUICK[name] for name, argv in calls)
     assert "all benchmarks" in capsys.readouterr().out
+
+
+def test_pathological_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert pathological.main(run_all.QUICK["pathological"]) == 0
+    out = capsys.readouterr().out
+    assert "date_1mb" in out and "html_comment_openers_80kb" in out and "slowest case:" in out
+
+
+def test_stall_bench_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert stall.main(run_all.QUICK["stall"]) == 0
+    out = capsys.readouterr().out
+    assert "alone:" in out and "during:" in out and "the slow read:" in out
