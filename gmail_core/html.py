@@ -44,8 +44,9 @@ MAX_HTML_DEPTH = 256
 # Markdown repeats a prefix ("> ", list indent) per level on every line: deeper quotes and
 # lists are flattened, so 540 kB of nested blockquotes cannot become megabytes of prefixes.
 MAX_QUOTE_DEPTH = 8
-# markdownify's few superlinear spots are cut short: after this long it gives way to the
-# linear text renderer (a 100 kB newsletter takes ~50 ms, 10,000 tags ~0.3 s).
+# markdownify's few superlinear spots are cut short: after this much CPU time (of its own
+# thread, so a busy machine does not change the output) it gives way to the linear text
+# renderer. A 100 kB newsletter takes ~50 ms, 10,000 tags ~0.3 s.
 MARKDOWN_SECONDS = 0.5
 # Converted text returned; the rest is cut with a line saying how much.
 MAX_OUTPUT_CHARS = 1_000_000
@@ -634,7 +635,7 @@ class _Converter(MarkdownConverter):
         if key in self._alt_text:
             escaped = self.escape(self._alt_text[key], parent_tags or set())  # type: ignore[attr-defined]
             return str(escaped)
-        if time.monotonic() > self._deadline:
+        if time.thread_time() > self._deadline:
             raise _SlowMarkdown
         return str(super().process_element(node, parent_tags=parent_tags))  # type: ignore[misc]
 
@@ -672,7 +673,7 @@ def html_to_markdown(html: str) -> str:
     """Readable Markdown for an agent: links and data tables kept, scripts, pixels and
     hidden text gone."""
     cleaned = _clean(html)
-    converter = _Converter(cleaned, time.monotonic() + MARKDOWN_SECONDS)
+    converter = _Converter(cleaned, time.thread_time() + MARKDOWN_SECONDS)
     try:
         markdown = str(converter.convert_soup(cleaned.soup))
     except _SlowMarkdown:

@@ -46,7 +46,7 @@ STRUCTURE_FIELDS = (
 )
 
 
-def read_message(resource: Mapping[str, Any], client: GmailClient | None = None) -> Message:
+def read_message(resource: object, client: GmailClient | None = None) -> Message:
     """``parse_message`` off the event loop (see ``offload``), within the time budget.
 
     Never raises for what a message contains: a message that cannot be read in time keeps
@@ -55,7 +55,8 @@ def read_message(resource: Mapping[str, Any], client: GmailClient | None = None)
     seconds = offload.READ_SECONDS
     if client is not None:
         seconds = min(seconds, client.deadline.remaining())
-    size = resource.get("sizeEstimate")  # Gmail's size of the raw message
+    # Gmail's size of the raw message; a resource that is not even an object is read in place.
+    size = resource.get("sizeEstimate", 0) if isinstance(resource, Mapping) else 0
     try:
         message = offload.run(
             lambda: reading.parse_message(resource),

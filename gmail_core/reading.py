@@ -586,7 +586,7 @@ def _isolated[T](read: Callable[[], T], fallback: T, what: str, notes: _Notes) -
         return fallback
 
 
-def parse_message(resource: Mapping[str, Any]) -> Message:
+def parse_message(resource: object) -> Message:
     """A ``Message`` from a ``users.messages.get`` resource (``format=full`` or ``metadata``).
 
     Never raises: whatever cannot be read is left out and named in ``Message.notes``.
@@ -699,7 +699,7 @@ def rendered_body(message: Message, body_format: str, max_chars: int, *, trim: b
     return truncate(trim_quoted(body_for(message, body_format, 0)), max_chars)
 
 
-def unread_message(resource: Mapping[str, Any], note: str) -> Message:
+def unread_message(resource: object, note: str) -> Message:
     """What can be said of a message without reading it: IDs, labels, date, and ``note``."""
     resource = _dict(resource)
     return Message(

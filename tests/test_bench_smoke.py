@@ -54,7 +54,7 @@ def test_run_all_runs_every_bench_in_order(
              for name, _ in run_all.benches()]  # fmt: skip
     monkeypatch.setattr(run_all, "benches", lambda: fakes)
     assert run_all.main(["--quick"]) == 0
-    assert [c[0] for c in calls] == ["search", "agent_view", "send_memory"]
+    assert [c[0] for c in calls] == ["search", "agent_view", "send_memory", "pathological", "stall"]
     assert all(argv == run_all.QUICK[name] for name, argv in calls)
     assert "all benchmarks" in capsys.readouterr().out
 

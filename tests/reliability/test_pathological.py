@@ -1,8 +1,8 @@
 """Pathological but well-formed mail (devkit/hostile_mail.py) through the reader and the tools.
 
 Every case goes through ``parse_message`` and the text conversion (with the quoted history
-trimmed, as get_thread does), and end to end (Markdown, through get_thread) through ``search_messages`` and ``get_thread``
-with normal messages around it. Header values are served raw and, for the cases whose
+trimmed, as get_thread does), and end to end through ``search_messages`` and ``get_thread``
+(as Markdown) with normal messages around it. Header values are served raw and, for the cases whose
 hostile part is RFC 2047 words, with the words already decoded (Gmail may do either). Each
 case raises nothing, finishes within ``CASE_SECONDS`` (a guard far above what it takes:
 ``python -m bench.pathological`` prints the real figures), keeps the headers it did not
@@ -40,8 +40,9 @@ from devkit.hostile_mail import (
 from gmail_core.reading import parse_message, rendered_body
 from tests.reliability import fast_retries, invoke, use_fake
 
-# Ten times (and more) what any case takes on a loaded 2-core machine; before the limits of
-# issue 9 the slowest cases took minutes or raised.
+# CPU seconds of this process (the plugin's code, and in end-to-end tests the fake Google's
+# too): ten times what the slowest case takes, so a busy machine does not fail the suite.
+# Before the limits of issue 9 the slowest cases took minutes of CPU or raised.
 CASE_SECONDS = 5.0
 RAW, DECODED = "tok-raw", "tok-decoded"
 MODES = {RAW: False, DECODED: True}
@@ -161,13 +162,13 @@ def test_search_returns_every_message_and_the_normal_ones_complete(
     box = boxes.fake.mailbox_for_token(token)
     assert box is not None
     total = len(box.messages)
-    started = time.perf_counter()
+    started = time.process_time()
     run = invoke(
         "search_messages",
         {"query": "", "max_results": 500, "include_body": include_body},
         token,
     )
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     found = run.variables["messages"]
     assert run.variables["count"] == total and run.variables["failed_ids"] == []
     assert elapsed < CASE_SECONDS * total / 3, f"{elapsed:.1f} s"
@@ -187,9 +188,9 @@ def test_get_thread_reads_each_case_and_its_neighbours(
 ) -> None:
     token = DECODED if decoded else RAW
     thread = boxes.threads[token, case.name]
-    started = time.perf_counter()
+    started = time.process_time()
     run = invoke("get_thread", {"thread_id": thread, "body_format": "markdown"}, token)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert elapsed < CASE_SECONDS, f"{case.name}: {elapsed:.1f} s"
     before, hostile, after = run.variables["messages"]
     _check_normal(before, case.name, with_body=True)
@@ -208,10 +209,10 @@ def test_reader_reads_each_case_in_bounded_time(
 ) -> None:
     raw = _raw(case, decoded)
     resource = server.resource(case, decoded)
-    started = time.perf_counter()
+    started = time.process_time()
     message = parse_message(resource)
     body = rendered_body(message, "text", 0, trim=True)  # Markdown: test_get_thread_…
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert elapsed < CASE_SECONDS, f"{case.name}: {elapsed:.1f} s"
     assert message.id == resource["id"] and message.thread_id == resource["threadId"]
     assert message.label_ids == ("INBOX", "UNREAD")
@@ -362,8 +363,8 @@ def test_no_regex_in_gmail_core_backtracks(where: str, pattern: re.Pattern[Any])
     as_bytes = isinstance(pattern.pattern, bytes)
     for text in _hostile_inputs(pattern):
         subject: Any = text.encode("utf-8") if as_bytes else text
-        started = time.perf_counter()
+        started = time.process_time()
         sum(1 for _ in pattern.finditer(subject))  # search at every position
         pattern.fullmatch(subject)  # forced to the end: the other way to backtrack
-        elapsed = time.perf_counter() - started
+        elapsed = time.process_time() - started
         assert elapsed < REGEX_SECONDS, (where, pattern.pattern, text[:40], elapsed)
