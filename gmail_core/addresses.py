@@ -24,6 +24,10 @@ from .errors import InvalidInputError
 _SEPARATORS = frozenset(",;\r\n")
 _LINE_BREAKS = frozenset("\r\n")
 _MAX_ECHO = 80  # longest piece of user input repeated back in an error message
+# Display names of received mail longer than this are left out when their addresses are
+# reused (reply-all): the email package writes a quoted name that does not fit on one line
+# without its quotes, so a hostile "Name (((…" would turn the address into a comment.
+MAX_RECEIVED_NAME_CHARS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +57,9 @@ def parse_received_addresses(text: str | None) -> list[tuple[str, str]]:
     (``undisclosed-recipients:;``) are dropped.
     """
     boxes = _parse(text, field="header", max_count=None, lenient=True)
-    return [(box.name, box.addr) for box in boxes]
+    return [
+        (box.name if len(box.name) <= MAX_RECEIVED_NAME_CHARS else "", box.addr) for box in boxes
+    ]
 
 
 def addresses_only(text: str | None) -> list[str]:

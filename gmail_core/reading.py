@@ -220,11 +220,6 @@ def _address_header(value: str, label: str, notes: _Notes) -> str:
     return ", ".join(out)
 
 
-def decode_address_header(value: str) -> str:
-    """An address header's text with display names decoded (see ``_address_header``)."""
-    return _address_header(value, "address", _Notes())
-
-
 def _iso_date(date_header: str, internal_date: int) -> str:
     if date_header.strip():
         try:

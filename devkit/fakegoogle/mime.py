@@ -189,7 +189,11 @@ class ParsedMessage:
 
     def addresses(self, *names: str) -> list[tuple[str, str]]:
         values = [decode_words(v) for n in names for v in self.all_headers(n)]
-        return [(n, a) for n, a in email.utils.getaddresses(values) if a or n]
+        try:
+            pairs = email.utils.getaddresses(values)
+        except RecursionError:  # nested comments in hostile mail: Gmail indexes it anyway
+            return []
+        return [(n, a) for n, a in pairs if a or n]
 
     def text_bodies(self) -> tuple[str, str]:
         """(plain, html) text of the non-attachment text parts."""

@@ -37,6 +37,7 @@ from devkit.hostile_mail import (
     gmail_resource,
     html_single_line,
 )
+from gmail_core import dify
 from gmail_core.reading import parse_message, rendered_body
 from tests.reliability import fast_retries, invoke, use_fake
 
@@ -221,6 +222,46 @@ def test_reader_reads_each_case_in_bounded_time(
         assert got == ("2026-03-02T09:00:00+00:00" if attribute == "date" else value), attribute
     assert isinstance(body, str)
     assert all(len(note) < 300 for note in message.notes)
+
+
+# -- writing from a hostile original: forward (nested messages included) and reply -----------
+
+WRITE_CASES = [
+    "rfc822_depth_100",
+    "from_encoded_words_with_parens",
+    "from_unclosed_comments_5000",
+    "to_10000_addresses",
+    "subject_folded_200k_lines",
+    "html_nested_anchors_1mb",
+    "attribution_lines_16000",
+]
+
+
+@pytest.mark.parametrize("name", WRITE_CASES)
+def test_forward_and_reply_of_a_hostile_message_work_or_say_why(
+    boxes: Mailboxes, name: str
+) -> None:
+    box = boxes.fake.mailbox_for_token(RAW)
+    assert box is not None
+    msg_id = boxes.hostile[RAW, name]
+    sent_before = len(box.sent)
+    started = time.process_time()
+    forwarded = invoke(
+        "forward_message", {"message_id": msg_id, "to": "boss@example.com", "note": "FYI"}, RAW
+    )
+    assert forwarded.variables["message_id"] and len(box.sent) == sent_before + 1
+    assert b"FYI" in box.sent[-1] and b"Forwarded message" in box.sent[-1]
+    try:
+        replied = invoke(
+            "reply_to_message",
+            {"message_id": msg_id, "body": "Noted.", "reply_all": True, "as_draft": True},
+            RAW,
+        )
+    except dify.ToolFailure as failure:  # only a clear refusal, never "unexpected error"
+        assert "unexpected" not in str(failure) and "address" in str(failure), failure
+    else:
+        assert replied.variables["draft_id"]
+    assert time.process_time() - started < 2 * CASE_SECONDS
 
 
 # -- hidden text --------------------------------------------------------------------------------
