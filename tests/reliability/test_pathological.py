@@ -33,8 +33,11 @@ from devkit.hostile_mail import (
     HIDDEN_TEXT_CASES,
     HIDDEN_WRAPPERS,
     VISIBLE_MARKER,
+    VISIBLE_WRAPPERS,
     Case,
     gmail_resource,
+    hidden_html,
+    html_message,
     html_single_line,
 )
 from gmail_core import dify
@@ -152,23 +155,15 @@ def _check_normal(item: dict[str, Any], case_name: str, *, with_body: bool) -> N
         assert item["body"] == f"Hello from the {which} message of {case_name}."
 
 
-@pytest.mark.parametrize(
-    ("token", "include_body"),
-    [(RAW, False), (DECODED, False), (RAW, True)],  # bodies do not depend on header decoding
-    ids=["raw", "decoded", "raw-with-bodies"],
-)
+@pytest.mark.parametrize("token", list(MODES))
 def test_search_returns_every_message_and_the_normal_ones_complete(
-    boxes: Mailboxes, token: str, include_body: bool
+    boxes: Mailboxes, token: str
 ) -> None:
     box = boxes.fake.mailbox_for_token(token)
     assert box is not None
     total = len(box.messages)
     started = time.process_time()
-    run = invoke(
-        "search_messages",
-        {"query": "", "max_results": 500, "include_body": include_body},
-        token,
-    )
+    run = invoke("search_messages", {"query": "", "max_results": 500}, token)
     elapsed = time.process_time() - started
     found = run.variables["messages"]
     assert run.variables["count"] == total and run.variables["failed_ids"] == []
@@ -177,7 +172,7 @@ def test_search_returns_every_message_and_the_normal_ones_complete(
     for item in found:
         name = threads[item["thread_id"]]
         if item["subject"].startswith("Normal "):
-            _check_normal(item, name, with_body=include_body)
+            _check_normal(item, name, with_body=False)
     incomplete = [item["id"] for item in found if item["notes"]]
     if incomplete:
         assert "could not be read completely" in run.texts[0]
@@ -230,7 +225,6 @@ WRITE_CASES = [
     "rfc822_depth_100",
     "from_encoded_words_with_parens",
     "from_unclosed_comments_5000",
-    "to_10000_addresses",
     "subject_folded_200k_lines",
     "html_nested_anchors_1mb",
     "attribution_lines_16000",
@@ -276,6 +270,15 @@ def test_hidden_text_never_reaches_any_body(case: Case) -> None:
         assert not any(word in body for word in HIDDEN_WORDS), (fmt, body)
 
 
+@pytest.mark.parametrize(
+    ("name", "wrapper"), VISIBLE_WRAPPERS, ids=[n for n, _ in VISIBLE_WRAPPERS]
+)
+def test_text_that_only_looks_hidden_stays(name: str, wrapper: str) -> None:
+    message = parse_message(gmail_resource(html_message(hidden_html(wrapper, "KEEP ME"))))
+    for fmt in ("markdown", "text"):
+        assert "KEEP ME" in rendered_body(message, fmt, 0, trim=True), (name, fmt)
+
+
 @pytest.fixture(scope="module")
 def hidden_server() -> Iterator[FakeGoogle]:
     with FakeGoogle(seed=92) as fake:
@@ -311,10 +314,10 @@ def test_hidden_text_never_reaches_the_tools(
 def test_a_slow_hostile_read_does_not_stall_a_concurrent_search() -> None:
     """get_thread on a thread of CPU-heavy messages next to quick searches, in one plugin
     process: the searches' latency barely moves (reading runs off the event loop)."""
-    stall = stall_bench.measure(messages=12, searches=5)
-    assert stall.slow_error is None and stall.slow_messages == 12
+    stall = stall_bench.measure(messages=8, searches=5)
+    assert stall.slow_error is None and stall.slow_messages == 8
     # The slow read really overlapped the searches (on the event loop it would hold the
-    # first one for all of its ~5 s), and they hardly noticed it: ~+30 ms at the median;
+    # first one for all of its ~3 s), and they hardly noticed it: ~+30 ms at the median;
     # single searches may wait longer when the shared machine is busy.
     assert len(stall.during) >= 5, stall
     alone = statistics.median(stall.alone)
