@@ -66,8 +66,13 @@ def read_message(resource: object, client: GmailClient | None = None) -> Message
     except offload.TookTooLong:
         return reading.unread_message(
             resource,
-            f"Reading this message took longer than {seconds:.0f} s: only its IDs and labels "
+            f"Reading this message took longer than {seconds:.3g} s: only its IDs and labels "
             "are shown. Open it in Gmail.",
+        )
+    except Exception as exc:  # noqa: BLE001  (parse_message is total; this is the last guard)
+        log.warning("Gmail message could not be read: %s", type(exc).__name__)
+        return reading.unread_message(
+            resource, "Could not read this message: only its IDs and labels are shown."
         )
     if any(note.startswith("Could not read") for note in message.notes):
         log.warning("Gmail message %s: %s", message.id, " ".join(message.notes))
@@ -99,9 +104,13 @@ def message_body(
         )
     except offload.TookTooLong:
         note = (
-            f"Converting this message's body took longer than {seconds:.0f} s: it is not "
+            f"Converting this message's body took longer than {seconds:.3g} s: it is not "
             "shown. Open the message in Gmail."
         )
+        return replace(message, notes=(*message.notes, note)), f"[… {note}]"
+    except Exception as exc:  # noqa: BLE001  (a converter bug costs this body, not the call)
+        log.warning("Gmail message %s: body not converted: %s", message.id, type(exc).__name__)
+        note = "Could not convert this message's body: it is not shown. Open it in Gmail."
         return replace(message, notes=(*message.notes, note)), f"[… {note}]"
     return message, body
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gevent import monkey
 
 import gmail_core
 from bench import stall as stall_bench
@@ -40,7 +41,7 @@ from devkit.hostile_mail import (
     html_message,
     html_single_line,
 )
-from gmail_core import dify
+from gmail_core import dify, messages, offload, reading
 from gmail_core.reading import parse_message, rendered_body
 from tests.reliability import fast_retries, invoke, use_fake
 
@@ -330,6 +331,42 @@ def test_twenty_megabyte_html_is_cut_before_conversion_and_says_so() -> None:
     body = rendered_body(message, "markdown", 0, trim=False)
     assert "only the first" in body.splitlines()[-1]
     assert any("HTML is 2" in note for note in message.notes)
+
+
+def _busy(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def test_reading_that_takes_too_long_is_given_up_with_a_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_parse = reading.parse_message
+
+    def slow_parse(resource: object) -> Any:
+        _busy(1.0)  # an input nobody has thought of
+        return real_parse(resource)
+
+    monkeypatch.setattr(offload, "READ_SECONDS", 0.2)
+    monkeypatch.setattr(reading, "parse_message", slow_parse)
+    resource = {"id": "m1", "threadId": "t1", "labelIds": ["INBOX"], "sizeEstimate": 10**6}
+    started = time.perf_counter()
+    message = messages.read_message(resource)
+    assert time.perf_counter() - started < 0.8
+    assert (message.id, message.thread_id, message.label_ids) == ("m1", "t1", ("INBOX",))
+    assert message.notes == (
+        "Reading this message took longer than 0.2 s: only its IDs and labels are shown. "
+        "Open it in Gmail.",
+    )
+
+
+def test_small_mail_is_read_in_place_and_large_mail_off_the_event_loop() -> None:
+    native_id = monkey.get_original("threading", "get_native_id")
+    here = native_id()
+    assert monkey.is_module_patched("threading")  # as in the plugin process
+    assert offload.run(native_id, size=offload.INLINE_BELOW - 1) == here
+    assert offload.run(native_id, size=offload.INLINE_BELOW) != here
 
 
 # -- every regex in gmail_core, on ReDoS-shaped input ----------------------------------------

@@ -9,8 +9,9 @@ import pytest
 from mime_fixtures import part_json, resource
 
 from gmail_core import html as html_mod
-from gmail_core import reading
+from gmail_core import messages, reading
 from gmail_core.charsets import MAX_ENCODED_WORDS, decode_header_value
+from gmail_core.errors import InvalidInputError
 from gmail_core.html import (
     COLOUR_TOLERANCE,
     MAX_INVISIBLE_ALPHA,
@@ -20,6 +21,7 @@ from gmail_core.html import (
     html_to_markdown,
     html_to_text,
 )
+from gmail_core.message import Message
 from gmail_core.reading import (
     MAX_ADDRESSES,
     MAX_CALENDAR_CHARS,
@@ -277,3 +279,24 @@ def test_a_body_that_cannot_be_read_keeps_the_headers(monkeypatch: pytest.Monkey
     message = parse_message(_with_headers(From="a@x.io", Subject="Headers survive"))
     assert message.subject == "Headers survive" and message.from_ == "a@x.io"
     assert message.text_body == "" and message.notes == ("Could not read this message's body.",)
+
+
+def test_a_body_that_cannot_be_converted_costs_only_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(message: Message, *args: Any, **kwargs: Any) -> str:
+        if message.id == "bad":
+            raise ValueError("a converter bug nobody has met yet")
+        return "fine"
+
+    monkeypatch.setattr(reading, "rendered_body", broken)
+    good, body = messages.message_body(Message(id="ok", thread_id="t"), "markdown", 0)
+    assert body == "fine" and good.notes == ()
+    bad, body = messages.message_body(Message(id="bad", thread_id="t", subject="S"), "text", 0)
+    assert bad.subject == "S"
+    assert bad.notes == (
+        "Could not convert this message's body: it is not shown. Open it in Gmail.",
+    )
+    assert body == f"[… {bad.notes[0]}]"
+    with pytest.raises(InvalidInputError):  # the caller's mistakes still fail the call
+        messages.message_body(Message(id="ok", thread_id="t"), "pdf", 0)
