@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Protocol
 
-from gmail_core import messages, params, sending, writing
+from gmail_core import addresses, messages, params, reading, sending, transfers, writing
 from gmail_core.client import USER_PATH, GmailClient, path_id
-from gmail_core.message import Message
+from gmail_core.message import Attachment, Message
 from gmail_core.reading import parse_message
 
 
@@ -69,6 +71,30 @@ def own_addresses(client: GmailClient) -> list[str]:
     ]
 
 
+class AttachmentSource(Protocol):
+    """Files to attach, fetched only inside the operation's transfer-budget share."""
+
+    def declared_size(self) -> int: ...
+
+    def fetch(self) -> list[writing.OutgoingAttachment]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Attachments:
+    """An AttachmentSource of bytes already in hand (and the empty one)."""
+
+    items: tuple[writing.OutgoingAttachment, ...] = ()
+
+    def declared_size(self) -> int:
+        return sum(len(a.data) for a in self.items)
+
+    def fetch(self) -> list[writing.OutgoingAttachment]:
+        return list(self.items)
+
+
+NO_ATTACHMENTS = Attachments()
+
+
 def _build_new(
     fields: Draft, attachments: list[writing.OutgoingAttachment], *, require_recipient: bool
 ) -> EmailMessage:
@@ -85,13 +111,13 @@ def _build_new(
     )
 
 
-def send_new(
-    client: GmailClient, fields: Draft, attachments: list[writing.OutgoingAttachment]
-) -> Outcome:
+def send_new(client: GmailClient, fields: Draft, attachments: AttachmentSource) -> Outcome:
     client.require("send")
-    msg = _build_new(fields, attachments, require_recipient=True)
-    header = str(msg["Message-ID"])
-    sent = sending.send_raw(client, writing.to_bytes(msg), header)
+    _build_new(fields, [], require_recipient=True)  # bad input fails before any download
+    with transfers.large_transfer(attachments.declared_size(), client.deadline):
+        msg = _build_new(fields, attachments.fetch(), require_recipient=True)
+        header = str(msg["Message-ID"])
+        sent = sending.send_raw(client, writing.to_bytes(msg), header)
     return Outcome(str(sent.get("id", "")), str(sent.get("threadId", "")), header)
 
 
@@ -109,25 +135,33 @@ def reply(
     reply_all: bool,
     quote_original: bool,
     as_draft: bool,
-    attachments: list[writing.OutgoingAttachment],
+    attachments: AttachmentSource,
 ) -> Outcome:
     client.require("compose" if as_draft else "send")
     original, original_text = _original(client, message_id)
-    msg = writing.build_reply(
+    own = own_addresses(client)
+
+    build = functools.partial(
+        writing.build_reply,
         original=original,
-        own_addresses=own_addresses(client),
+        own_addresses=own,
         body=body,
         body_format=body_format,
         reply_all=reply_all,
         quote_original=quote_original,
         original_body=original_text,
-        attachments=attachments,
     )
-    raw = writing.to_bytes(msg)
-    header = str(msg["Message-ID"])
-    recipients = ", ".join(str(msg[h]) for h in ("To", "Cc") if msg[h])
+    build(attachments=[])  # bad input fails before any download
+    with transfers.large_transfer(attachments.declared_size(), client.deadline):
+        msg = build(attachments=attachments.fetch())
+        raw = writing.to_bytes(msg)
+        header = str(msg["Message-ID"])
+        recipients = ", ".join(str(msg[h]) for h in ("To", "Cc") if msg[h])
+        if as_draft:
+            draft = sending.create_draft(client, raw, thread_id=original.thread_id)
+        else:
+            sent = sending.send_raw(client, raw, header, thread_id=original.thread_id)
     if as_draft:
-        draft = sending.create_draft(client, raw, thread_id=original.thread_id)
         inner = draft.get("message") or {}
         return Outcome(
             str(inner.get("id", "")),
@@ -136,7 +170,6 @@ def reply(
             str(draft.get("id", "")),
             recipients,
         )
-    sent = sending.send_raw(client, raw, header, thread_id=original.thread_id)
     return Outcome(str(sent.get("id", "")), str(sent.get("threadId", "")), header, "", recipients)
 
 
@@ -153,16 +186,11 @@ def forward(
 ) -> Outcome:
     client.require("send")
     original, original_text = _original(client, message_id)
-    files: list[writing.OutgoingAttachment] = []
-    if include_attachments and original.attachments:
-        writing.check_sizes([(a.filename, a.size) for a in original.attachments])
-        files = [
-            writing.OutgoingAttachment(a.filename, a.mime_type, data)
-            for a, data in messages.download_attachments(
-                client, original.id, list(original.attachments)
-            )
-        ]
-    msg = writing.build_forward(
+    kept = list(original.attachments) if include_attachments else []
+    writing.check_sizes([(a.filename, a.size) for a in kept])
+
+    build = functools.partial(
+        writing.build_forward,
         original=original,
         original_body=original_text,
         to=to,
@@ -170,19 +198,33 @@ def forward(
         bcc=bcc,
         note=note,
         body_format=body_format,
-        attachments=files,
     )
-    header = str(msg["Message-ID"])
-    sent = sending.send_raw(client, writing.to_bytes(msg), header)
+    build(attachments=[])  # bad input fails before any download
+    with transfers.large_transfer(sum(a.size for a in kept), client.deadline):
+        msg = build(attachments=_download(client, original.id, kept))
+        header = str(msg["Message-ID"])
+        sent = sending.send_raw(client, writing.to_bytes(msg), header)
     return Outcome(str(sent.get("id", "")), str(sent.get("threadId", "")), header)
 
 
-def create_draft(
-    client: GmailClient, fields: Draft, attachments: list[writing.OutgoingAttachment]
-) -> Outcome:
+def _download(
+    client: GmailClient, message_id: str, attachments: list[Attachment]
+) -> list[writing.OutgoingAttachment]:
+    """The bytes of a message's attachments (the caller holds the transfer budget)."""
+    if not attachments:
+        return []
+    return [
+        writing.OutgoingAttachment(a.filename, a.mime_type, data)
+        for a, data in messages.download_attachments(client, message_id, attachments)
+    ]
+
+
+def create_draft(client: GmailClient, fields: Draft, attachments: AttachmentSource) -> Outcome:
     client.require("compose")
-    msg = _build_new(fields, attachments, require_recipient=False)
-    draft = sending.create_draft(client, writing.to_bytes(msg))
+    _build_new(fields, [], require_recipient=False)  # bad input fails before any download
+    with transfers.large_transfer(attachments.declared_size(), client.deadline):
+        msg = _build_new(fields, attachments.fetch(), require_recipient=False)
+        draft = sending.create_draft(client, writing.to_bytes(msg))
     inner = draft.get("message") or {}
     return Outcome(
         str(inner.get("id", "")),
@@ -196,37 +238,52 @@ def update_draft(
     client: GmailClient,
     draft_id: str,
     fields: Draft,
-    attachments: list[writing.OutgoingAttachment] | None,
+    attachments: AttachmentSource | None,
 ) -> Outcome:
-    """Replace the draft, keeping every field (and attachment) the caller did not give."""
+    """Replace the draft, keeping every field (and attachment) the caller did not give:
+    its send-as From, threading headers, and the inline images a kept HTML body shows."""
     client.require("compose")
     current = sending.get_draft(client, draft_id)
-    old = parse_message(current.get("message") or {})
-    if attachments is None:
-        attachments = [
-            writing.OutgoingAttachment(a.filename, a.mime_type, data)
-            for a, data in messages.download_attachments(client, old.id, list(old.attachments))
-        ]
+    resource = current.get("message") or {}
+    old = parse_message(resource)
+    kept = list(old.attachments) if attachments is None else []
     if fields.body is not None:
         body, body_format = fields.body, fields.body_format
     elif old.html_body:
         body, body_format = old.html_body, "html"
     else:
         body, body_format = old.text_body, "text"
-    msg = writing.build_message(
+    # The body (kept or new) may show the draft's inline images through cid: links.
+    inline = reading.inline_images(resource) if "cid:" in body else []
+
+    build = functools.partial(
+        writing.build_message,
+        sender=_sender(old.from_),
         to=_keep(fields.to, old.to),
         cc=_keep(fields.cc, old.cc),
         bcc=_keep(fields.bcc, old.bcc),
         subject=_keep(fields.subject, old.subject) or "",
         body=body,
         body_format=body_format,
-        attachments=attachments,
         reply_to=_keep(fields.reply_to, old.reply_to),
         in_reply_to=old.in_reply_to or None,
         references=old.references or None,
         require_recipient=False,
     )
-    updated = sending.update_draft(client, draft_id, writing.to_bytes(msg), thread_id=old.thread_id)
+    build(attachments=[])  # bad input fails before any download
+    new_files = attachments or NO_ATTACHMENTS
+    size = new_files.declared_size() + sum(a.size for a in kept) + sum(a.size for _, a in inline)
+    with transfers.large_transfer(size, client.deadline):
+        files = new_files.fetch() + _download(client, old.id, kept)
+        images = _download(client, old.id, [a for _, a in inline])
+        files += [
+            dataclasses.replace(f, content_id=cid)
+            for (cid, _), f in zip(inline, images, strict=True)
+        ]
+        msg = build(attachments=files)
+        updated = sending.update_draft(
+            client, draft_id, writing.to_bytes(msg), thread_id=old.thread_id
+        )
     inner = updated.get("message") or {}
     return Outcome(
         str(inner.get("id", "")),
@@ -238,6 +295,13 @@ def update_draft(
 
 def _keep(new: str | None, old: str) -> str | None:
     return new if new is not None else (old or None)
+
+
+def _sender(from_header: str) -> str | None:
+    """The draft's From (a send-as alias, say) in a form build_message accepts; None if none."""
+    return (
+        addresses.format_address_list(addresses.parse_received_addresses(from_header)[:1]) or None
+    )
 
 
 def list_drafts(

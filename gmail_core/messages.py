@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gmail_core import labels as labels_mod
-from gmail_core import offload, reading
+from gmail_core import offload, reading, transfers
 from gmail_core.batch import BatchCall
 from gmail_core.client import USER_PATH, GmailClient, path_id
 from gmail_core.errors import GmailApiError, InvalidInputError, NotFoundError, TransientError
@@ -292,31 +292,40 @@ def check_dify_file_limit(attachments: list[Attachment]) -> None:
 
 
 def iter_attachments(
-    client: GmailClient, message_id: str, attachments: list[Attachment]
+    client: GmailClient, message_id: str, attachments: list[Attachment], *, hold: bool = True
 ) -> Iterator[tuple[Attachment, bytes]]:
     """Bytes of each attachment, one at a time: inline data as is, the rest fetched with
     attachments.get. One by one, not batched: a batch answer would hold every file (each
-    up to 30 MB) in memory at once, in a 256 MB plugin."""
+    up to 30 MB) in memory at once, in a 256 MB plugin.
+
+    Until the caller is done with the last one, the largest holds its share of the
+    process's transfer budget (``hold=False``: the caller holds one for all of them).
+    """
     check_dify_file_limit(attachments)
     base = f"{MESSAGES_PATH}/{path_id(message_id)}/attachments/"
-    for a in attachments:
-        if a.data is not None:
-            yield a, a.data
-            continue
-        try:
-            found = client.get(
-                base + path_id(a.attachment_id or "", "attachment ID"), what="attachment"
-            )
-        except GmailApiError as exc:
-            raise _prefixed(exc, f"Could not download '{a.filename}':") from None
-        yield a, _b64url(str((found or {}).get("data") or ""), a.filename)
+    largest = max((a.size for a in attachments if a.data is None), default=0)
+    with transfers.large_transfer(largest if hold else 0, client.deadline):
+        for a in attachments:
+            if a.data is not None:
+                yield a, a.data
+                continue
+            try:
+                found = client.get(
+                    base + path_id(a.attachment_id or "", "attachment ID"), what="attachment"
+                )
+            except GmailApiError as exc:
+                raise _prefixed(exc, f"Could not download '{a.filename}':") from None
+            data = _b64url(str((found or {}).get("data") or ""), a.filename)
+            del found  # the base64 text (1.4x the file) need not outlive the decoding
+            yield a, data
 
 
 def download_attachments(
     client: GmailClient, message_id: str, attachments: list[Attachment]
 ) -> list[tuple[Attachment, bytes]]:
-    """All attachments' bytes at once (for re-attaching; the caller checks the total)."""
-    return list(iter_attachments(client, message_id, attachments))
+    """All attachments' bytes at once (for re-attaching; the caller checks the total and
+    holds the transfer budget for it)."""
+    return list(iter_attachments(client, message_id, attachments, hold=False))
 
 
 def _prefixed(error: GmailApiError, prefix: str) -> GmailApiError:

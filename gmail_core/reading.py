@@ -401,6 +401,27 @@ def _collect(
     return root, forwarded, attachments
 
 
+def inline_images(resource: Mapping[str, Any]) -> list[tuple[str, Attachment]]:
+    """``(Content-ID without <>, part)`` of each inline image of a message (or draft message).
+
+    ``parse_message`` leaves these out of ``attachments`` (the user did not attach them);
+    update_draft needs them back, or a kept HTML body would lose its pictures.
+    """
+    payload = _dict(_dict(resource).get("payload"))
+    found: list[tuple[str, Attachment]] = []
+    for visit in _walk(payload, _Scope(_Headers(payload.get("headers"))), [], _Notes()):
+        mime_type = _str(visit.part.get("mimeType")).lower()
+        if mime_type.startswith(("multipart/", "text/")) or mime_type == "message/rfc822":
+            continue
+        headers = _Headers(visit.part.get("headers"))
+        if _is_inline_image(visit, headers, _disposition(headers)):
+            content_id = unfold(headers.get("content-id")).strip().strip("<>").strip()
+            found.append(
+                (content_id, _attachment(visit, mime_type, _filename(visit.part, headers)))
+            )
+    return found
+
+
 # ---------------------------------------------------------------------------------------
 # Choosing and assembling the body
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import agent_view, pathological, run_all, search, send_memory, stall
+from bench import agent_view, pathological, run_all, search, send_memory, stall, transfer_memory
 
 pytestmark = pytest.mark.e2e
 
@@ -19,9 +19,12 @@ def test_search_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -> No
 def test_agent_view_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert agent_view.main(run_all.QUICK["agent_view"]) == 0
     out = capsys.readouterr().out
-    assert "chars/email" in out and "search_messages (max_results=5)" in out
+    assert "Agent node chars" in out and "search_messages (max_results=5)" in out
     assert "trim_quoted=true" in out and "trim_quoted=false" in out
-    assert "590" in out
+    assert "figure ≤ 6,000" in out and "11,823" in out
+    for tool in ("send_draft", "delete_draft", "create_label", "untrash_messages"):
+        assert tool in out
+    assert "variable_name=" not in out
 
 
 def test_send_memory_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
@@ -31,19 +34,10 @@ def test_send_memory_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) 
     assert "peak RSS during the send" in out and "manifest resource.memory" in out
 
 
-def test_dify_rendering_matches_the_agent_rules() -> None:
-    stream = [
-        {"type": "text", "message": {"text": "2 messages."}},
-        {"type": "variable", "message": {"variable_name": "count", "variable_value": 2}},
-        {"type": "json", "message": {"json_object": {"a": "é"}}},
-        {"type": "json", "message": {"json_object": {"a": "é"}}},
-    ]
-    assert agent_view.dify_agent_text(stream) == (
-        '2 messages.variable_name=\'count\' variable_value=2 stream=False{"a": "é"}{"a": "é"}'
-    )
-    echoed = [{"type": "text", "message": {"text": "[1]"}}, {"type": "json",
-              "message": {"json_object": [1]}}]  # fmt: skip
-    assert agent_view.dify_agent_text(echoed) == "[1]"
+def test_transfer_memory_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert transfer_memory.main(run_all.QUICK["transfer_memory"]) == 0
+    out = capsys.readouterr().out
+    assert "2 downloads at once" in out and "2 sends at once" in out and "FAIL" not in out
 
 
 def test_run_all_runs_every_bench_in_order(
@@ -54,7 +48,14 @@ def test_run_all_runs_every_bench_in_order(
              for name, _ in run_all.benches()]  # fmt: skip
     monkeypatch.setattr(run_all, "benches", lambda: fakes)
     assert run_all.main(["--quick"]) == 0
-    assert [c[0] for c in calls] == ["search", "agent_view", "send_memory", "pathological", "stall"]
+    assert [c[0] for c in calls] == [
+        "search",
+        "agent_view",
+        "send_memory",
+        "transfer_memory",
+        "pathological",
+        "stall",
+    ]
     assert all(argv == run_all.QUICK[name] for name, argv in calls)
     assert "all benchmarks" in capsys.readouterr().out
 

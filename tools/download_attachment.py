@@ -11,11 +11,14 @@ class DownloadAttachmentTool(dify.GmailTool):
             raise InvalidInputError(
                 "This message has no attachments (inline images are not attachments)."
             )
-        chosen = find_attachment(message, params.as_str(p, "attachment", max_len=1000).strip())
+        chosen = find_attachment(message, params.as_str(p, "attachment", max_len=5000).strip())
+        # The text first, then one file at a time (each up to 30 MB): a download that fails
+        # midway fails the whole call, so the text never stands for files that did not come.
+        yield from self.answer(
+            render.attachments_text(message.id, chosen),
+            {"attachments": [render.attachment_dict(att) for att in chosen], "count": len(chosen)},
+        )
         for att, data in messages.iter_attachments(client, message.id, chosen):
             yield self.create_blob_message(
                 data, meta={"filename": att.filename, "mime_type": att.mime_type}
             )
-        yield from self.variables(
-            {"attachments": [render.attachment_dict(att) for att in chosen], "count": len(chosen)}
-        )

@@ -11,9 +11,10 @@ class GetMessageTool(dify.GmailTool):
         if download:
             messages.check_dify_file_limit(list(message.attachments))
         message, body = messages.message_body(message, body_format, max_chars, client=client)
-        if note := render.notes_summary([message]):
-            yield self.say(note)
-        yield from self.variables(render.message_full(message, names, body))
+        yield from self.answer(
+            render.message_text(message, names, body, body_format),
+            render.message_full(message, names, body),
+        )
         if download and message.attachments:
             for att, data in messages.iter_attachments(
                 client, message.id, list(message.attachments)

@@ -7,21 +7,25 @@ class GetThreadTool(dify.GmailTool):
         max_chars = params.as_int(p, "max_body_chars", 20000, minimum=0, maximum=1_000_000)
         trim = params.as_bool(p, "trim_quoted", default=True)
         client = self.gmail()
-        thread, names = messages.get_thread(client, params.required_str(p, "thread_id"))
-        items, shown = [], []
-        for m in thread:
-            m, body = messages.message_body(
+        found, names = messages.get_thread(client, params.required_str(p, "thread_id"))
+        # Converted off the event loop; a body that fails costs only itself (with a note).
+        read = [
+            messages.message_body(
                 m, body_format, max_chars, trim=trim and body_format != "html", client=client
             )
-            items.append(render.message_full(m, names, body))
-            shown.append(m)
-        if note := render.notes_summary(shown):
-            yield self.say(note)
-        yield from self.variables(
+            for m in found
+        ]
+        thread = [m for m, _ in read]
+        bodies = [body for _, body in read]
+        yield from self.answer(
+            render.thread_text(thread, names, bodies, body_format),
             {
                 "thread_id": thread[0].thread_id if thread else "",
                 "subject": thread[0].subject if thread else "",
-                "count": len(items),
-                "messages": items,
-            }
+                "count": len(thread),
+                "messages": [
+                    render.message_full(m, names, body)
+                    for m, body in zip(thread, bodies, strict=True)
+                ],
+            },
         )

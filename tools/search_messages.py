@@ -14,24 +14,30 @@ class SearchMessagesTool(dify.GmailTool):
             page_token=params.as_str(p, "page_token", max_len=500).strip(),
             include_spam_trash=params.as_bool(p, "include_spam_trash"),
         )
-        items, shown = [], []
-        for m in result.messages:
-            body = ""
-            if include_body:
-                m, body = messages.message_body(m, "text", 4000, client=client)
+        shown, bodies = result.messages, None
+        if include_body:  # converted off the event loop; a body that fails costs only itself
+            read = [messages.message_body(m, "text", 4000, client=client) for m in shown]
+            shown = [m for m, _ in read]
+            bodies = {m.id: body for m, body in read}
+        items = []
+        for m in shown:
             item = render.message_summary(m, result.label_names)
-            if include_body:
-                item["body"] = body
+            if bodies is not None:
+                item["body"] = bodies[m.id]
             items.append(item)
-            shown.append(m)
-        yield self.say(
-            render.search_summary(len(items), result.next_page_token, result.failed, shown)
+        text = render.search_text(
+            shown,
+            result.label_names,
+            next_page_token=result.next_page_token,
+            failed=result.failed,
+            bodies=bodies,
         )
-        yield from self.variables(
+        yield from self.answer(
+            text,
             {
                 "messages": items,
                 "count": len(items),
                 "next_page_token": result.next_page_token,
                 "failed_ids": list(result.failed),
-            }
+            },
         )

@@ -52,6 +52,18 @@ class DropConnection(Exception):
     """The server must close the connection without answering (after doing the work)."""
 
 
+class LateSend(Exception):
+    """A send Gmail accepted but completes only ``delay`` seconds later: the server holds the
+    connection unanswered that long (outside the mailbox lock), runs ``complete`` (the
+    message lands in Sent), then drops the connection. A client that gave up meanwhile must
+    find the message by itself."""
+
+    def __init__(self, delay: float, complete: Callable[[], object]) -> None:
+        super().__init__(delay)
+        self.delay = delay
+        self.complete = complete
+
+
 @dataclass
 class ApiRequest:
     method: str
@@ -163,6 +175,8 @@ class GmailApi:
         self._on_unknown_token = on_unknown_token
         self._drop_after_send = drop_after_send
         self._max_json = max_json_body_bytes
+        # Set by FakeGoogle: seconds the next send takes to complete (None = at once).
+        self.late_send_delay: Callable[[], float | None] = lambda: None
         u = r"/gmail/v1/users/(?P<user>[^/]+)"
         up = r"/upload/gmail/v1/users/(?P<user>[^/]+)"
         i = r"(?P<id>[^/]+)"
@@ -476,6 +490,11 @@ class GmailApi:
         meta, raw = self._content(req, draft=False)
         if not raw:
             raise errors.invalid(RAW_REQUIRED)
+        delay = self.late_send_delay()
+        if delay is not None:
+            box.check_send(raw, meta.get("threadId"))
+            thread_id = meta.get("threadId")
+            raise LateSend(delay, lambda: box.send(raw, thread_id))
         msg = box.send(raw, meta.get("threadId"))
         self._after_send()
         return Response.json({"id": msg.id, "threadId": msg.thread_id, "labelIds": ["SENT"]})
@@ -599,6 +618,10 @@ class GmailApi:
         box.get_draft(str(draft_id))
         if raw:
             box.update_draft(str(draft_id), raw, self._draft_thread(meta))
+        delay = self.late_send_delay()
+        if delay is not None:
+            box.check_send_draft(str(draft_id))
+            raise LateSend(delay, lambda: box.send_draft(str(draft_id)))
         msg = box.send_draft(str(draft_id))
         self._after_send()
         return Response.json({"id": msg.id, "threadId": msg.thread_id, "labelIds": ["SENT"]})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import hashlib
 import random
@@ -37,6 +38,7 @@ _HIDDEN_SYSTEM = {"CHAT", "CATEGORY_PERSONAL", "CATEGORY_SOCIAL", "CATEGORY_PROM
                   "CATEGORY_UPDATES", "CATEGORY_FORUMS"}  # fmt: skip
 _HEX_ID = re.compile(r"[0-9a-fA-F]{1,24}")
 ATTACHMENT_PREFIX = "ANGjdJ"
+ATTACHMENT_ID_MIN, ATTACHMENT_ID_MAX = 380, 720
 MAX_UPLOAD_BYTES = 36_700_160
 
 
@@ -98,6 +100,8 @@ class StoredMessage:
     internal_date_ms: int
     history_id: int
     labels_before_trash: list[str] = field(default_factory=list)
+    # time.monotonic() from which q= search finds it (see Mailbox.search_index_lag_s)
+    searchable_at: float = 0.0
 
     @cached_property
     def parsed(self) -> ParsedMessage:
@@ -178,6 +182,7 @@ class Mailbox:
         shuffle_lists: bool = True,
         stable_attachment_ids: bool = False,
         strict_threading: bool = True,
+        search_index_lag_s: float = 0.0,
         decode_header_words: bool = False,
     ) -> None:
         self.email = email_address
@@ -188,6 +193,10 @@ class Mailbox:
         self.shuffle_lists = shuffle_lists
         self.stable_attachment_ids = stable_attachment_ids
         self.strict_threading = strict_threading
+        # Seconds before a new message is found by q= search (messages/threads/drafts.list):
+        # Gmail's search index trails writes. Listing by labelIds and messages.get see it at
+        # once here; that split is an assumption (see FakeGoogle docs), not documented.
+        self.search_index_lag_s = search_index_lag_s
         # Header values with RFC 2047 words already decoded (Gmail may or may not decode).
         self.decode_header_words = decode_header_words
         self.lock = threading.RLock()
@@ -305,6 +314,8 @@ class Mailbox:
         stored = StoredMessage(msg_id, thread_id or msg_id, raw, resolved, internal_date_ms, 0)
         stored.__dict__["parsed"] = parsed
         stored.history_id = self._bump()
+        if self.search_index_lag_s > 0:
+            stored.searchable_at = time.monotonic() + self.search_index_lag_s
         self.messages[msg_id] = stored
         return stored
 
@@ -340,11 +351,14 @@ class Mailbox:
         else:
             excluded = set()
         matcher = Matcher(query, my_email=self.email, label_name=self.label_name)
+        now = time.monotonic()
         out = []
         for m in self.messages.values() if only is None else only:
             labels = set(m.label_ids)
             if not wanted <= labels or labels & excluded:
                 continue
+            if query and m.searchable_at > now:
+                continue  # not in the search index yet
             if query and not matcher.matches(Candidate(m.doc, labels, m.internal_date_ms)):
                 continue
             out.append(m)
@@ -360,16 +374,26 @@ class Mailbox:
 
     # --- rendering ----------------------------------------------------------------------
     def _attachment_id(self, msg: StoredMessage, part: Part, nonce: int) -> str:
-        digest = hashlib.sha256(f"{msg.id}/{part.part_id}/{nonce}".encode()).hexdigest()
-        return f"{ATTACHMENT_PREFIX}{nonce:012x}{digest}{part.part_id.encode().hex()}"
+        """A base64url token of several hundred characters, as Gmail issues (reported 300-600+;
+        the length varies by message and part). Self-verifying: nonce, part ID, then a MAC."""
+        part_hex = part.part_id.encode().hex()
+        seed = hashlib.sha512(f"{msg.id}/{part.part_id}/{nonce}".encode()).digest()
+        length = ATTACHMENT_ID_MIN + seed[0] * (ATTACHMENT_ID_MAX - ATTACHMENT_ID_MIN) // 255
+        head = f"{ATTACHMENT_PREFIX}{nonce:012x}{len(part_hex):02x}{part_hex}"
+        mac = b""
+        while len(mac) * 4 // 3 < length:
+            seed = hashlib.sha512(seed + msg.id.encode()).digest()
+            mac += seed
+        return (head + base64.urlsafe_b64encode(mac).decode().rstrip("="))[:length]
 
     def resolve_attachment(self, msg: StoredMessage, attachment_id: str) -> Part:
         body = attachment_id[len(ATTACHMENT_PREFIX) :]
-        if not attachment_id.startswith(ATTACHMENT_PREFIX) or len(body) < 76:
+        if not attachment_id.startswith(ATTACHMENT_PREFIX) or len(body) < 14:
             raise errors.invalid("Invalid attachment token")
         try:
             nonce = int(body[:12], 16)
-            part_id = bytes.fromhex(body[76:]).decode()
+            size = int(body[12:14], 16)
+            part_id = bytes.fromhex(body[14 : 14 + size]).decode()
         except ValueError as exc:
             raise errors.invalid("Invalid attachment token") from exc
         part = msg.parsed.find_part(part_id)
@@ -507,16 +531,22 @@ class Mailbox:
             add.append(("Message-ID", f"<CA{token}@mail.gmail.com>"))
         return edit_headers(raw, remove=("Bcc",), add=add)
 
+    def check_send(
+        self, raw: bytes, thread_id: str | None = None
+    ) -> tuple[ParsedMessage, str | None]:
+        """What messages.send refuses at once (size, recipients, thread): (parsed, thread)."""
+        if len(raw) > MAX_UPLOAD_BYTES:
+            raise errors.GoogleError(
+                413, "Request payload size exceeds the limit.", "uploadTooLarge"
+            )
+        parsed = parse_message(raw)
+        self._validate_recipients(parsed)
+        return parsed, self._thread_for(parsed, thread_id)
+
     def send(self, raw: bytes, thread_id: str | None = None) -> StoredMessage:
         """messages.send: validate, record in :attr:`sent`, store a Bcc-less copy as SENT."""
         with self.lock:
-            if len(raw) > MAX_UPLOAD_BYTES:
-                raise errors.GoogleError(
-                    413, "Request payload size exceeds the limit.", "uploadTooLarge"
-                )
-            parsed = parse_message(raw)
-            self._validate_recipients(parsed)
-            tid = self._thread_for(parsed, thread_id)
+            parsed, tid = self.check_send(raw, thread_id)
             self.sent.append(raw)
             stored_raw = self._outgoing_copy(raw, parsed)
             return self._insert(
@@ -558,6 +588,10 @@ class Mailbox:
             self.messages.pop(draft.message_id, None)
             del self.drafts[draft_id]
             self._bump()
+
+    def check_send_draft(self, draft_id: str) -> None:
+        """What drafts.send refuses at once: an unknown draft, no valid recipient."""
+        self._validate_recipients(self.messages[self.get_draft(draft_id).message_id].parsed)
 
     def send_draft(self, draft_id: str) -> StoredMessage:
         with self.lock:

@@ -664,6 +664,7 @@ def scenario(fake: FakeGoogle, file_server: str) -> Iterator[tuple[dict[str, Out
         for name, value in fake.env().items():
             mp.setenv(name, value)
         mp.setenv("GMAIL_TIME_BUDGET_SECONDS", "15")
+        mp.setenv("GMAIL_DIFY_FILE_HOSTS", "127.0.0.1")  # the file server below, on loopback
         mp.setattr(fake.api, "handle", recording)
         for step in STEPS:
             out = outcomes[step.name] = Outcome()

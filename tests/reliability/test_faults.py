@@ -80,9 +80,17 @@ def applicable(kind: str, tool: str) -> bool:
 CASES = [(k, t) for k in ALL_KINDS for t in TOOLS if applicable(k, t)]
 
 
+# A send that fails this way may have gone out: it is looked for in Sent, never resent.
+UNCLEAR_SEND = ("500", "502", "503", "reset")
+
+
 @pytest.mark.parametrize(("kind", "tool"), CASES)
 def test_a_few_faults_are_recovered(fake: FakeGoogle, kind: str, tool: str) -> None:
     fake.faults = FaultPlan(rate=1.0, kinds=(kind,), max_faults=2, timeout_s=1.5, seed=1)
+    if tool == "send_message" and kind in UNCLEAR_SEND:
+        message = failure(tool, params_for(tool, fake), TOKEN)
+        assert "may still have been sent" in message and box_of(fake).sent == []
+        return
     run = invoke(tool, params_for(tool, fake), TOKEN)
     assert len(fake.faults.injected) == 2
     check_success(tool, fake, run)
@@ -113,7 +121,7 @@ def test_persistent_faults_end_in_a_short_temporary_message(
     if tool == "send_message":
         # Gmail failing every request, the check by Message-ID too: the honest answer is
         # "look in the Sent folder before sending again".
-        assert says_temporary(message) or "Look in the Sent folder" in message, message
+        assert says_temporary(message) or "Sent folder" in message, message
         if kind != "timeout":  # refused before acceptance; a timed-out send may land later
             assert box_of(fake).sent == []
     else:
@@ -137,9 +145,10 @@ def test_send_failing_persistently_while_lookups_work(
     message = failure("send_message", params, TOKEN)
     assert box_of(fake).sent == []
     assert len(message) < MAX_MESSAGE
-    assert says_temporary(message), message
-    if kind not in ("429", "429_retry_after", "403_rate"):
-        assert "not sent" in message
+    if kind in UNCLEAR_SEND:
+        assert "may still have been sent" in message and "Sent folder" in message
+    else:
+        assert says_temporary(message), message
 
 
 @pytest.mark.parametrize("kind", ["500", "503", "429", "reset"])

@@ -89,7 +89,11 @@ def test_text_body_round_trips(body: str) -> None:
         st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="/\\"),
         min_size=1,
         max_size=80,
-    ).filter(lambda name: name.strip().strip(".") != ""),
+    )
+    .filter(lambda name: name.strip().strip(".") != "")
+    # Python's own reader (the oracle here) unquotes "<name>" to "name" (email.utils.unquote);
+    # the bytes on the wire are right.
+    .filter(lambda name: not (name.strip().startswith("<") and name.strip().endswith(">"))),
     data=st.binary(max_size=2000),
 )
 def test_filename_and_bytes_round_trip(filename: str, data: bytes) -> None:
