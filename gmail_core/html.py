@@ -88,17 +88,23 @@ _TERMINATOR = "<!--'\"-->"
 _BAD_CHARREF = re.compile(r"&#(?![0-9]+[^0-9a-fA-F]|[xX][0-9a-fA-F]+[^0-9a-fA-F])")
 
 
-def _bounded(html: str) -> tuple[str, str]:
-    """The markup handed to the parser, and a note for the output when some was cut."""
+def converted_length(html: str) -> int:
+    """How many leading characters of ``html`` reach the parser (the rest is cut first)."""
     end = min(len(html), MAX_HTML_CHARS)
     if html.count("<", 0, end) > MAX_HTML_TAGS:
         position = -1
         for _ in range(MAX_HTML_TAGS + 1):
             position = html.find("<", position + 1)
-        end = position  # just before the first tag over the limit
-    elif end < len(html):
+        return position  # just before the first tag over the limit
+    if end < len(html):
         tag_start = html.rfind("<", max(0, end - 4096), end)
-        end = tag_start if tag_start > 0 else end  # do not hand over half a tag
+        return tag_start if tag_start > 0 else end  # do not hand over half a tag
+    return end
+
+
+def _bounded(html: str) -> tuple[str, str]:
+    """The markup handed to the parser, and a note for the output when some was cut."""
+    end = converted_length(html)
     if end >= len(html):
         return html, ""
     note = (

@@ -25,7 +25,7 @@ from typing import Any
 from gmail_core.addresses import split_received
 from gmail_core.charsets import MAX_ENCODED_WORDS, decode_header_words, decode_text, unfold
 from gmail_core.errors import InvalidInputError
-from gmail_core.html import MAX_HTML_CHARS, html_to_markdown, html_to_text
+from gmail_core.html import converted_length, html_to_markdown, html_to_text
 from gmail_core.message import Attachment, Message
 
 # -- Limits. Real mail stays far below each; hostile mail stops there, with a note. ------
@@ -617,10 +617,10 @@ def parse_message(resource: object) -> Message:
     text_body, html_body = _isolated(
         lambda: _assemble(root, forwarded, notes), ("", ""), "body", notes
     )
-    if len(html_body) > MAX_HTML_CHARS:
+    if (converted := converted_length(html_body)) < len(html_body):
         notes.add(
             f"Its HTML is {len(html_body):,} characters long: only the first "
-            f"{MAX_HTML_CHARS:,} are converted."
+            f"{converted:,} are converted."
         )
     headers = _Headers(payload.get("headers"))
     internal_date = _int(resource.get("internalDate"))

@@ -190,12 +190,16 @@ def test_filename_characters() -> None:
 
 
 def test_long_html_is_noted_on_the_message() -> None:
-    markup = "<p>" + "w" * html_mod.MAX_HTML_CHARS + "</p>"
-    message = parse_message(resource(part_json("text/html", data=markup.encode())))
-    assert message.notes == (
-        f"Its HTML is {len(markup):,} characters long: only the first "
-        f"{html_mod.MAX_HTML_CHARS:,} are converted.",
-    )
+    long_text = "<p>" + "w" * html_mod.MAX_HTML_CHARS + "</p>"
+    many_tags = "<b>x</b>" * html_mod.MAX_HTML_TAGS
+    for markup, kept in (
+        (long_text, html_mod.MAX_HTML_CHARS),
+        (many_tags, len("<b>x</b>") * html_mod.MAX_HTML_TAGS // 2),
+    ):
+        message = parse_message(resource(part_json("text/html", data=markup.encode())))
+        assert message.notes == (
+            f"Its HTML is {len(markup):,} characters long: only the first {kept:,} are converted.",
+        )
 
 
 # -- HTML conversion ---------------------------------------------------------------------------
