@@ -29,7 +29,7 @@ from datetime import time as clock
 from typing import TYPE_CHECKING
 
 from gmail_core.charsets import decode_text
-from gmail_core.html import html_to_markdown
+from gmail_core.html import converted_length, html_to_markdown
 from gmail_core.reading import body_for, parse_rfc822
 
 if TYPE_CHECKING:  # the readers are imported when a file needs them, not at plugin start
@@ -37,7 +37,6 @@ if TYPE_CHECKING:  # the readers are imported when a file needs them, not at plu
     from docx.text.paragraph import Paragraph
     from pypdf import PageObject
 
-log = logging.getLogger(__name__)
 # pypdf logs each repair it makes to a damaged file, quoting the file's bytes: mail content,
 # which must not reach the plugin's logs (PRIVACY.md). Its exceptions still reach ``text_of``.
 logging.getLogger("pypdf").setLevel(logging.CRITICAL)
@@ -240,8 +239,8 @@ def text_of(
     try:
         found = _READERS[kind](data, text, kind)
     except Exception as exc:  # noqa: BLE001 - hostile bytes make parsers raise anything; the file gets a note
-        # The exception's message may quote the file: only its type is logged.
-        log.info("Could not read a %s attachment: %s", kind, type(exc).__name__)
+        # The note names the exception's type, never its message (which may quote the file);
+        # the caller logs it: this runs in a reading thread, where logging must not happen.
         return Extracted(kind, note=f"Could not read this {KIND_NAMES[kind]}: {_damaged(exc)}")
     if not found.text.strip() and not found.note:
         return replace(found, text="", note=f"This {KIND_NAMES[kind]} holds no text.")
@@ -356,8 +355,7 @@ def _pdf(data: bytes, text: _Text, kind: str) -> Extracted:
                 if not page_text:
                     with_images += _has_image(page)
                     continue
-            except Exception as exc:  # noqa: BLE001 - one broken page must not cost the others
-                log.info("Could not read a PDF page: %s", type(exc).__name__)
+            except Exception:  # noqa: BLE001 - one broken page must not cost the others (counted in the note)
                 failed += 1
                 continue
             with_text += 1
@@ -630,11 +628,11 @@ def _plain(data: bytes, text: _Text, kind: str) -> Extracted:
     return Extracted(kind, text.value(), truncated=cut or text.full, note=_cut_note(text, cut))
 
 
-def _cut_note(text: _Text, cut_bytes: bool, limit: int | None = None) -> str:
+def _cut_note(text: _Text, cut_bytes: bool) -> str:
     if text.full:
         return text.cut_note()
     if cut_bytes:
-        return f"Only the first {_amount(limit or MAX_MARKUP_BYTES)} of the file are read."
+        return f"Only the first {_amount(MAX_MARKUP_BYTES)} of the file are read."
     return ""
 
 
@@ -646,11 +644,18 @@ def _amount(size: int) -> str:
 def _html(data: bytes, text: _Text, kind: str) -> Extracted:
     head, cut = _head(data, MAX_HTML_BYTES)
     declared = _META_CHARSET.search(head[:4096])
-    charset = declared.group(1).decode("ascii") if declared else None
-    text.add(html_to_markdown(_decode(head, charset)).strip())
-    return Extracted(
-        kind, text.value(), truncated=cut or text.full, note=_cut_note(text, cut, MAX_HTML_BYTES)
-    )
+    markup = _decode(head, declared.group(1).decode("ascii") if declared else None)
+    # The converter's own limits (characters, tags) applied here, so that the note is this
+    # file's, outside its text, rather than the converter's line about "this message".
+    end = converted_length(markup)
+    if end < len(markup):
+        markup, cut = markup[:end], True
+    text.add(html_to_markdown(markup).strip())
+    if text.full:
+        note = text.cut_note()
+    else:
+        note = f"Only the first {len(markup):,} characters of the HTML are read." if cut else ""
+    return Extracted(kind, text.value(), truncated=cut or text.full, note=note)
 
 
 def _delimited(data: bytes, text: _Text, kind: str) -> Extracted:

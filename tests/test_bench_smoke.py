@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from bench import agent_view, attachment_text, run_all, search, send_memory, transfer_memory
+from bench import (
+    agent_view,
+    attachment_text,
+    pathological,
+    run_all,
+    search,
+    send_memory,
+    stall,
+    transfer_memory,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -61,7 +70,21 @@ def test_run_all_runs_every_bench_in_order(
         "agent_view",
         "send_memory",
         "transfer_memory",
+        "pathological",
+        "stall",
         "attachment_text",
     ]
     assert all(argv == run_all.QUICK[name] for name, argv in calls)
     assert "all benchmarks" in capsys.readouterr().out
+
+
+def test_pathological_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert pathological.main(run_all.QUICK["pathological"]) == 0
+    out = capsys.readouterr().out
+    assert "date_1mb" in out and "html_comment_openers_80kb" in out and "slowest case:" in out
+
+
+def test_stall_bench_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert stall.main(run_all.QUICK["stall"]) == 0
+    out = capsys.readouterr().out
+    assert "alone:" in out and "during:" in out and "the slow read:" in out

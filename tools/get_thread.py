@@ -1,5 +1,4 @@
 from gmail_core import dify, messages, params, render
-from gmail_core.reading import body_for, trim_quoted, truncate
 
 
 class GetThreadTool(dify.GmailTool):
@@ -9,13 +8,16 @@ class GetThreadTool(dify.GmailTool):
         trim = params.as_bool(p, "trim_quoted", default=True)
         allowance = params.attachment_text(p)
         client = self.gmail()
-        thread, names = messages.get_thread(client, params.required_str(p, "thread_id"))
-        bodies = []
-        for m in thread:
-            body = body_for(m, body_format, 0)
-            if trim and body_format != "html":
-                body = trim_quoted(body)
-            bodies.append(truncate(body, max_chars))
+        found, names = messages.get_thread(client, params.required_str(p, "thread_id"))
+        # Converted off the event loop; a body that fails costs only itself (with a note).
+        read = [
+            messages.message_body(
+                m, body_format, max_chars, trim=trim and body_format != "html", client=client
+            )
+            for m in found
+        ]
+        thread = [m for m, _ in read]
+        bodies = [body for _, body in read]
         # One allowance for the whole thread: its characters and files are shared by all.
         texts = [
             messages.read_attachment_texts(client, m.id, list(m.attachments), allowance)
@@ -32,9 +34,9 @@ class GetThreadTool(dify.GmailTool):
                 "messages": [
                     {
                         **render.message_full(m, names, body),
-                        "attachment_texts": render.attachment_text_dicts(found),
+                        "attachment_texts": render.attachment_text_dicts(read_texts),
                     }
-                    for m, body, found in zip(thread, bodies, texts, strict=True)
+                    for m, body, read_texts in zip(thread, bodies, texts, strict=True)
                 ],
             },
         )

@@ -82,12 +82,17 @@ def test_the_calls_file_count_is_capped() -> None:
 
 
 @responses.activate
-def test_a_damaged_file_is_a_note_but_a_failed_download_fails_the_call() -> None:
-    served("ATT1", documents.corrupt(documents.pdf(["x"] * 3)))
+def test_a_damaged_file_is_a_note_but_a_failed_download_fails_the_call(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    served("ATT1", documents.corrupt(documents.pdf(["SECRET-CONTENT"] * 3)))
     responses.get(BASE + "ATT2", status=503, json={"error": {"code": 503, "message": "x"}})
     pdf = Attachment("a.pdf", "application/pdf", 100, "1", "ATT1")
     got = messages.read_attachment_texts(GmailClient("tok"), "m1", [pdf], extract.Allowance())
     assert got[0][1].note.startswith("Could not read this PDF")
+    logged = [r.getMessage() for r in caplog.records if r.name == "gmail_core.messages"]
+    assert logged == [f"Attachment not read: {got[0][1].note}"]  # the type, not the content
+    assert "SECRET" not in caplog.text
     with pytest.raises(TransientError, match=r"Could not download 'b\.pdf':"):
         messages.read_attachment_texts(
             GmailClient("tok"),

@@ -429,7 +429,18 @@ def test_html_is_converted_from_its_head_only(monkeypatch: pytest.MonkeyPatch) -
     data = b"<p>first</p>" + b"<p>more</p>" * 1000 + b"<p>last</p>"
     found = read(data, "text/html", "long.html")
     assert found.text.startswith("first") and "last" not in found.text and found.truncated
-    assert found.note == "Only the first 2 KB of the file are read."
+    assert found.note == "Only the first 2,048 characters of the HTML are read."
+
+
+def test_html_over_the_converters_tag_limit_is_cut_with_this_files_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gmail_core import html
+
+    monkeypatch.setattr(html, "MAX_HTML_TAGS", 10)
+    found = read(b"<p>a</p>" * 20, "text/html", "tags.html")
+    assert found.text.count("a") == 5 and "this message" not in found.text
+    assert found.truncated and found.note == "Only the first 40 characters of the HTML are read."
 
 
 def test_an_empty_file_says_it_holds_no_text() -> None:
@@ -502,4 +513,4 @@ def test_the_allowance_says_why_it_is_spent() -> None:
 def test_no_log_line_quotes_a_damaged_office_file(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     read(b"PK\x03\x04SECRET-CONTENT-0815" + bytes(100), DOCX, "x.docx")
-    assert caplog.records and not [r for r in caplog.records if "SECRET" in r.getMessage()]
+    assert not [r for r in caplog.records if "SECRET" in r.getMessage()]
