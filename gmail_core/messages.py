@@ -435,8 +435,12 @@ def _before_download(
     if a.size > extract.MAX_FILE_BYTES:
         return extract.too_large(a.size)
     if a.data is None and not a.attachment_id:
-        # A forwarded message Gmail parsed into parts: its text is in the body already.
-        return extract.Extracted(kind, note="Shown in the body (a forwarded message).")
+        # Nothing to fetch: a forwarded message Gmail parsed into parts (its text is in the
+        # body already), or an empty file.
+        forwarded = kind == "email" and a.mime_type.lower() == "message/rfc822"
+        return extract.Extracted(
+            kind, note="Shown in the body (a forwarded message)." if forwarded else "Empty file."
+        )
     why = allowance.spent() or (
         "this call's time budget is used up" if client.deadline.remaining() < 10 else ""
     )

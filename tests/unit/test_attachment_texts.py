@@ -41,6 +41,7 @@ def test_files_without_a_reader_too_big_or_parsed_by_gmail_are_never_fetched() -
         Attachment("huge.pdf", "application/pdf", 26 * 1024 * 1024, "2", "ATT2"),
         Attachment("fwd.eml", "message/rfc822", 900, "3", None),
         Attachment("small.csv", "text/csv", 8, "4", None, data=b"a,b\n1,2\n"),
+        Attachment("empty.pdf", "application/pdf", 0, "5", None),
     ]
     got = messages.read_attachment_texts(GmailClient("tok"), "m1", attachments, extract.Allowance())
     notes = [found.note for _, found in got]
@@ -48,6 +49,7 @@ def test_files_without_a_reader_too_big_or_parsed_by_gmail_are_never_fetched() -
     assert notes[1] == "Not read: 26.0 MB is more than the 25 MB read per attachment."
     assert notes[2] == "Shown in the body (a forwarded message)."
     assert got[3][1].text == "| a | b |\n| --- | --- |\n| 1 | 2 |"  # inline data, no request
+    assert notes[4] == "Empty file."
     assert len(responses.calls) == 0
 
 
