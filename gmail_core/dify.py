@@ -93,6 +93,8 @@ class GmailTool(Tool):
 
     #: the capability this tool needs (see gmail_core.scopes.CAPABILITIES)
     capability = "read"
+    #: what a refusal to send (the read-and-draft access level) offers instead
+    instead_of_sending = ""
 
     def _invoke(self, tool_parameters: dict[str, Any]) -> Messages:
         try:
@@ -135,15 +137,19 @@ class GmailTool(Tool):
     def run(self, params: dict[str, Any]) -> Messages:
         raise NotImplementedError
 
-    def gmail(self) -> GmailClient:
+    def gmail(self, capability: str | None = None) -> GmailClient:
+        """A client for this invocation, once the connection allows ``capability`` (the
+        tool's own unless the parameters change it, like ``as_draft``): a refusal comes
+        before any request."""
+        needed = capability or self.capability
         creds = self.runtime.credentials if self.runtime else {}
         client = GmailClient(
             str(creds.get("access_token") or ""),
             granted_scopes=creds.get("scope") or None,
             access_level=creds.get("access_level") or None,
-            capability=self.capability,
+            capability=needed,
         )
-        client.require(self.capability)
+        client.require(needed, instead=self.instead_of_sending)
         return client
 
     def answer(self, text: str, values: Mapping[str, Any]) -> Iterable[ToolInvokeMessage]:

@@ -12,7 +12,17 @@ class CreateDraftTool(dify.GmailTool):
         )
         yield from self.answer(
             render.draft_saved_text(
-                done.draft_id, done.message_id, done.thread_id, what="Draft created"
+                done.draft_id,
+                done.message_id,
+                done.thread_id,
+                what="Draft created",
+                from_=done.from_,
+                send_hint=client.allows("send"),
             ),
-            {"draft_id": done.draft_id, "message_id": done.message_id, "thread_id": done.thread_id},
+            {
+                "draft_id": done.draft_id,
+                "message_id": done.message_id,
+                "thread_id": done.thread_id,
+                "from": done.from_,
+            },
         )

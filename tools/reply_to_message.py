@@ -3,12 +3,14 @@ from gmail_core import compose, dify, params, render
 
 class ReplyToMessageTool(dify.GmailTool):
     capability = "send"
+    instead_of_sending = (
+        "Call reply_to_message again with as_draft=true: the reply is saved as a draft in its "
+        "thread for a person to send."
+    )
 
     def run(self, p: dict) -> dify.Messages:
         as_draft = params.as_bool(p, "as_draft")
-        client = self.gmail()
-        if as_draft:
-            client.capability = "compose"  # a draft needs compose; compose.reply checks it
+        client = self.gmail("compose" if as_draft else "send")
         done = compose.reply(
             client,
             params.required_str(p, "message_id"),
@@ -18,6 +20,8 @@ class ReplyToMessageTool(dify.GmailTool):
             quote_original=params.as_bool(p, "quote_original", default=True),
             as_draft=as_draft,
             attachments=dify.attachments_from_files(p.get("attachments")),
+            send_as=compose.send_as_param(p),
+            signature=compose.signature_param(p),
         )
         if as_draft:
             text = render.draft_saved_text(
@@ -26,9 +30,13 @@ class ReplyToMessageTool(dify.GmailTool):
                 done.thread_id,
                 what="Reply saved as a draft",
                 to=done.to,
+                from_=done.from_,
+                send_hint=client.allows("send"),
             )
         else:
-            text = render.sent_text(done.message_id, done.thread_id, what="Reply sent", to=done.to)
+            text = render.sent_text(
+                done.message_id, done.thread_id, what="Reply sent", to=done.to, from_=done.from_
+            )
         yield from self.answer(
             text,
             {
@@ -37,5 +45,6 @@ class ReplyToMessageTool(dify.GmailTool):
                 "message_id_header": done.message_id_header,
                 "draft_id": done.draft_id,
                 "to": done.to,
+                "from": done.from_,
             },
         )

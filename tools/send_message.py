@@ -3,6 +3,10 @@ from gmail_core import compose, dify, render
 
 class SendMessageTool(dify.GmailTool):
     capability = "send"
+    instead_of_sending = (
+        "Save it as a draft with create_draft instead (same parameters): a person sends it "
+        "from Gmail."
+    )
 
     def run(self, p: dict) -> dify.Messages:
         fields = compose.fields_from_params(p, to_required=True)
@@ -10,10 +14,11 @@ class SendMessageTool(dify.GmailTool):
         files = dify.attachments_from_files(p.get("attachments"))
         sent = compose.send_new(client, fields, files)
         yield from self.answer(
-            render.sent_text(sent.message_id, sent.thread_id, to=fields.to or ""),
+            render.sent_text(sent.message_id, sent.thread_id, to=fields.to or "", from_=sent.from_),
             {
                 "message_id": sent.message_id,
                 "thread_id": sent.thread_id,
                 "message_id_header": sent.message_id_header,
+                "from": sent.from_,
             },
         )

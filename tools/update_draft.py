@@ -13,7 +13,17 @@ class UpdateDraftTool(dify.GmailTool):
         done = compose.update_draft(client, draft_id, fields, files)
         yield from self.answer(
             render.draft_saved_text(
-                done.draft_id, done.message_id, done.thread_id, what="Draft updated"
+                done.draft_id,
+                done.message_id,
+                done.thread_id,
+                what="Draft updated",
+                from_=done.from_,
+                send_hint=client.allows("send"),
             ),
-            {"draft_id": done.draft_id, "message_id": done.message_id, "thread_id": done.thread_id},
+            {
+                "draft_id": done.draft_id,
+                "message_id": done.message_id,
+                "thread_id": done.thread_id,
+                "from": done.from_,
+            },
         )
