@@ -55,6 +55,8 @@ _LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 _ACTIVE_CSS = re.compile(r"url\s*\(|expression|@import|javascript:|behaviou?r|binding|\\", re.I)
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
 
+_TAIL = 4096
+
 PREFIX_HTML = '<span class="gmail_signature_prefix">-- </span><br>'
 PREFIX_TEXT = "-- "
 
@@ -156,7 +158,12 @@ def already_signed(plain: str, html_body: str | None, signature: Signature) -> b
     wanted = _letters(signature.text)
     if not wanted:
         return False
-    written = html_to_text(html_body) if html_body is not None else plain
+    # Only the end of the body can end with the signature: a window a few times its size
+    # (link targets and markup are left out of the comparison) keeps a 2 MB body cheap.
+    if html_body is not None:
+        written = html_to_text(html_body[-(4 * len(signature.html) + _TAIL) :])
+    else:
+        written = plain[-(4 * len(signature.text) + _TAIL) :]
     return _letters(written).endswith(wanted)
 
 

@@ -210,3 +210,12 @@ def test_no_signature_changes_nothing() -> None:
     assert html is not None and "gmail_signature" in html
     built: dict[str, Any] = {"to": "b@example.com", "body": "Hi", "body_format": "text"}
     assert "-- " not in part(parsed(build_message(**built)), "plain")
+
+
+def test_only_the_end_of_a_long_body_is_compared() -> None:
+    assert SIG is not None
+    long_text = "filler words " * 200_000 + "\n\n" + SIG.text
+    assert signatures.already_signed(long_text, None, SIG)
+    long_html = "<p>filler</p>" * 200_000 + "<p>" + SIG.html + "</p>"
+    assert signatures.already_signed("", long_html, SIG)
+    assert not signatures.already_signed("", "<p>filler</p>" * 200_000, SIG)
