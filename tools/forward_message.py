@@ -1,4 +1,4 @@
-from gmail_core import compose, dify, params, render
+from gmail_core import compose, dify, params
 
 
 class ForwardMessageTool(dify.GmailTool):
@@ -25,27 +25,12 @@ class ForwardMessageTool(dify.GmailTool):
             send_as=compose.send_as_param(p),
             signature=compose.signature_param(p),
         )
-        if as_draft:
-            text = render.draft_saved_text(
-                done.draft_id,
-                done.message_id,
-                done.thread_id,
-                what="Forward saved as a draft",
-                to=to,
-                from_=done.from_,
-                send_hint=client.allows("send"),
-            )
-        else:
-            text = render.sent_text(
-                done.message_id, done.thread_id, what="Forwarded", to=to, from_=done.from_
-            )
-        yield from self.answer(
-            text,
-            {
-                "message_id": done.message_id,
-                "thread_id": done.thread_id,
-                "message_id_header": done.message_id_header,
-                "draft_id": done.draft_id,
-                "from": done.from_,
-            },
+        yield from self.written(
+            client,
+            done,
+            ("message_id", "thread_id", "message_id_header", "draft_id", "from"),
+            draft=as_draft,
+            sent="Forwarded",
+            saved="Forward saved as a draft",
+            to=to,
         )

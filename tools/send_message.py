@@ -1,4 +1,4 @@
-from gmail_core import compose, dify, render
+from gmail_core import compose, dify
 
 
 class SendMessageTool(dify.GmailTool):
@@ -13,12 +13,9 @@ class SendMessageTool(dify.GmailTool):
         client = self.gmail()
         files = dify.attachments_from_files(p.get("attachments"))
         sent = compose.send_new(client, fields, files)
-        yield from self.answer(
-            render.sent_text(sent.message_id, sent.thread_id, to=fields.to or "", from_=sent.from_),
-            {
-                "message_id": sent.message_id,
-                "thread_id": sent.thread_id,
-                "message_id_header": sent.message_id_header,
-                "from": sent.from_,
-            },
+        yield from self.written(
+            client,
+            sent,
+            ("message_id", "thread_id", "message_id_header", "from"),
+            to=fields.to or "",
         )
