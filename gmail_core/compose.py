@@ -183,7 +183,6 @@ def send_new(client: GmailClient, fields: Draft, attachments: AttachmentSource) 
     client.require("send")
     _build_new(fields, [], require_recipient=True)  # bad input fails before any request
     sender = _new_message_sender(client, fields)
-    _build_new(fields, [], require_recipient=True, sender=sender)  # ... and any download
     with transfers.large_transfer(attachments.declared_size(), client.deadline):
         msg = _build_new(fields, attachments.fetch(), require_recipient=True, sender=sender)
         header = str(msg["Message-ID"])
@@ -326,7 +325,6 @@ def create_draft(client: GmailClient, fields: Draft, attachments: AttachmentSour
     client.require("compose")
     _build_new(fields, [], require_recipient=False)  # bad input fails before any request
     sender = _new_message_sender(client, fields)
-    _build_new(fields, [], require_recipient=False, sender=sender)  # ... and any download
     with transfers.large_transfer(attachments.declared_size(), client.deadline):
         msg = _build_new(fields, attachments.fetch(), require_recipient=False, sender=sender)
         draft = sending.create_draft(client, writing.to_bytes(msg))
