@@ -1,5 +1,5 @@
 """Every benchmark in sequence (``make bench``): search, agent view, send memory, memory of
-two large transfers at once.
+two large transfers at once, pathological mail, a slow read next to quick searches.
 
 ``--quick`` runs tiny sizes (a smoke run of a few seconds each, figures not meaningful).
 """
@@ -10,7 +10,7 @@ import argparse
 import time
 from collections.abc import Callable
 
-from bench import agent_view, search, send_memory, transfer_memory
+from bench import agent_view, pathological, search, send_memory, stall, transfer_memory
 
 QUICK: dict[str, list[str]] = {
     "search": ["--sizes", "5,60", "--mailbox", "80", "--runs", "1", "--rtt-ms", "2",
@@ -18,6 +18,8 @@ QUICK: dict[str, list[str]] = {
     "agent_view": ["--search", "5", "--mailbox", "10", "--sample", "0"],
     "send_memory": ["--size-mb", "1"],
     "transfer_memory": ["--size-mb", "1", "--rtt-ms", "0"],
+    "pathological": ["--case", "date_1mb", "--case", "html_comment_openers_80kb"],
+    "stall": ["--messages", "3", "--searches", "2"],
 }  # fmt: skip
 
 
@@ -27,6 +29,8 @@ def benches() -> list[tuple[str, Callable[[list[str] | None], int]]]:
         ("agent_view", agent_view.main),
         ("send_memory", send_memory.main),
         ("transfer_memory", transfer_memory.main),
+        ("pathological", pathological.main),
+        ("stall", stall.main),
     ]
 
 

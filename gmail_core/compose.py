@@ -22,7 +22,7 @@ from gmail_core import (
 )
 from gmail_core.client import USER_PATH, GmailClient, path_id
 from gmail_core.message import Attachment, Message
-from gmail_core.reading import body_for, parse_message
+from gmail_core.reading import parse_message
 from gmail_core.signatures import Signature
 
 
@@ -196,7 +196,7 @@ def _from(msg: EmailMessage) -> str:
 
 def _original(client: GmailClient, message_id: str) -> tuple[Message, str]:
     original, _ = messages.get_message(client, message_id)
-    return original, body_for(original, "text", 0)
+    return messages.message_body(original, "text", 0, client=client)
 
 
 def reply(
@@ -437,7 +437,7 @@ def list_drafts(
         data = done.get(str(ref["id"]))
         if data is None:
             continue
-        m = parse_message(data.get("message") or {})
+        m = messages.read_message(data.get("message") or {}, client)
         out.append(
             {
                 "draft_id": str(ref["id"]),
@@ -447,6 +447,7 @@ def list_drafts(
                 "to": m.to,
                 "date": m.date,
                 "snippet": m.snippet,
+                "notes": list(m.notes),
             }
         )
     return out, str(listing.get("nextPageToken") or ""), list(failed)

@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gmail_core import labels as labels_mod
-from gmail_core import transfers
+from gmail_core import offload, reading, transfers
 from gmail_core.batch import BatchCall
 from gmail_core.client import USER_PATH, GmailClient, path_id
 from gmail_core.errors import GmailApiError, InvalidInputError, NotFoundError, TransientError
 from gmail_core.message import Attachment, Message
-from gmail_core.reading import parse_message
+
+log = logging.getLogger(__name__)
 
 MESSAGES_PATH = USER_PATH + "/messages"
 THREADS_PATH = USER_PATH + "/threads"
@@ -42,6 +44,75 @@ def _parts_mask(depth: int) -> str:
 STRUCTURE_FIELDS = (
     "id,threadId,labelIds,snippet,internalDate,sizeEstimate,payload(" + _parts_mask(6) + ")"
 )
+
+
+def read_message(resource: object, client: GmailClient | None = None) -> Message:
+    """``parse_message`` off the event loop (see ``offload``), within the time budget.
+
+    Never raises for what a message contains: a message that cannot be read in time keeps
+    its IDs and labels and says so in ``notes``; the other messages of a call are unaffected.
+    """
+    seconds = offload.READ_SECONDS
+    if client is not None:
+        seconds = min(seconds, client.deadline.remaining())
+    # Gmail's size of the raw message; a resource that is not even an object is read in place.
+    size = resource.get("sizeEstimate", 0) if isinstance(resource, Mapping) else 0
+    try:
+        message = offload.run(
+            lambda: reading.parse_message(resource),
+            size=size if isinstance(size, int) else offload.INLINE_BELOW,
+            seconds=seconds,
+        )
+    except offload.TookTooLong:
+        return reading.unread_message(
+            resource,
+            f"Reading this message took longer than {seconds:.3g} s: only its IDs and labels "
+            "are shown. Open it in Gmail.",
+        )
+    except Exception as exc:  # noqa: BLE001  (parse_message is total; this is the last guard)
+        log.warning("Gmail message could not be read: %s", type(exc).__name__)
+        return reading.unread_message(
+            resource, "Could not read this message: only its IDs and labels are shown."
+        )
+    if any(note.startswith("Could not read") for note in message.notes):
+        log.warning("Gmail message %s: %s", message.id, " ".join(message.notes))
+    return message
+
+
+def message_body(
+    message: Message,
+    body_format: str,
+    max_chars: int,
+    *,
+    trim: bool = False,
+    client: GmailClient | None = None,
+) -> tuple[Message, str]:
+    """The body as tools return it (``reading.rendered_body``), converted off the event loop.
+
+    A body that cannot be converted in time is replaced by a line saying so, also added to
+    the message's notes.
+    """
+    reading.check_body_arguments(body_format, max_chars)
+    seconds = offload.READ_SECONDS
+    if client is not None:
+        seconds = min(seconds, client.deadline.remaining())
+    try:
+        body = offload.run(
+            lambda: reading.rendered_body(message, body_format, max_chars, trim=trim),
+            size=len(message.text_body) + len(message.html_body),
+            seconds=seconds,
+        )
+    except offload.TookTooLong:
+        note = (
+            f"Converting this message's body took longer than {seconds:.3g} s: it is not "
+            "shown. Open the message in Gmail."
+        )
+        return replace(message, notes=(*message.notes, note)), f"[… {note}]"
+    except Exception as exc:  # noqa: BLE001  (a converter bug costs this body, not the call)
+        log.warning("Gmail message %s: body not converted: %s", message.id, type(exc).__name__)
+        note = "Could not convert this message's body: it is not shown. Open it in Gmail."
+        return replace(message, notes=(*message.notes, note)), f"[… {note}]"
+    return message, body
 
 
 @dataclass
@@ -112,7 +183,7 @@ def search(
         failed.pop(LABELS_CALL.id, None)
         known_labels = labels_mod.parse_list(labels_json) if labels_json else []
     result.label_names = labels_mod.names_by_id(known_labels)
-    parsed = [parse_message(done[key]) for key, _ in calls if key in done]
+    parsed = [read_message(done[key], client) for key, _ in calls if key in done]
     parsed.sort(key=lambda m: m.internal_date, reverse=True)  # the API does not order results
     result.messages = parsed
     result.failed = {key: str(err) for key, err in failed.items()}
@@ -171,7 +242,7 @@ def get_message(client: GmailClient, message_id: str) -> tuple[Message, dict[str
     client.require("read")
     gmail_id = resolve_message_id(client, message_id)
     data = client.get(f"{MESSAGES_PATH}/{path_id(gmail_id)}", {"format": "full"}, what="message")
-    message = parse_message(data)
+    message = read_message(data, client)
     return message, _label_names_for(client, message.label_ids)
 
 
@@ -197,7 +268,7 @@ def get_thread(
             {"format": "full"},
             what="thread",
         )
-    messages = [parse_message(m) for m in (data or {}).get("messages") or []]
+    messages = [read_message(m, client) for m in (data or {}).get("messages") or []]
     messages.sort(key=lambda m: m.internal_date)
     label_ids = {lid for m in messages for lid in m.label_ids}
     return messages, _label_names_for(client, label_ids)

@@ -66,6 +66,7 @@ def message_summary(m: Message, names: Mapping[str, str]) -> dict[str, Any]:
         "starred": m.starred,
         "has_attachments": m.has_attachments,
         "attachments": [attachment_dict(a) for a in m.attachments],
+        "notes": list(m.notes),
     }
 
 
@@ -206,8 +207,8 @@ def message_block(
     """One message as lines: a heading line of IDs, date and flags, then one line per fact.
 
     ``full`` adds the recipients and each attachment's type; ``body`` (when given) follows
-    in a ``body_block``. ``notes`` are the plugin's own remarks about this message (e.g. a
-    header it could not read); they go on ``Note:`` lines, outside the mail content.
+    in a ``body_block``. The message's own ``notes`` (what the plugin could not read or cut,
+    e.g. a header) and any extra ``notes`` go on ``Note:`` lines, outside the mail content.
     """
     first = [f"{heading} id {m.id}"]
     if m.thread_id and m.thread_id != m.id:
@@ -228,7 +229,7 @@ def message_block(
         lines.append("Labels: " + ", ".join(labels))
     if m.attachments:
         lines.append("Attachments: " + _attachments(m.attachments, with_type=full))
-    lines += [f"Note: {one_line(note)}" for note in notes]
+    lines += [f"Note: {one_line(note)}" for note in (*m.notes, *notes)]
     if body is None:
         if m.snippet.strip():
             lines.append(f"Snippet: {excerpt(m.snippet, SNIPPET_CHARS)}")
@@ -392,6 +393,7 @@ def drafts_text(
             first.append(short_date(str(d["date"])))
         block = [" · ".join(first), f"To: {one_line(str(d.get('to') or '')) or '(none)'}"]
         block.append(f"Subject: {one_line(str(d.get('subject') or '')) or '(no subject)'}")
+        block += [f"Note: {one_line(str(note))}" for note in d.get("notes") or ()]
         if str(d.get("snippet") or "").strip():
             block.append(f"Snippet: {one_line(str(d['snippet']))}")
         blocks.append(block)

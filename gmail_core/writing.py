@@ -451,8 +451,9 @@ def _b64_into(out: bytearray, pos: int, data: bytes) -> int:
 
 # ---------------------------------------------------------------------------- subjects
 
+# No two adjacent \s* (one would backtrack into the other: quadratic on a hostile subject).
 _REPLY_PREFIX = re.compile(
-    r"^(?:re|aw|sv|antw|réf|ref|回复|答复|返信)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]",
+    r"^(?:re|aw|sv|antw|réf|ref|回复|答复|返信)\s*(?:(?:\[\d+\]|\(\d+\))\s*)?[:：]",
     re.IGNORECASE,
 )
 _FORWARD_PREFIX = re.compile(r"^(?:fwd|fw|wg|tr|rv|转发)\s*[:：]", re.IGNORECASE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import agent_view, run_all, search, send_memory, transfer_memory
+from bench import agent_view, pathological, run_all, search, send_memory, stall, transfer_memory
 
 pytestmark = pytest.mark.e2e
 
@@ -48,6 +48,25 @@ def test_run_all_runs_every_bench_in_order(
              for name, _ in run_all.benches()]  # fmt: skip
     monkeypatch.setattr(run_all, "benches", lambda: fakes)
     assert run_all.main(["--quick"]) == 0
-    assert [c[0] for c in calls] == ["search", "agent_view", "send_memory", "transfer_memory"]
+    assert [c[0] for c in calls] == [
+        "search",
+        "agent_view",
+        "send_memory",
+        "transfer_memory",
+        "pathological",
+        "stall",
+    ]
     assert all(argv == run_all.QUICK[name] for name, argv in calls)
     assert "all benchmarks" in capsys.readouterr().out
+
+
+def test_pathological_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert pathological.main(run_all.QUICK["pathological"]) == 0
+    out = capsys.readouterr().out
+    assert "date_1mb" in out and "html_comment_openers_80kb" in out and "slowest case:" in out
+
+
+def test_stall_bench_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert stall.main(run_all.QUICK["stall"]) == 0
+    out = capsys.readouterr().out
+    assert "alone:" in out and "during:" in out and "the slow read:" in out

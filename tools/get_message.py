@@ -1,5 +1,4 @@
 from gmail_core import dify, messages, params, render
-from gmail_core.reading import body_for
 
 
 class GetMessageTool(dify.GmailTool):
@@ -11,7 +10,7 @@ class GetMessageTool(dify.GmailTool):
         message, names = messages.get_message(client, params.required_str(p, "message_id"))
         if download:
             messages.check_dify_file_limit(list(message.attachments))
-        body = body_for(message, body_format, max_chars)
+        message, body = messages.message_body(message, body_format, max_chars, client=client)
         yield from self.answer(
             render.message_text(message, names, body, body_format),
             render.message_full(message, names, body),

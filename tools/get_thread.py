@@ -1,5 +1,4 @@
 from gmail_core import dify, messages, params, render
-from gmail_core.reading import body_for, trim_quoted, truncate
 
 
 class GetThreadTool(dify.GmailTool):
@@ -7,13 +6,17 @@ class GetThreadTool(dify.GmailTool):
         body_format = params.body_format(p)
         max_chars = params.as_int(p, "max_body_chars", 20000, minimum=0, maximum=1_000_000)
         trim = params.as_bool(p, "trim_quoted", default=True)
-        thread, names = messages.get_thread(self.gmail(), params.required_str(p, "thread_id"))
-        bodies = []
-        for m in thread:
-            body = body_for(m, body_format, 0)
-            if trim and body_format != "html":
-                body = trim_quoted(body)
-            bodies.append(truncate(body, max_chars))
+        client = self.gmail()
+        found, names = messages.get_thread(client, params.required_str(p, "thread_id"))
+        # Converted off the event loop; a body that fails costs only itself (with a note).
+        read = [
+            messages.message_body(
+                m, body_format, max_chars, trim=trim and body_format != "html", client=client
+            )
+            for m in found
+        ]
+        thread = [m for m, _ in read]
+        bodies = [body for _, body in read]
         yield from self.answer(
             render.thread_text(thread, names, bodies, body_format),
             {

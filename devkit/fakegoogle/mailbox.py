@@ -219,6 +219,7 @@ class Mailbox:
         stable_attachment_ids: bool = False,
         strict_threading: bool = True,
         search_index_lag_s: float = 0.0,
+        decode_header_words: bool = False,
     ) -> None:
         self.email = email_address
         # settings.sendAs: the primary address first (add_alias adds others).
@@ -233,6 +234,8 @@ class Mailbox:
         # Gmail's search index trails writes. Listing by labelIds and messages.get see it at
         # once here; that split is an assumption (see FakeGoogle docs), not documented.
         self.search_index_lag_s = search_index_lag_s
+        # Header values with RFC 2047 words already decoded (Gmail may or may not decode).
+        self.decode_header_words = decode_header_words
         self.lock = threading.RLock()
         self.messages: dict[str, StoredMessage] = {}
         self.sent: list[bytes] = []
@@ -450,9 +453,12 @@ class Mailbox:
                 msg.parsed.root,
                 reencode_text_to_utf8=self.reencode_text_to_utf8,
                 attachment_id=lambda part: self._attachment_id(msg, part, nonce),
+                decode_headers=self.decode_header_words,
             )
         elif fmt == "metadata":
-            out["payload"] = metadata_payload(msg.parsed, metadata_headers)
+            out["payload"] = metadata_payload(
+                msg.parsed, metadata_headers, decode_headers=self.decode_header_words
+            )
         out["sizeEstimate"] = len(msg.raw)
         out["historyId"] = str(msg.history_id)
         out["internalDate"] = str(msg.internal_date_ms)
