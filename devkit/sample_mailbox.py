@@ -10,7 +10,8 @@ Sam Taylor's mailbox, with what real mail looks like:
   Japanese (ISO-2022-JP, subject in encoded words) and Chinese (GB2312, base64);
 - a receipt with a PDF invoice, a calendar invitation (text/calendar and invite.ics), an
   HTML-only newsletter with layout tables and tracking links, a GitHub notification;
-- user labels, nested (``Work/Clients``), a starred message and an archived one.
+- user labels, nested (``Work/Clients``), a starred message and an archived one;
+- Sam's display name and Gmail signature, which the replies ``make try`` drafts carry.
 
 Messages are built with the ``email`` package, each the way its client writes it.
 ``populate(box)`` adds labels and messages to an empty fake mailbox and returns the
@@ -501,8 +502,17 @@ def messages() -> list[SampleMessage]:
     return sorted(out, key=lambda s: parsedate_to_datetime(str(message_from_bytes(s.raw)["Date"])))
 
 
+# Sam's Gmail signature (settings.sendAs), as Gmail's signature editor stores it.
+SIGNATURE = (
+    '<div dir="ltr"><div><b>Sam Taylor</b></div><div>Account Manager · Example Ltd</div>'
+    '<div><a href="https://example.com">example.com</a> · +44 20 7946 0000</div></div>'
+)
+
+
 def populate(box: Mailbox) -> dict[str, str]:
-    """Add the sample's labels and messages to an empty mailbox; message IDs by name."""
+    """Add the sample's owner (name and signature), labels and messages to an empty
+    mailbox; message IDs by name."""
+    box.primary.display_name, box.primary.signature = ME[0], SIGNATURE
     for name in USER_LABELS:
         box.add_label(name)
     return {s.name: box.add_message(s.raw, label_ids=s.labels) for s in messages()}

@@ -90,17 +90,25 @@ class GmailClient:
         self.base = config.gmail_api_base()
 
     # -- scopes -----------------------------------------------------------------
-    def require(self, capability: str) -> None:
+    def require(self, capability: str, *, instead: str = "") -> None:
         """Fail before any request unless both the connection's access level and its
-        granted scopes allow ``capability``."""
+        granted scopes allow ``capability``; ``instead`` tells the caller what it can do
+        when the level refuses on purpose (see scopes.AccessLevel.refusals)."""
         if self._level is not None and capability not in self._level.capabilities:
             raise ScopeError(
-                scopes.level_forbids_message(self._level, capability),
+                scopes.level_forbids_message(self._level, capability, instead),
                 status=403,
                 reason="access_level",
             )
         if self._granted is not None and not scopes.allows(self._granted, capability):
-            raise ScopeError(scopes.missing_message(capability), status=403, reason="scope")
+            raise ScopeError(
+                scopes.missing_message(capability, self._level), status=403, reason="scope"
+            )
+
+    def allows(self, capability: str) -> bool:
+        """Whether ``require(capability)`` would pass (to word an answer, not to guard)."""
+        level_ok = self._level is None or capability in self._level.capabilities
+        return level_ok and (self._granted is None or scopes.allows(self._granted, capability))
 
     # -- single calls -----------------------------------------------------------
     def get(self, path: str, params: Mapping[str, Any] | None = None, *, what: str = "item") -> Any:
@@ -213,7 +221,7 @@ class GmailClient:
             error = error_from_response(resp.status_code, resp.content, resp.headers, what=what)
             if isinstance(error, ScopeError) and self.capability:
                 error = ScopeError(
-                    scopes.missing_message(self.capability),
+                    scopes.missing_message(self.capability, self._level),
                     status=error.status,
                     reason=error.reason,
                 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +15,9 @@ from dify_plugin.errors import model as dify_errors
 from dify_plugin.file.constants import DIFY_FILE_IDENTITY
 from dify_plugin.file.file import File
 
-from gmail_core import file_urls, transfers, transport, writing
+from gmail_core import file_urls, render, transfers, transport, writing
 from gmail_core.client import GmailClient
+from gmail_core.compose import Outcome
 from gmail_core.errors import (
     AuthError,
     GmailError,
@@ -93,6 +94,8 @@ class GmailTool(Tool):
 
     #: the capability this tool needs (see gmail_core.scopes.CAPABILITIES)
     capability = "read"
+    #: what a refusal to send (the read-and-draft access level) offers instead
+    instead_of_sending = ""
 
     def _invoke(self, tool_parameters: dict[str, Any]) -> Messages:
         try:
@@ -135,15 +138,19 @@ class GmailTool(Tool):
     def run(self, params: dict[str, Any]) -> Messages:
         raise NotImplementedError
 
-    def gmail(self) -> GmailClient:
+    def gmail(self, capability: str | None = None) -> GmailClient:
+        """A client for this invocation, once the connection allows ``capability`` (the
+        tool's own unless the parameters change it, like ``as_draft``): a refusal comes
+        before any request."""
+        needed = capability or self.capability
         creds = self.runtime.credentials if self.runtime else {}
         client = GmailClient(
             str(creds.get("access_token") or ""),
             granted_scopes=creds.get("scope") or None,
             access_level=creds.get("access_level") or None,
-            capability=self.capability,
+            capability=needed,
         )
-        client.require(self.capability)
+        client.require(needed, instead=self.instead_of_sending)
         return client
 
     def answer(self, text: str, values: Mapping[str, Any]) -> Iterable[ToolInvokeMessage]:
@@ -154,6 +161,37 @@ class GmailTool(Tool):
         if self.for_workflow():
             for name, value in values.items():
                 yield self.create_variable_message(name, value)
+
+    def written(
+        self,
+        client: GmailClient,
+        done: Outcome,
+        variables: Sequence[str],
+        *,
+        draft: bool = False,
+        sent: str = "Sent",
+        saved: str = "Draft saved",
+        to: str = "",
+    ) -> Iterable[ToolInvokeMessage]:
+        """The answer of a tool that sent a message (``sent`` names it) or saved a ``draft``
+        (``saved``): which address it is from, to whom, and its IDs; the output_schema
+        ``variables`` are the Outcome's fields (``from`` is ``from_``)."""
+        if draft:
+            text = render.draft_saved_text(
+                done.draft_id,
+                done.message_id,
+                done.thread_id,
+                what=saved,
+                to=to,
+                from_=done.from_,
+                send_hint=client.allows("send"),  # not at the read-and-draft level
+            )
+        else:
+            text = render.sent_text(
+                done.message_id, done.thread_id, what=sent, to=to, from_=done.from_
+            )
+        values = {name: getattr(done, "from_" if name == "from" else name) for name in variables}
+        return self.answer(text, values)
 
     def for_workflow(self) -> bool:
         """Whether a workflow may read this invocation's variables.

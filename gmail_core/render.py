@@ -441,12 +441,22 @@ def labels_text(labels: Sequence[Label], without_counts: Sequence[str] = ()) -> 
 
 
 def drafts_text(
-    drafts: Sequence[Mapping[str, Any]], next_page_token: str = "", failed: Sequence[str] = ()
+    drafts: Sequence[Mapping[str, Any]],
+    next_page_token: str = "",
+    failed: Sequence[str] = (),
+    *,
+    send_hint: bool = True,
 ) -> str:
+    """``send_hint=False`` at the read-and-draft access level (send_draft is refused)."""
     if drafts:
+        tools = (
+            "send_draft, update_draft or delete_draft"
+            if send_hint
+            else ("update_draft or delete_draft (a person sends drafts in Gmail)")
+        )
         head = [
-            f"{_plural(len(drafts), 'draft')}, times in UTC. Use a draft id with send_draft, "
-            f"update_draft or delete_draft. {UNTRUSTED}"
+            f"{_plural(len(drafts), 'draft')}, times in UTC. Use a draft id with {tools}. "
+            f"{UNTRUSTED}"
         ]
     else:
         head = ["No drafts found."]
@@ -479,23 +489,43 @@ def _where(message_id: str, thread_id: str) -> str:
     return f"message id {message_id}"
 
 
-def sent_text(message_id: str, thread_id: str, *, what: str = "Sent", to: str = "") -> str:
-    recipients = f" to {one_line(to)}" if to.strip() else ""
-    return f"{what}{recipients}: {_where(message_id, thread_id)}.\n"
+def _parties(from_: str, to: str) -> str:
+    """`` from <sender> to <recipients>``, each part only when known."""
+    sender = f" from {one_line(from_)}" if from_.strip() else ""
+    return sender + (f" to {one_line(to)}" if to.strip() else "")
+
+
+def sent_text(
+    message_id: str, thread_id: str, *, what: str = "Sent", to: str = "", from_: str = ""
+) -> str:
+    return f"{what}{_parties(from_, to)}: {_where(message_id, thread_id)}.\n"
 
 
 def draft_saved_text(
-    draft_id: str, message_id: str, thread_id: str, *, what: str = "Draft saved", to: str = ""
+    draft_id: str,
+    message_id: str,
+    thread_id: str,
+    *,
+    what: str = "Draft saved",
+    to: str = "",
+    from_: str = "",
+    send_hint: bool = True,
 ) -> str:
-    recipients = f" to {one_line(to)}" if to.strip() else ""
+    """``send_hint=False`` at the read-and-draft access level, where send_draft is refused:
+    a person sends the draft from Gmail."""
+    hint = (
+        "Send it with send_draft, change it with update_draft."
+        if send_hint
+        else "A person reviews and sends it in Gmail; change it with update_draft."
+    )
     return (
-        f"{what}{recipients}: draft id {draft_id} ({_where(message_id, thread_id)}). "
-        "Send it with send_draft, change it with update_draft.\n"
+        f"{what}{_parties(from_, to)}: draft id {draft_id} ({_where(message_id, thread_id)}). "
+        f"{hint}\n"
     )
 
 
-def draft_sent_text(draft_id: str, message_id: str, thread_id: str) -> str:
-    return f"Draft {draft_id} sent: {_where(message_id, thread_id)}.\n"
+def draft_sent_text(draft_id: str, message_id: str, thread_id: str, *, from_: str = "") -> str:
+    return f"Draft {draft_id} sent{_parties(from_, '')}: {_where(message_id, thread_id)}.\n"
 
 
 def draft_deleted_text(draft_id: str) -> str:

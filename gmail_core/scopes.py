@@ -10,7 +10,8 @@ from full to read-only could otherwise still send.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 PREFIX = "https://www.googleapis.com/auth/"
 MODIFY = PREFIX + "gmail.modify"
@@ -46,6 +47,9 @@ class AccessLevel:
     label: str  # how messages name it
     scopes: tuple[str, ...]  # asked for at Connect
     capabilities: frozenset[str]  # what tools may do, whatever else the token was granted
+    # What a refusal says for a capability the level withholds on purpose (else the generic
+    # text of level_forbids_message)
+    refusals: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def include_granted_scopes(self) -> bool:
@@ -54,11 +58,28 @@ class AccessLevel:
         return self.capabilities >= set(CAPABILITIES)
 
 
+# Read and draft: gmail.compose is the narrowest scope that writes drafts, and every scope
+# that writes drafts (compose, modify, mail.google.com) can send too, so the plugin itself
+# refuses to send. gmail.readonly reads mail, labels and the send-as addresses (compose
+# reads none of them). gmail.modify is not asked for: it would add relabelling and trash.
+NEVER_SENDS = (
+    "This Gmail connection uses the 'Read and draft (never sends)' access level: the plugin "
+    "never sends mail on it, and nothing was sent. It saves drafts, and a person reviews and "
+    "sends them in Gmail."
+)
+
 # A new level is one entry here plus one option in provider/gmail.yaml.
 ACCESS_LEVELS: dict[str, AccessLevel] = {
     level.name: level
     for level in (
         AccessLevel("full", "full", (MODIFY,), frozenset(CAPABILITIES)),
+        AccessLevel(
+            "read_and_draft",
+            "read-and-draft (never sends)",
+            (READONLY, COMPOSE),
+            frozenset({"read", "compose"}),
+            refusals={"send": NEVER_SENDS},
+        ),
         AccessLevel("read_only", "read-only", (READONLY,), frozenset({"read"})),
     )
 }
@@ -88,15 +109,26 @@ def allows(granted: frozenset[str], capability: str) -> bool:
     return bool(granted & CAPABILITIES[capability])
 
 
-def missing_message(capability: str) -> str:
+def missing_message(capability: str, level: AccessLevel | None = None) -> str:
+    """Google did not grant what ``capability`` needs; ``level`` is the connection's."""
+    fix = (
+        "Reconnect Gmail in Dify"
+        if level is not None and capability in level.capabilities
+        else "Reconnect Gmail in Dify with access level 'full'"
+    )
     return (
         f"This action needs permission to {_DESCRIPTIONS[capability]}, which this Gmail "
-        "connection was not granted. Reconnect Gmail in Dify with access level 'full' and tick "
-        "every Gmail permission on Google's consent screen."
+        f"connection was not granted. {fix} and tick every Gmail permission on Google's "
+        "consent screen."
     )
 
 
-def level_forbids_message(level: AccessLevel, capability: str) -> str:
+def level_forbids_message(level: AccessLevel, capability: str, instead: str = "") -> str:
+    """Why the level refuses ``capability``; ``instead`` (the calling tool's) names what the
+    caller can do at this level."""
+    special = level.refusals.get(capability)
+    if special:
+        return f"{special} {instead}".strip()
     wanted = _DESCRIPTIONS[capability].split(" (", 1)[0]
     return (
         f"This Gmail connection uses the {level.label} access level, which does not allow this "

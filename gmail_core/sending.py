@@ -187,12 +187,17 @@ def find_sent(
 
 
 def _message_id_of(resource: dict[str, Any]) -> str:
+    return _header(resource, "message-id")
+
+
+def _header(resource: dict[str, Any], name: str) -> str:
+    """The first ``name`` header (lower case) of a metadata resource; "" if none."""
     headers = (resource.get("payload") or {}).get("headers") or []
     return next(
         (
             str(h.get("value", ""))
             for h in headers
-            if isinstance(h, dict) and str(h.get("name", "")).lower() == "message-id"
+            if isinstance(h, dict) and str(h.get("name", "")).lower() == name
         ),
         "",
     )
@@ -254,8 +259,10 @@ def get_draft(client: GmailClient, draft_id: str, fmt: str = "full") -> dict[str
     )
 
 
-def send_draft(client: GmailClient, draft_id: str) -> dict[str, Any]:
-    """Send a draft once: its Message-ID (read first) decides an unknown outcome."""
+def send_draft(client: GmailClient, draft_id: str) -> tuple[dict[str, Any], str]:
+    """Send a draft once: its Message-ID (read first) decides an unknown outcome.
+
+    Returns Gmail's answer and the draft's From header (what it went out as)."""
     client.require("send")
     draft = client.get(
         f"{DRAFTS_PATH}/{path_id(draft_id, 'draft ID')}",
@@ -263,7 +270,9 @@ def send_draft(client: GmailClient, draft_id: str) -> dict[str, Any]:
         what="draft",
     )
     message = (draft or {}).get("message") if isinstance(draft, dict) else None
-    message_id_header = _message_id_of(message if isinstance(message, dict) else {})
+    message = message if isinstance(message, dict) else {}
+    message_id_header = _message_id_of(message)
+    from_header = " ".join(_header(message, "from").split())
 
     def attempt() -> Any:
         return client.request(
@@ -274,7 +283,7 @@ def send_draft(client: GmailClient, draft_id: str) -> dict[str, Any]:
         # Without a Message-ID an unknown outcome cannot be checked: one attempt, and if its
         # outcome is unknown, say so (a sent draft is gone, so a retry cannot send it twice).
         try:
-            return dict(attempt() or {})
+            return dict(attempt() or {}), from_header
         except TransientError as exc:
             if not outcome_unknown(exc):
                 raise
@@ -284,7 +293,7 @@ def send_draft(client: GmailClient, draft_id: str) -> dict[str, Any]:
                 status=exc.status,
                 reason="unknown_outcome",
             ) from None
-    return send_once(client, attempt, message_id_header)
+    return send_once(client, attempt, message_id_header), from_header
 
 
 def delete_draft(client: GmailClient, draft_id: str) -> None:

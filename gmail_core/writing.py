@@ -23,6 +23,7 @@ from email.utils import format_datetime, make_msgid
 
 import markdown
 
+from . import signatures
 from .addresses import (
     address_key,
     ascii_addr_spec,
@@ -32,6 +33,7 @@ from .addresses import (
 from .errors import InvalidInputError
 from .html import html_to_markdown
 from .message import Message
+from .signatures import Signature
 
 
 class MessageIdListHeader(UnstructuredHeader, BaseHeader):
@@ -152,6 +154,14 @@ def render_bodies(body: str, body_format: str) -> tuple[str, str | None]:
     )
 
 
+def _signed(
+    plain: str, html_body: str | None, signature: Signature | None
+) -> tuple[str, str | None]:
+    if signature is None:
+        return plain, html_body
+    return signatures.append(plain, html_body, signature)
+
+
 # ---------------------------------------------------------------------------- new message
 
 
@@ -171,12 +181,14 @@ def build_message(
     sender: str | None = None,
     require_recipient: bool = True,
     date: datetime | None = None,
+    signature: Signature | None = None,
 ) -> EmailMessage:
     """A complete message from caller input; raises InvalidInputError naming bad fields.
 
     ``require_recipient=False`` is for drafts, which may be saved without recipients.
+    ``signature`` goes below the body (see ``signatures``).
     """
-    plain, html_body = render_bodies(body, body_format)
+    plain, html_body = _signed(*render_bodies(body, body_format), signature)
     return _assemble(
         sender=_parse_sender(sender),
         to=parse_address_list(to, field="to"),
@@ -493,22 +505,26 @@ def build_reply(
     original_body: str = "",
     attachments: Sequence[OutgoingAttachment] = (),
     message_id: str | None = None,
+    sender: str | None = None,
+    reply_to: str | None = None,
+    signature: Signature | None = None,
 ) -> EmailMessage:
-    """A reply in the original's thread, addressed the way Gmail would address it."""
+    """A reply in the original's thread, addressed the way Gmail would address it, with
+    ``signature`` between the reply and the quoted original."""
     to, cc = _reply_recipients(original, own_addresses, reply_all=reply_all)
-    plain, html_body = render_bodies(body, body_format)
+    plain, html_body = _signed(*render_bodies(body, body_format), signature)
     quoted = _original_text(original, original_body) if quote_original else ""
     if quoted:
         attribution = _attribution(original)
         plain = _join_blocks(plain, f"{attribution}\n{_quote_lines(quoted)}")
         if html_body is not None:
-            html_body += _html_quote(attribution, quoted)
+            html_body = signatures.append_html(html_body, _html_quote(attribution, quoted))
     return _assemble(
-        sender=[],
+        sender=_parse_sender(sender),
         to=to,
         cc=cc,
         bcc=[],
-        reply_to=[],
+        reply_to=parse_address_list(reply_to, field="reply_to"),
         subject=reply_subject(original.subject),
         plain=plain,
         html_body=html_body,
@@ -639,24 +655,29 @@ def build_forward(
     body_format: str = "markdown",
     attachments: Sequence[OutgoingAttachment] = (),
     message_id: str | None = None,
+    sender: str | None = None,
+    reply_to: str | None = None,
+    signature: Signature | None = None,
 ) -> EmailMessage:
-    """Forward ``original`` inline, with a note on top and the given files re-attached."""
-    note_plain, note_html = render_bodies(note, body_format)
+    """Forward ``original`` inline, with a note and ``signature`` on top and the given files
+    re-attached."""
+    note_plain, note_html = _signed(*render_bodies(note, body_format), signature)
     header_block = _forward_header(original)
     text = _original_text(original, original_body)
     plain = _join_blocks(note_plain, f"{header_block}\n\n{text}")
     html_body = None
     if note_html is not None:
-        html_body = (
-            f'{note_html}<br><div class="gmail_quote">{_text_to_html(header_block)}<br><br>'
-            f"{_text_to_html(text)}</div>"
+        html_body = signatures.append_html(
+            note_html,
+            f'<br><div class="gmail_quote">{_text_to_html(header_block)}<br><br>'
+            f"{_text_to_html(text)}</div>",
         )
     return _assemble(
-        sender=[],
+        sender=_parse_sender(sender),
         to=parse_address_list(to, field="to"),
         cc=parse_address_list(cc, field="cc"),
         bcc=parse_address_list(bcc, field="bcc"),
-        reply_to=[],
+        reply_to=parse_address_list(reply_to, field="reply_to"),
         subject=forward_subject(original.subject),
         plain=plain,
         html_body=html_body,

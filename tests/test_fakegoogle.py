@@ -781,3 +781,61 @@ def test_search_index_lag_hides_new_mail_from_q_only(fake: FakeGoogle) -> None:
     time.sleep(0.6)
     assert s.get(api(fake, "messages"), params=q).json()["messages"][0]["id"] == sent["id"]
     assert box.messages[sent["id"]].searchable_at > 0
+
+
+# --- send-as addresses ------------------------------------------------------------------
+
+
+def test_send_as_list_and_get_look_like_gmail(fake: FakeGoogle, box: Mailbox) -> None:
+    box.primary.display_name = "Me"
+    box.primary.signature = "<b>Me</b>"
+    box.add_alias("sales@example.com", display_name="Sales", reply_to="orders@example.com")
+    box.add_alias("pending@example.org", verification="pending", default=False)
+    s = session()
+    listed = s.get(api(fake, "settings/sendAs")).json()["sendAs"]
+    assert listed == [
+        {"sendAsEmail": "me@example.com", "displayName": "Me", "signature": "<b>Me</b>",
+         "isPrimary": True, "isDefault": True},
+        {"sendAsEmail": "sales@example.com", "displayName": "Sales",
+         "replyToAddress": "orders@example.com", "verificationStatus": "accepted",
+         "treatAsAlias": True},
+        {"sendAsEmail": "pending@example.org", "verificationStatus": "pending",
+         "treatAsAlias": True},
+    ]  # fmt: skip
+    assert s.get(api(fake, "settings/sendAs/sales%40example.com")).json() == listed[1]
+    assert s.get(api(fake, "settings/sendAs/nobody@example.com")).status_code == 404
+    box.set_default("sales@example.com")
+    flags = [(a["sendAsEmail"], a.get("isDefault", False)) for a in
+             s.get(api(fake, "settings/sendAs")).json()["sendAs"]]  # fmt: skip
+    assert flags == [("me@example.com", False), ("sales@example.com", True),
+                     ("pending@example.org", False)]  # fmt: skip
+    # compose alone does not read settings (as Gmail's discovery document says)
+    fake.add_mailbox(
+        "tok-compose", "c@example.com", {"https://www.googleapis.com/auth/gmail.compose"}
+    )
+    assert session("tok-compose").get(api(fake, "settings/sendAs")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [
+        ("Sales <sales@example.com>", "Sales <sales@example.com>"),  # verified: kept
+        ("me@example.com", "me@example.com"),
+        ("Pending <pending@example.org>", "Me <me@example.com>"),  # unverified: rewritten
+        ("Someone <ceo@example.com>", "Me <me@example.com>"),  # not an alias: rewritten
+        (None, "Me <me@example.com>"),  # none: the default address
+    ],
+)
+def test_a_send_from_an_address_that_is_not_a_verified_alias_goes_out_from_the_default(
+    fake: FakeGoogle, box: Mailbox, given: str | None, sent: str
+) -> None:
+    box.primary.display_name = "Me"
+    box.add_alias("sales@example.com", display_name="Sales")
+    box.add_alias("pending@example.org", verification="pending")
+    raw = simple("x", to="carol@example.org")
+    raw = raw.replace(b"From: bob@example.org\r\n", f"From: {given}\r\n".encode() if given else b"")
+    r = session().post(api(fake, "messages/send"), json={"raw": base64.b64encode(raw).decode()})
+    assert r.status_code == 200  # no error: Gmail rewrites silently
+    assert box.sent_from == [sent]
+    stored = email.message_from_bytes(box.messages[r.json()["id"]].raw, policy=email.policy.default)
+    assert stored["From"] == sent

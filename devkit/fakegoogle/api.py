@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from . import errors
 from .errors import GoogleError, Response
@@ -183,6 +183,7 @@ class GmailApi:
         routes: list[tuple[str, str, tuple[str, ...], Handler]] = [
             ("GET", u + r"/profile", PROFILE, self.get_profile),
             ("GET", u + r"/settings/sendAs", SETTINGS_READ, self.send_as_list),
+            ("GET", u + r"/settings/sendAs/" + i, SETTINGS_READ, self.send_as_get),
             ("GET", u + r"/labels", LABELS_READ, self.labels_list),
             ("POST", u + r"/labels", LABELS_WRITE, self.labels_create),
             ("GET", u + r"/labels/" + i, LABELS_READ, self.labels_get),
@@ -352,7 +353,10 @@ class GmailApi:
 
     # --- users ----------------------------------------------------------------------------
     def send_as_list(self, req: ApiRequest, box: Mailbox, m: re.Match[str]) -> Response:
-        return Response.json(box.send_as())
+        return Response.json(box.send_as_list())
+
+    def send_as_get(self, req: ApiRequest, box: Mailbox, m: re.Match[str]) -> Response:
+        return Response.json(box.send_as_get(unquote(m["id"])))
 
     def get_profile(self, req: ApiRequest, box: Mailbox, m: re.Match[str]) -> Response:
         return Response.json(box.profile())

@@ -19,6 +19,7 @@ from .mime import (
     ParsedMessage,
     Part,
     b64url,
+    decode_words,
     html_to_text,
     metadata_payload,
     parse_message,
@@ -138,6 +139,41 @@ class Draft:
     message_id: str
 
 
+@dataclass
+class SendAs:
+    """One ``settings.sendAs`` entry. ``verification`` is verificationStatus ("accepted" or
+    "pending"; None for the primary address, which Gmail gives none)."""
+
+    email: str
+    display_name: str = ""
+    signature: str = ""
+    reply_to: str = ""
+    verification: str | None = "accepted"
+    is_primary: bool = False
+    is_default: bool = False
+
+    @property
+    def verified(self) -> bool:
+        return self.is_primary or self.verification == "accepted"
+
+    def json(self) -> dict[str, Any]:
+        """As Gmail answers: false booleans and empty strings left out."""
+        out: dict[str, Any] = {"sendAsEmail": self.email}
+        for key, value in (
+            ("displayName", self.display_name),
+            ("replyToAddress", self.reply_to),
+            ("signature", self.signature),
+            ("isPrimary", self.is_primary),
+            ("isDefault", self.is_default),
+            ("verificationStatus", self.verification),
+        ):
+            if value:
+                out[key] = value
+        if not self.is_primary:
+            out["treatAsAlias"] = True
+        return out
+
+
 def _normalize_subject(subject: str) -> str:
     s = subject.strip().lower()
     while True:
@@ -186,8 +222,9 @@ class Mailbox:
         decode_header_words: bool = False,
     ) -> None:
         self.email = email_address
-        # Send-as aliases besides the primary address (settings.sendAs.list).
-        self.aliases: list[str] = []
+        # settings.sendAs: the primary address first (add_alias adds others).
+        self.send_as: list[SendAs] = [SendAs(email_address, is_primary=True, is_default=True,
+                                             verification=None)]  # fmt: skip
         self.scopes: set[str] = set(scopes)
         self.reencode_text_to_utf8 = reencode_text_to_utf8
         self.shuffle_lists = shuffle_lists
@@ -202,6 +239,8 @@ class Mailbox:
         self.lock = threading.RLock()
         self.messages: dict[str, StoredMessage] = {}
         self.sent: list[bytes] = []
+        # The From of each sent message as Gmail sent it (after any rewriting).
+        self.sent_from: list[str] = []
         self.drafts: dict[str, Draft] = {}
         self.labels: dict[str, Label] = {}
         self._ids = ids
@@ -437,9 +476,54 @@ class Mailbox:
         out["threadsUnread"] = len({m.thread_id for m in unread})
         return out
 
-    def send_as(self) -> dict[str, Any]:
-        primary = {"sendAsEmail": self.email, "isPrimary": True, "isDefault": True}
-        return {"sendAs": [primary, *({"sendAsEmail": a} for a in self.aliases)]}
+    def add_alias(
+        self,
+        email_address: str,
+        *,
+        display_name: str = "",
+        signature: str = "",
+        reply_to: str = "",
+        verification: str = "accepted",
+        default: bool = False,
+    ) -> SendAs:
+        """A custom "Send mail as" address; ``default=True`` makes it the default From."""
+        alias = SendAs(email_address, display_name, signature, reply_to, verification)
+        self.send_as.append(alias)
+        if default:
+            self.set_default(email_address)
+        return alias
+
+    def set_default(self, email_address: str) -> None:
+        for alias in self.send_as:
+            alias.is_default = alias.email.lower() == email_address.lower()
+
+    @property
+    def primary(self) -> SendAs:
+        return self.send_as[0]
+
+    def send_as_list(self) -> dict[str, Any]:
+        return {"sendAs": [alias.json() for alias in self.send_as]}
+
+    def send_as_get(self, email_address: str) -> dict[str, Any]:
+        for alias in self.send_as:
+            if alias.email.lower() == email_address.lower():
+                return alias.json()
+        raise errors.not_found()
+
+    def from_for(self, from_header: str | None) -> str:
+        """The From Gmail sends a message with. A From that is not a verified send-as
+        address of the account is replaced by the default address, without an error
+        (widely reported; whether Gmail picks the default or the primary address, and
+        whether it keeps the given display name, is unverified: here the default's, with
+        its name); none at all gets the default too."""
+        pairs = email.utils.getaddresses([from_header]) if from_header else []
+        wanted = pairs[0][1].lower() if pairs and pairs[0][1] else ""
+        for alias in self.send_as:
+            if alias.verified and alias.email.lower() == wanted:
+                return str(from_header)
+        default = next((a for a in self.send_as if a.is_default), self.primary)
+        name = default.display_name or self.primary.display_name
+        return email.utils.formataddr((name, default.email)) if name else default.email
 
     def profile(self) -> dict[str, Any]:
         visible = [m for m in self.messages.values() if "DRAFT" not in m.label_ids]
@@ -521,15 +605,20 @@ class Mailbox:
         return self.thread_for_references(parsed)
 
     def _outgoing_copy(self, raw: bytes, parsed: ParsedMessage) -> bytes:
+        given = parsed.header("From")
+        sent_from = self.from_for(given)
+        self.sent_from.append(" ".join(decode_words(sent_from).split()))
+        remove = ["Bcc"]
         add: list[tuple[str, str]] = []
-        if parsed.header("From") is None:
-            add.append(("From", self.email))
+        if given != sent_from:
+            remove.append("From")
+            add.append(("From", sent_from))
         if parsed.header("Date") is None:
             add.append(("Date", email.utils.formatdate(localtime=False)))
         if parsed.header("Message-ID") is None:
             token = f"{self.rng.getrandbits(96):024X}"
             add.append(("Message-ID", f"<CA{token}@mail.gmail.com>"))
-        return edit_headers(raw, remove=("Bcc",), add=add)
+        return edit_headers(raw, remove=remove, add=add)
 
     def check_send(
         self, raw: bytes, thread_id: str | None = None

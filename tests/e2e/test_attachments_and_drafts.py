@@ -25,7 +25,7 @@ CREDS = {"access_token": TOKEN, "refresh_token": "rt", "scope": MODIFY}
 @pytest.fixture(scope="module")
 def box(fake: FakeGoogle) -> Mailbox:
     box = fake.add_mailbox(TOKEN, email="me@example.com")
-    box.aliases = ["sales@example.com"]
+    box.add_alias("sales@example.com", display_name="Sales Team")
     return box
 
 

@@ -125,7 +125,7 @@ def test_reply_all_leaves_out_my_address_and_can_be_a_draft(
     incoming.replace_header(
         "To", "Me <me@example.com>, Carol <carol@example.com>, Me Too <me.alias@example.com>"
     )
-    box.aliases = ["me.alias@example.com"]  # a send-as alias is the user too
+    box.add_alias("me.alias@example.com")  # a send-as alias is the user too
     mid = box.add_message(incoming.as_bytes())
     sent_before = len(box.sent)
     v = ok(plugin, "reply_to_message", message_id=mid, body="Noted", reply_all=True, as_draft=True)

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.utils import getaddresses
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from gmail_core.addresses import format_address_list
@@ -60,6 +61,9 @@ def decoded_display_name(data: bytes) -> str:
 @settings(max_examples=200, deadline=None)
 @given(name=st.text(PRINTABLE, min_size=1, max_size=40))
 def test_display_name_round_trips(name: str) -> None:
+    # A name that itself looks like an RFC 2047 encoded word ("=?cs?q?x?=") is written as
+    # is by the email package and decoded by every reader: not a round trip we can offer.
+    assume(not re.search(r"=\?[^?]*\?[^?]*\?[^?]*\?=", name))
     to = format_address_list([(name, "someone@example.com")])
     data = to_bytes(build_message(to=to, body="x", body_format="text"))
     assert decoded_display_name(data) == " ".join(name.split())
