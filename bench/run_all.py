@@ -1,5 +1,6 @@
 """Every benchmark in sequence (``make bench``): search, agent view, send memory, memory of
-two large transfers at once, pathological mail, a slow read next to quick searches.
+two large transfers at once, pathological mail, a slow read next to quick searches,
+attachment text.
 
 ``--quick`` runs tiny sizes (a smoke run of a few seconds each, figures not meaningful).
 """
@@ -10,7 +11,15 @@ import argparse
 import time
 from collections.abc import Callable
 
-from bench import agent_view, pathological, search, send_memory, stall, transfer_memory
+from bench import (
+    agent_view,
+    attachment_text,
+    pathological,
+    search,
+    send_memory,
+    stall,
+    transfer_memory,
+)
 
 QUICK: dict[str, list[str]] = {
     "search": ["--sizes", "5,60", "--mailbox", "80", "--runs", "1", "--rtt-ms", "2",
@@ -20,6 +29,7 @@ QUICK: dict[str, list[str]] = {
     "transfer_memory": ["--size-mb", "1", "--rtt-ms", "0"],
     "pathological": ["--case", "date_1mb", "--case", "html_comment_openers_80kb"],
     "stall": ["--messages", "3", "--searches", "2"],
+    "attachment_text": ["--scale", "0.01", "--runs", "1"],
 }  # fmt: skip
 
 
@@ -31,6 +41,7 @@ def benches() -> list[tuple[str, Callable[[list[str] | None], int]]]:
         ("transfer_memory", transfer_memory.main),
         ("pathological", pathological.main),
         ("stall", stall.main),
+        ("attachment_text", attachment_text.main),
     ]
 
 

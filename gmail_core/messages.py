@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import logging
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from gmail_core import extract, memory, offload, reading, transfers
 from gmail_core import labels as labels_mod
-from gmail_core import offload, reading, transfers
 from gmail_core.batch import BatchCall
-from gmail_core.client import USER_PATH, GmailClient, path_id
+from gmail_core.client import USER_PATH, GmailClient, _json_or_none, path_id
 from gmail_core.errors import GmailApiError, InvalidInputError, NotFoundError, TransientError
 from gmail_core.message import Attachment, Message
 
@@ -302,22 +303,39 @@ def iter_attachments(
     process's transfer budget (``hold=False``: the caller holds one for all of them).
     """
     check_dify_file_limit(attachments)
-    base = f"{MESSAGES_PATH}/{path_id(message_id)}/attachments/"
     largest = max((a.size for a in attachments if a.data is None), default=0)
     with transfers.large_transfer(largest if hold else 0, client.deadline):
         for a in attachments:
-            if a.data is not None:
-                yield a, a.data
-                continue
-            try:
-                found = client.get(
-                    base + path_id(a.attachment_id or "", "attachment ID"), what="attachment"
-                )
-            except GmailApiError as exc:
-                raise _prefixed(exc, f"Could not download '{a.filename}':") from None
-            data = _b64url(str((found or {}).get("data") or ""), a.filename)
-            del found  # the base64 text (1.4x the file) need not outlive the decoding
-            yield a, data
+            yield a, attachment_bytes(client, message_id, a)
+
+
+def attachment_bytes(client: GmailClient, message_id: str, a: Attachment) -> bytes:
+    """One attachment's bytes: inline data as is, else fetched with attachments.get."""
+    if a.data is not None:
+        return a.data
+    path = f"{MESSAGES_PATH}/{path_id(message_id)}/attachments/"
+    path += path_id(a.attachment_id or "", "attachment ID")
+    try:
+        body = client.get_raw(path, what="attachment")
+    except GmailApiError as exc:
+        raise _prefixed(exc, f"Could not download '{a.filename}':") from None
+    return _attachment_data(body, a.filename)
+
+
+_DATA_FIELD = re.compile(rb'"data"\s*:\s*"')
+
+
+def _attachment_data(body: bytes, filename: str) -> bytes:
+    """The file in an attachments.get answer (``{"size": n, "data": "<base64url>"}``), taken
+    from the raw JSON: base64url never needs JSON unescaping, and ``json.loads`` would hold
+    the 27 MB of text of a 20 MB file twice more. Anything unexpected goes through JSON."""
+    field = _DATA_FIELD.search(body)
+    end = body.find(b'"', field.end()) if field else -1
+    if field is None or end < 0 or body.find(b"\\", field.end(), end) >= 0:
+        found = _json_or_none(body)
+        data = found.get("data") if isinstance(found, dict) else None
+        return _b64url(data if isinstance(data, str) else "", filename)
+    return _b64url(memoryview(body)[field.end() : end], filename)
 
 
 def download_attachments(
@@ -333,10 +351,103 @@ def _prefixed(error: GmailApiError, prefix: str) -> GmailApiError:
     return type(error)(f"{prefix} {error}", status=error.status, reason=error.reason)
 
 
-def _b64url(data: str, filename: str) -> bytes:
+# A multiple of 4 characters: every chunk but the last decodes to whole bytes.
+_BASE64_CHUNK = 4 * 1024 * 1024
+
+
+def _b64url(data: str | memoryview, filename: str) -> bytes:
+    """Gmail's base64url attachment data, decoded 4 MB at a time: at once, 27 MB of it
+    (a 20 MB file) would be copied three more times (padded, as bytes, translated)."""
+    out = io.BytesIO()
     try:
-        return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+        for start in range(0, len(data), _BASE64_CHUNK):
+            piece = data[start : start + _BASE64_CHUNK]
+            chunk = piece.encode("ascii") if isinstance(piece, str) else piece.tobytes()
+            out.write(base64.urlsafe_b64decode(chunk + b"=" * (-len(chunk) % 4)))
     except (binascii.Error, ValueError) as exc:
         raise TransientError(
             f"Gmail sent unreadable data for '{filename}'. Try again.", reason="bad_base64"
         ) from exc
+    return out.getvalue()  # the buffer itself, not a copy
+
+
+def read_attachment_texts(
+    client: GmailClient,
+    message_id: str,
+    attachments: list[Attachment],
+    allowance: extract.Allowance,
+) -> list[tuple[Attachment, extract.Extracted]]:
+    """The text of each attachment, one file in memory at a time, parsed off the gevent hub
+    (``offload``). What the file holds never fails the call — it gives a note — but a
+    failed download does, as it would for the file itself."""
+    out: list[tuple[Attachment, extract.Extracted]] = []
+    for a in attachments:
+        found = _before_download(client, message_id, a, allowance)
+        if found is None:
+            # The file's share of the process's transfer budget covers its bytes and their
+            # parsed form: two large files are never read side by side.
+            with transfers.large_transfer(a.size, client.deadline):
+                data = attachment_bytes(client, message_id, a)
+                found = _read_text(client, a, data, allowance.chars_for_next_file())
+                del data  # freed before the share is
+            allowance.spend(found)
+        out.append((a, found))
+    return out
+
+
+def _read_text(
+    client: GmailClient, a: Attachment, data: bytes, max_chars: int
+) -> extract.Extracted:
+    """``extract.text_of`` off the event loop (``offload``), within the file's time budget,
+    then the parsed file's memory back to the OS (``memory``) — in the reading thread too,
+    so the collection does not hold up the event loop either."""
+    seconds = max(min(extract.SECONDS_PER_FILE, client.deadline.remaining() - 5), 0.5)
+
+    def work() -> extract.Extracted:
+        try:
+            return extract.text_of(
+                data, a.mime_type, a.filename, max_chars=max_chars, seconds=seconds
+            )
+        finally:
+            memory.release()
+
+    try:
+        # The extraction stops itself at ``seconds`` (between pages, rows, paragraphs); the
+        # pool's limit, a little later, is the last line of defence.
+        found = offload.run(work, size=len(data), seconds=seconds + 5)
+    except offload.TookTooLong:
+        kind = extract.kind_of(a.mime_type, a.filename)
+        return extract.Extracted(
+            kind, note=f"Reading this file took longer than {seconds + 5:.3g} s: it is not shown."
+        )
+    if found.note.startswith("Could not read"):
+        log.info("Attachment not read: %s", found.note)  # the note names no content
+    return found
+
+
+def _before_download(
+    client: GmailClient, message_id: str, a: Attachment, allowance: extract.Allowance
+) -> extract.Extracted | None:
+    """The answer for an attachment that is not worth fetching, or None to fetch it."""
+    kind = extract.kind_of(a.mime_type, a.filename)
+    if not kind:
+        return extract.not_readable(a.mime_type, a.filename)
+    if a.size > extract.MAX_FILE_BYTES:
+        return extract.too_large(a.size)
+    if a.data is None and not a.attachment_id:
+        # Nothing to fetch: a forwarded message Gmail parsed into parts (its text is in the
+        # body already), or an empty file.
+        forwarded = kind == "email" and a.mime_type.lower() == "message/rfc822"
+        return extract.Extracted(
+            kind, note="Shown in the body (a forwarded message)." if forwarded else "Empty file."
+        )
+    why = allowance.spent() or (
+        "this call's time budget is used up" if client.deadline.remaining() < 10 else ""
+    )
+    if why:
+        return extract.Extracted(
+            kind,
+            note=f"Not read: {why}. Read it alone with download_attachment (message_id "
+            f"{message_id}, attachment {a.part_id or a.filename}, attachment_text true).",
+        )
+    return None

@@ -17,8 +17,10 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email import message_from_bytes
 from email.errors import MessageError
 from email.message import Message as EmailMessage
+from email.policy import compat32
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -888,3 +890,48 @@ def _no_match_message(key: str, candidates: list[Attachment], *, ambiguous: bool
         f"{key!r} {problem}. Available: {names}. Pass the exact filename or part ID, "
         "or leave it empty to get all attachments."
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Raw RFC 822 bytes (an attached .eml): the same payload shape, then the same reader
+
+
+def parse_rfc822(raw: bytes) -> Message:
+    """A ``Message`` from an e-mail's bytes, read exactly like one from Gmail's API."""
+    parsed = message_from_bytes(raw, policy=compat32)
+    return parse_message({"payload": payload_of(parsed)})
+
+
+def payload_of(message: EmailMessage) -> dict[str, Any]:
+    """The ``format=full`` payload Gmail would give for ``message``: part IDs "", "0", "1.0"…,
+    text parts' bytes inline as base64url; other leaves only sized, their bytes never copied.
+    Built with an explicit stack inside ``MAX_DEPTH``/``MAX_PARTS``, like the walk above."""
+    root: dict[str, Any] = {}
+    stack: list[tuple[EmailMessage, dict[str, Any], str, int]] = [(message, root, "", 0)]
+    seen = 0
+    while stack and seen < MAX_PARTS:
+        part, out, part_id, depth = stack.pop()
+        seen += 1
+        out["partId"] = part_id
+        out["mimeType"] = part.get_content_type()
+        out["filename"] = ""  # the reader decodes the name from the headers, as for Gmail
+        out["headers"] = [{"name": k, "value": str(v)} for k, v in part.items()]
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            out["body"] = {"size": 0}
+            children = [c for c in payload if isinstance(c, EmailMessage)]
+            if depth >= MAX_DEPTH:
+                children = []
+            out["parts"] = [{} for _ in children]
+            prefix = f"{part_id}." if part_id else ""
+            for index in reversed(range(len(children))):
+                stack.append((children[index], out["parts"][index], f"{prefix}{index}", depth + 1))
+        elif out["mimeType"] in ("text/plain", "text/html", "text/calendar"):
+            data = part.get_payload(decode=True)
+            data = data if isinstance(data, bytes) else b""
+            out["body"] = {"size": len(data), "data": base64.urlsafe_b64encode(data).decode()}
+        else:
+            encoded = payload if isinstance(payload, str) else ""
+            is_base64 = str(part.get("content-transfer-encoding", "")).strip().lower() == "base64"
+            out["body"] = {"size": len(encoded) * 3 // 4 if is_base64 else len(encoded)}
+    return root

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from bench import agent_view, pathological, run_all, search, send_memory, stall, transfer_memory
+from bench import (
+    agent_view,
+    attachment_text,
+    pathological,
+    run_all,
+    search,
+    send_memory,
+    stall,
+    transfer_memory,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -40,6 +49,14 @@ def test_transfer_memory_bench_prints_its_table(capsys: pytest.CaptureFixture[st
     assert "2 downloads at once" in out and "2 sends at once" in out and "FAIL" not in out
 
 
+def test_attachment_text_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert attachment_text.main(run_all.QUICK["attachment_text"]) == 0
+    out = capsys.readouterr().out
+    assert "20 MB PDF: peak" in out and "budget idle + 150 MiB: PASS" in out
+    assert "manifest resource.memory 256 MiB: PASS" in out and "hub: list_labels took" in out
+    assert "No text layer" in out and "Traceback" not in out
+
+
 def test_run_all_runs_every_bench_in_order(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -55,6 +72,7 @@ def test_run_all_runs_every_bench_in_order(
         "transfer_memory",
         "pathological",
         "stall",
+        "attachment_text",
     ]
     assert all(argv == run_all.QUICK[name] for name, argv in calls)
     assert "all benchmarks" in capsys.readouterr().out

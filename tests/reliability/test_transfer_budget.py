@@ -80,7 +80,7 @@ def test_two_large_downloads_take_turns_and_both_succeed(
                          filename=f"scan-{i}.pdf")  # fmt: skip
         ids.append(fake.mailbox_for_token(token).add_message(m.as_bytes()))  # type: ignore[union-attr]
 
-    real_get = GmailClient.get
+    real_get = GmailClient.get_raw  # attachments come raw (messages.attachment_bytes)
 
     def get(self: GmailClient, path: str, *args: Any, **kwargs: Any) -> Any:
         who = self._auth["Authorization"][-1]  # "a" or "b"
@@ -96,7 +96,7 @@ def test_two_large_downloads_take_turns_and_both_succeed(
             yield item
             timeline.mark(who, "handed over")  # the tool's blob went to Dify
 
-    monkeypatch.setattr(GmailClient, "get", get)
+    monkeypatch.setattr(GmailClient, "get_raw", get)
     monkeypatch.setattr(messages, "iter_attachments", iter_attachments)
     results = run_both(
         [("download_attachment", t, {"message_id": i}) for t, i in zip(TOKENS, ids, strict=True)]
