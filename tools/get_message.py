@@ -6,11 +6,14 @@ class GetMessageTool(dify.GmailTool):
         body_format = params.body_format(p)
         max_chars = params.as_int(p, "max_body_chars", 20000, minimum=0, maximum=1_000_000)
         download = params.as_bool(p, "download_attachments")
+        trim = params.as_bool(p, "trim_quoted")
         client = self.gmail()
         message, names = messages.get_message(client, params.required_str(p, "message_id"))
         if download:
             messages.check_dify_file_limit(list(message.attachments))
-        message, body = messages.message_body(message, body_format, max_chars, client=client)
+        message, body = messages.message_body(
+            message, body_format, max_chars, trim=trim, client=client
+        )
         yield from self.answer(
             render.message_text(message, names, body, body_format),
             render.message_full(message, names, body),
