@@ -82,6 +82,8 @@ _FORWARD_MARKER = re.compile(
     r"|转发的邮件|轉寄的郵件|転送されたメッセージ)\b",
     re.IGNORECASE,
 )
+# First letters of the forward markers above (a cheap test before the regex).
+_FORWARD_INITIALS = frozenset("FfBbWwAaMmDdIi转轉転")
 # The line a phone or app puts under the reply, just above the history: part of neither.
 _SIGNOFF = re.compile(
     r"\s*(?:Sent from (?:my |Outlook|Mail for Windows|Yahoo Mail|Samsung|AOL)"
@@ -163,6 +165,8 @@ def _forward_start(lines: list[str], *, forward: bool) -> int:
     """The first line of a forwarded message (or ``len(lines)``): history must start before."""
     start = len(lines)
     for index, line in enumerate(lines):
+        if line.lstrip("> \t-")[:1] not in _FORWARD_INITIALS:
+            continue  # cheap: most lines cannot start a forward marker
         # Quoted too: Apple Mail quotes a forwarded message, "Begin forwarded message:" first.
         if len(line) <= MAX_ATTRIBUTION_CHARS and _FORWARD_MARKER.match(line.lstrip("> \t")):
             start = index
@@ -280,16 +284,21 @@ def _header_block_at(lines: list[str], index: int) -> bool:
     writes all three; "From:", "Date:" and "To:" alone may be an itinerary)."""
     if len(lines[index]) > MAX_ATTRIBUTION_CHARS or not _FROM_LABEL.match(lines[index]):
         return False
-    below = [line for line in lines[index + 1 : index + 13] if len(line) <= 2_000]
-    return any(_SENT_LABEL.match(line) for line in below[:8]) and any(
-        _SUBJECT_LABEL.match(line) for line in below
-    )
+    sent = subject = False
+    for line in lines[index + 1 : index + 13]:
+        if not line.strip() or len(line) > MAX_ATTRIBUTION_CHARS:
+            continue
+        sent = sent or bool(_SENT_LABEL.match(line))
+        subject = subject or bool(_SUBJECT_LABEL.match(line))
+    return sent and subject
 
 
 def _outlook_start(lines: list[str], end: int) -> int | None:
     """The first "-----Original Message-----" line or quoted header block before ``end``
     (from the rule above it, if any)."""
     for index, line in enumerate(lines[:end]):
+        if ":" not in line and "：" not in line and "--" not in line:
+            continue  # neither a header line nor a separator
         if len(line) <= MAX_ATTRIBUTION_CHARS and _ORIGINAL_MESSAGE.match(line):
             return index
         if _header_block_at(lines, index):
@@ -313,6 +322,10 @@ QUOTED = 1
 ATTRIBUTION = 2
 # What a marker element is.
 _QUOTE, _HEADER_BLOCK = "quote", "header block"
+# Classes of quote elements (any prefix), and the mark each gets in _class_marks.
+_CLASS_MARKS = (("gmail_quote", "q"), ("moz-cite-prefix", "m"), ("yahoo_quoted", "y"),
+                ("gmail_attr", "a"))  # fmt: skip
+_QUOTE_CLASSES = tuple(suffix for suffix, _ in _CLASS_MARKS)
 # Ids of the elements Outlook puts at (or just above) a quoted header block.
 _HEADER_IDS = (
     "divrplyfwdmsg",
@@ -326,16 +339,20 @@ _HEADER_ITEMS = 60
 _SNIPPET_CHARS = 120
 
 
-def _classes(tag: Tag) -> list[str]:
-    value = tag.get("class")
-    if isinstance(value, list):
-        return [str(item).lower() for item in value]
-    return str(value or "").lower().split()
-
-
-def _has_class(classes: list[str], name: str) -> bool:
-    # Webmail prefixes the classes and ids of quoted mail: OWA "x_", Yahoo "yiv1234…".
-    return any(item.endswith(name) for item in classes)
+def _class_marks(tag: Tag) -> str:
+    """Which of the quote classes ``tag`` has: a string holding "q" (gmail_quote), "m"
+    (moz-cite-prefix), "y" (yahoo_quoted), "a" (gmail_attr)."""
+    value = tag.attrs.get("class")
+    if not value:
+        return ""
+    names = value if isinstance(value, list) else str(value).split()
+    marks = ""
+    for name in names:
+        # Webmail prefixes the classes and ids of quoted mail: OWA "x_", Yahoo "yiv1234…".
+        name = str(name).lower()
+        if name.endswith(_QUOTE_CLASSES):
+            marks += next(mark for suffix, mark in _CLASS_MARKS if name.endswith(suffix))
+    return marks
 
 
 def _top_border(declarations: Mapping[str, str]) -> bool:
@@ -379,23 +396,26 @@ class HtmlHistory:
     def enter(self, tag: Tag, declarations: Mapping[str, str], context: int) -> int:
         """Note ``tag`` if it marks history; the context for its content."""
         name = tag.name
-        classes = _classes(tag)
-        element_id = str(tag.get("id") or "").lower()
+        marks = _class_marks(tag)
         kind = ""
         if name == "blockquote":
             context |= QUOTED
-            if str(tag.get("type") or "").lower() == "cite" or _has_class(classes, "gmail_quote"):
+            if "q" in marks or str(tag.attrs.get("type") or "").lower() == "cite":
                 kind = _QUOTE
-        elif _has_class(classes, "gmail_quote") or _has_class(classes, "moz-cite-prefix"):
+        elif "q" in marks or "m" in marks:
             kind = _QUOTE
-            if _has_class(classes, "moz-cite-prefix"):
+            if "m" in marks:
                 context |= ATTRIBUTION
-        elif _has_class(classes, "yahoo_quoted"):
+        elif "y" in marks:
             kind = _QUOTE
             context |= QUOTED
-        elif name == "hr" or element_id.endswith(_HEADER_IDS) or _top_border(declarations):
+        elif (
+            name == "hr"
+            or str(tag.attrs.get("id") or "").lower().endswith(_HEADER_IDS)
+            or (declarations and _top_border(declarations))
+        ):
             kind = _HEADER_BLOCK
-        if _has_class(classes, "gmail_attr"):
+        if "a" in marks:
             context |= ATTRIBUTION
         if kind:
             self._markers.append(_Marker(tag, kind, len(self._texts)))
