@@ -104,6 +104,52 @@ def test_the_html_structure_decides_where_the_client_sends_html(client: str) -> 
         assert _words(rendered_body(message, fmt, 0, trim=True)) == _words(OWN_TEXT)
 
 
+HEADER = (
+    "<b>From:</b> Alice Chen &lt;alice@x.example&gt;<br><b>Sent:</b> Tuesday, November 17, 2026 "
+    "10:02 AM<br><b>To:</b> Jonas<br><b>Subject:</b> Order form"
+)
+MARKERS = {
+    "gmail_quote": '<div class="gmail_quote"><div class="gmail_attr">On Tue, Alice &lt;a@x&gt; '
+    'wrote:</div><blockquote class="gmail_quote">{old}</blockquote></div>',
+    "apple-attribution-inside": '<div><br><blockquote type="cite"><div>On 17 Nov 2026, at 10:02, '
+    'Alice &lt;a@x&gt; wrote:</div><br class="Apple-interchange-newline">{old}</blockquote></div>',
+    "apple-attribution-before": '<div><div>On Nov 17, 2026, at 10:02 AM, Alice &lt;<a href="mailto:'
+    'a@x">a@x</a>&gt; wrote:</div><br class="Apple-interchange-newline"><blockquote type="cite">'
+    "{old}</blockquote></div>",
+    "moz-cite-prefix": '<div class="moz-cite-prefix">On 17/11/2026 10:02, Alice wrote:<br></div>'
+    '<blockquote type="cite">{old}</blockquote>',
+    "yahoo_quoted": '<div id="yahoo_quoted_1" class="yahoo_quoted"><div>On Tuesday, Alice &lt;a@x&gt; '
+    "wrote:</div><div>{old}</div></div>",
+    "divRplyFwdMsg": f'<hr tabindex="-1"><div id="divRplyFwdMsg" dir="ltr">{HEADER}</div>'
+    "<div>{{old}}</div>",
+    "owa-prefixed": f'<div id="x_divRplyFwdMsg" dir="ltr">{HEADER}</div><div>{{old}}</div>',
+    "appendonsend": f'<div id="appendonsend"></div><hr><div>{HEADER}</div><div>{{old}}</div>',
+    "hr-then-bold-block": f"<hr><b>From: </b>alice@x<br>{HEADER[HEADER.index('<b>Sent') :]}"
+    "<p>{{old}}</p>",
+    "outlook-border-top": '<div><div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:'
+    f'3.0pt 0cm 0cm 0cm"><p class="MsoNormal">{HEADER}</p></div></div><p>{{old}}</p>',
+    "windows-mail-border": '<div style="padding-top: 5px; border-top-color: rgb(229, 229, 229); '
+    f'border-top-width: 1px; border-top-style: solid;">{HEADER}</div><div>{{old}}</div>',
+    "olk-src-body-section": '<span id="OLK_SRC_BODY_SECTION"><div><span>From: </span>Alice<br>'
+    "<span>Date: </span>Tue, 17 Nov 2026<br><span>To: </span>Jonas<br><span>Subject: </span>Order"
+    "</div><div>{old}</div></span>",
+    "new-outlook-mac": '<div id="mail-editor-reference-message-container"><div style="padding: 3pt '
+    "0in 0in; border-width: 1pt medium medium; border-style: solid none none; border-color: "
+    'rgb(181, 196, 223) currentcolor currentcolor;"><div><b>From: </b>Alice<br><b>Date: </b>'
+    "Tuesday, 17 November 2026<br><b>To: </b>Jonas<br><b>Subject: </b>Order</div></div>"
+    '<div id="mail-editor-reference-message-body"><div>{old}</div></div></div>',
+}
+
+
+@pytest.mark.parametrize("marker", list(MARKERS), ids=list(MARKERS))
+def test_each_html_marker_starts_the_history(marker: str) -> None:
+    markup = f"<html><body><div>{OWN}</div>{MARKERS[marker].format(old=SECOND)}</body></html>"
+    message = Message(id="1", thread_id="1", text_body=f"{OWN}\n\n{SECOND}", html_body=markup)
+    for fmt in ("markdown", "text"):
+        assert html_without_history(markup, fmt)[1], fmt
+        assert rendered_body(message, fmt, 0, trim=True) == OWN, fmt
+
+
 # -- the earliest marker wins ------------------------------------------------------------------
 
 
