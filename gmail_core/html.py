@@ -19,6 +19,8 @@ capped by a named limit:
   ``opacity:0``, zero-size or off-screen boxes, ``mso-hide``…) and invisible text (tiny font,
   transparent colour, colour equal to the background) are dropped, so instructions hidden
   in a mail never reach an agent.
+- ``html_without_history`` converts without the quoted history the markup marks: the same
+  parse and cleaning pass, watched by ``quotes.HtmlHistory``; the history is skipped by id.
 """
 
 from __future__ import annotations
