@@ -296,11 +296,12 @@ def _header_block_at(lines: list[str], index: int) -> bool:
 def _outlook_start(lines: list[str], end: int) -> int | None:
     """The first "-----Original Message-----" line or quoted header block before ``end``
     (from the rule above it, if any)."""
-    for index, line in enumerate(lines[:end]):
-        if ":" not in line and "：" not in line and "--" not in line:
-            continue  # neither a header line nor a separator
-        if len(line) <= MAX_ATTRIBUTION_CHARS and _ORIGINAL_MESSAGE.match(line):
+    for index in range(min(end, len(lines))):
+        line = lines[index]
+        if "--" in line and len(line) <= MAX_ATTRIBUTION_CHARS and _ORIGINAL_MESSAGE.match(line):
             return index
+        if ":" not in line and "：" not in line:
+            continue  # not a header line
         if _header_block_at(lines, index):
             previous = index - 1
             while previous >= 0 and not lines[previous].strip():
