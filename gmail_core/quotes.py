@@ -100,6 +100,7 @@ _SUBJECT_PREFIX = re.compile(
     r"|返信)\s*(?:\[\d{1,4}\]\s*)?[:：]",
     re.IGNORECASE,
 )
+_WORD = re.compile(r"[^\W_]+")
 # Raw HTML that may hold a structural marker: anything else is not parsed for trimming.
 _HTML_HINT = re.compile(
     r"<hr|border|cite|quote|divrplyfwdmsg|appendonsend|olk_src_body_section"
@@ -112,6 +113,12 @@ def is_forward(subject: str) -> bool:
     """Whether the subject's first prefix is a forward's ("Fwd:", "FW:", "WG:", "TR:" …)."""
     match = _SUBJECT_PREFIX.match(subject[:200])
     return bool(match and match.group(1))
+
+
+def same_words(first: str, second: str) -> bool:
+    """Whether two texts hold the same words in the same order (letters and digits only, so
+    Markdown escapes, link syntax and line breaks do not count)."""
+    return _WORD.findall(first.casefold()) == _WORD.findall(second.casefold())
 
 
 def may_mark_history(html: str) -> bool:

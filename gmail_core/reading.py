@@ -738,9 +738,10 @@ def own_body(message: Message, body_format: str) -> str:
     """The body as ``markdown`` or ``text`` without the quoted history (``quotes``).
 
     Where the message has HTML that may mark the history, its structure decides, on the same
-    parse that converts it; otherwise the text heuristics do (on the text part, or on the
-    converted HTML of an HTML-only message). Forwarded messages and calendar summaries that
-    reading added after the body are kept whole.
+    parse that converts it; the text part is shown instead when its own rules cut it at the
+    same words (the usual case: it is what the untrimmed body shows). Otherwise the text
+    heuristics decide (on the text part, or on the converted HTML of an HTML-only message).
+    Forwarded messages and calendar summaries that reading added after the body stay whole.
     """
     forward = quotes.is_forward(message.subject)
     text, extra_text = _split(message.text_body, message.main_text_chars)
@@ -748,8 +749,13 @@ def own_body(message: Message, body_format: str) -> str:
     own: str | None = None
     if rich.strip() and (not text or quotes.may_mark_history(rich)):
         converted, cut = html_without_history(rich, body_format, forward=forward)
-        if cut and converted.strip():
+        if cut:
             own = quotes.trim_quoted(converted, forward=forward, history_follows=True)
+            # The text part, as shown untrimmed, when its own rules cut at the same words.
+            if text and quotes.same_words(
+                from_text := quotes.trim_quoted(text, forward=forward), own
+            ):
+                own = from_text
         elif not text:
             own = quotes.trim_quoted(converted, forward=forward)
     if own is None:
