@@ -185,6 +185,30 @@ def test_an_outlook_block_in_markdown_without_structure_is_found_by_the_text_heu
         assert rendered_body(message, fmt, 0, trim=True) == OWN
 
 
+@pytest.mark.parametrize(
+    "history",
+    [
+        # Mail on an iPhone before iOS 13: the attribution unquoted, wrapped by quoted-printable.
+        "Sent from my iPhone\n\nOn Apr 3, 2026, at 4:19 PM, Alice <alice@x.example> wrote:\n\n"
+        f"> {SECOND}",
+        # Yahoo Mail classic, and Samsung Email: a dashed line, then the header block.
+        f"----- Original Message -----\nFrom: Alice <a@x>\nTo: Jonas\nCc: \nSent: Monday, April 2"
+        f", 2026 5:44 PM\nSubject: Test\n\n{SECOND}",
+        "Sent from my Galaxy\n\n\n-------- Original message --------\nFrom: Alice <a@x> \nDate: "
+        f"02/04/2026 17:44 (GMT+01:00) \nTo: Jonas \nSubject: Test \n\n{SECOND}",
+        # Outlook on behalf of someone, no rule above the block.
+        "From: Alice [mailto:a@x] On Behalf Of Team\nSent: Monday, January 01, 2026 12:00 AM\n"
+        f"To: Jonas\nCc: Ops\nSubject: Conversation\n\n{SECOND}",
+        # Outlook for iOS: its signature, then the rule and the block.
+        f"Get Outlook for iOS<https://aka.ms/o0ukef>\n{'_' * 32}\nFrom: Alice <a@x>\nSent: "
+        f"Monday, January 1, 2026 10:00:00 AM\nTo: Jonas\nSubject: Test\n\n{SECOND}",
+    ],
+    ids=["old-iphone", "yahoo-classic", "samsung", "outlook-on-behalf", "outlook-ios"],
+)
+def test_more_text_shapes(history: str) -> None:
+    assert trim_quoted(f"{OWN}\n\n{history}\n") == OWN
+
+
 @pytest.mark.parametrize("colon", [":", "："])
 def test_chinese_labels_with_either_colon(colon: str) -> None:
     block = f"发件人{colon} 张伟\n发送时间{colon} 2026年11月17日 10:02\n收件人{colon} Jonas\n主题{colon} 订单"
