@@ -2,7 +2,8 @@
 
 For every case: the message is turned into the Gmail API resource the fake Google would
 serve (not timed), then the plugin's own work is timed as ``get_thread`` does it —
-``parse_message``, then the body as Markdown and as text, each with ``trim_quoted``. Each
+``parse_message``, then the body as Markdown and as text, each without its quoted history
+(``reading.rendered_body(…, trim=True)``: the HTML structure, then the text heuristics). Each
 case runs in its own process, stopped after ``--timeout`` seconds (shown as ">N s").
 
     python -m bench.pathological                 # every case, raw headers
@@ -23,7 +24,7 @@ from devkit.hostile_mail import CASES, HIDDEN_TEXT_CASES, Case, gmail_resource
 
 def measure(case: Case, *, decoded: bool) -> dict[str, float]:
     """Seconds spent in each stage of reading ``case`` (in this process)."""
-    from gmail_core.reading import body_for, parse_message, trim_quoted
+    from gmail_core.reading import parse_message, rendered_body
 
     build = case.decoded if decoded and case.decoded is not None else case.build
     res = gmail_resource(build(), decoded=decoded)
@@ -31,9 +32,9 @@ def measure(case: Case, *, decoded: bool) -> dict[str, float]:
     t0 = time.process_time()
     message = parse_message(res)
     t1 = time.process_time()
-    trim_quoted(body_for(message, "markdown", 0))
+    rendered_body(message, "markdown", 0, trim=True)
     t2 = time.process_time()
-    trim_quoted(body_for(message, "text", 0))
+    rendered_body(message, "text", 0, trim=True)
     t3 = time.process_time()
     return {"parse": t1 - t0, "markdown": t2 - t1, "text": t3 - t2}
 

@@ -1,6 +1,6 @@
-"""Every benchmark in sequence (``make bench``): search, agent view, send memory, memory of
-two large transfers at once, pathological mail, a slow read next to quick searches,
-attachment text.
+"""Every benchmark in sequence (``make bench``): search, agent view, quoted history of a
+six-client thread, send memory, memory of two large transfers at once, pathological mail, a
+slow read next to quick searches, attachment text.
 
 ``--quick`` runs tiny sizes (a smoke run of a few seconds each, figures not meaningful).
 """
@@ -18,6 +18,7 @@ from bench import (
     search,
     send_memory,
     stall,
+    thread_trim,
     transfer_memory,
 )
 
@@ -25,6 +26,7 @@ QUICK: dict[str, list[str]] = {
     "search": ["--sizes", "5,60", "--mailbox", "80", "--runs", "1", "--rtt-ms", "2",
                "--new-connection-ms", "4"],
     "agent_view": ["--search", "5", "--mailbox", "10", "--sample", "0"],
+    "thread_trim": ["--runs", "1"],
     "send_memory": ["--size-mb", "1"],
     "transfer_memory": ["--size-mb", "1", "--rtt-ms", "0"],
     "pathological": ["--case", "date_1mb", "--case", "html_comment_openers_80kb"],
@@ -37,6 +39,7 @@ def benches() -> list[tuple[str, Callable[[list[str] | None], int]]]:
     return [
         ("search", search.main),
         ("agent_view", agent_view.main),
+        ("thread_trim", thread_trim.main),
         ("send_memory", send_memory.main),
         ("transfer_memory", transfer_memory.main),
         ("pathological", pathological.main),

@@ -19,6 +19,8 @@ capped by a named limit:
   ``opacity:0``, zero-size or off-screen boxes, ``mso-hide``…) and invisible text (tiny font,
   transparent colour, colour equal to the background) are dropped, so instructions hidden
   in a mail never reach an agent.
+- ``html_without_history`` converts without the quoted history the markup marks: the same
+  parse and cleaning pass, watched by ``quotes.HtmlHistory``; the history is skipped by id.
 """
 
 from __future__ import annotations
@@ -26,12 +28,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bs4 import BeautifulSoup, Comment, Declaration, Doctype, Tag
 from bs4.element import NavigableString, PageElement
 from markdownify import MarkdownConverter
+
+from gmail_core.quotes import HtmlHistory
 
 # HTML handed to the parser, cut before parsing. Gmail itself clips a message's display at
 # 102 kB of HTML. Tags are what cost (parsing, cleaning and converting take ~30-50 µs per
@@ -501,9 +505,14 @@ class _TableInfo:
 @dataclass
 class _Cleaned:
     soup: BeautifulSoup
-    note: str  # "" or a line saying the HTML was cut before parsing
+    deep_note: str  # "" or a line saying deeply nested parts are not shown
+    cut_note: str  # "" or a line saying the HTML was cut before parsing
     skipped: set[int]  # ids of nodes not rendered (hidden, scripts, pixels, invisible text)
     alt_text: dict[int, str]  # ids of images that cannot be shown -> their alt text
+
+    @property
+    def note(self) -> str:
+        return "\n".join(note for note in (self.deep_note, self.cut_note) if note)
 
 
 @dataclass(frozen=True, slots=True)
@@ -513,21 +522,23 @@ class _Visit:
     row: Tag | None
     look: _Look
     quotes: int  # nested blockquotes and lists above this node
+    history: int = 0  # where in quoted history this node is (quotes.HtmlHistory's context)
 
 
 # Attributes markdownify turns into int(): a 5,000-digit value would raise.
 _NUMERIC_ATTRIBUTES = ("colspan", "start")
 
 
-def _clean(html: str) -> _Cleaned:
-    markup, note = _bounded(html)
+def _clean(html: str, history: HtmlHistory | None = None) -> _Cleaned:
+    """Parse and clean once; ``history``, when given, watches the pass in document order."""
+    markup, cut_note = _bounded(html)
     soup = _Soup(_parseable(markup))
+    deep_note = ""
     if soup.cut_deep:
-        deep = (
+        deep_note = (
             f"[… parts of this message's HTML nested more than {MAX_HTML_DEPTH} levels deep "
             "are not shown]"
         )
-        note = f"{deep}\n{note}" if note else deep
     rules = _StyleRules()
     skipped: set[int] = set()
     alt_text: dict[int, str] = {}
@@ -537,13 +548,11 @@ def _clean(html: str) -> _Cleaned:
         visit = stack.pop()
         node = visit.node
         if not isinstance(node, Tag):
-            if (
-                isinstance(node, NavigableString)
-                and not isinstance(node, _NOT_TEXT)
-                and visit.look.hides_text()
-                and node.strip()
-            ):
-                skipped.add(id(node))
+            if isinstance(node, NavigableString) and not isinstance(node, _NOT_TEXT):
+                if visit.look.hides_text() and node.strip():
+                    skipped.add(id(node))
+                elif history is not None:
+                    history.text(node, visit.history)
             continue
         name = node.name
         if name == "style":
@@ -560,6 +569,7 @@ def _clean(html: str) -> _Cleaned:
         ):
             skipped.add(id(node))
             continue
+        context = history.enter(node, declarations, visit.history) if history else 0
         look = _restyle(visit.look, node, declarations)
         if name == "img" and not _attr(node, "src").strip().lower().startswith(("http:", "https:")):
             # cid: and data: images cannot be shown outside the mail: their alt text stays.
@@ -588,12 +598,14 @@ def _clean(html: str) -> _Cleaned:
             table.parts.append(node)
             if row is not None and table.cells_per_row:
                 table.cells_per_row[-1] += 1
-        stack.extend(_Visit(child, table, row, look, quotes) for child in reversed(node.contents))
+        stack.extend(
+            _Visit(child, table, row, look, quotes, context) for child in reversed(node.contents)
+        )
     for info in tables:
         if info.is_layout():
             for tag in (info.tag, *info.parts):
                 tag.name = "div"
-    return _Cleaned(soup, note, skipped, alt_text)
+    return _Cleaned(soup, deep_note, cut_note, skipped, alt_text)
 
 
 def _restyle(look: _Look, tag: Tag, declarations: Mapping[str, str]) -> _Look:
@@ -678,7 +690,10 @@ def _finish(text: str, note: str) -> str:
 def html_to_markdown(html: str) -> str:
     """Readable Markdown for an agent: links and data tables kept, scripts, pixels and
     hidden text gone."""
-    cleaned = _clean(html)
+    return _markdown(_clean(html))
+
+
+def _markdown(cleaned: _Cleaned) -> str:
     converter = _Converter(cleaned, time.thread_time() + MARKDOWN_SECONDS)
     try:
         markdown = str(converter.convert_soup(cleaned.soup))
@@ -693,8 +708,45 @@ def html_to_text(html: str) -> str:
     A hand-rolled walk rather than markdownify: no Markdown escapes to undo, and an explicit
     stack, so it also serves as the fallback for pathologically deep or slow HTML.
     """
-    cleaned = _clean(html)
+    return _text(_clean(html))
+
+
+def html_without_history(html: str, body_format: str, *, forward: bool = False) -> tuple[str, bool]:
+    """``html`` as ``markdown`` or ``text``, cut where its structure marks the quoted history
+    (``quotes.HtmlHistory``), and whether it was cut: not when that would leave nothing.
+
+    Same parse and cleaning pass as ``html_to_markdown``/``html_to_text``; ``forward``: the
+    subject says the message is a forward.
+    """
+    history = HtmlHistory(forward=forward)
+    cleaned = _clean(html, history)
+    render = _markdown if body_format == "markdown" else _text
+    start = history.start()
+    if start is not None:
+        history_ids: set[int] = set()
+        _skip_from(start, history_ids)
+        # What was cut before parsing lies after the history's start: no note for it.
+        own = render(replace(cleaned, skipped=cleaned.skipped | history_ids, cut_note=""))
+        if own.strip():
+            return own, True
+    return render(cleaned), False
+
+
+def _text(cleaned: _Cleaned) -> str:
     return _finish(_text_of(cleaned), cleaned.note)
+
+
+def _skip_from(node: PageElement, skipped: set[int]) -> None:
+    """Skip ``node`` and everything after it in document order: its later siblings and
+    those of each ancestor (each node is looked at once)."""
+    skipped.add(id(node))
+    current: PageElement | None = node
+    while current is not None:
+        sibling = current.next_sibling
+        while sibling is not None:
+            skipped.add(id(sibling))
+            sibling = sibling.next_sibling
+        current = current.parent
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,11 @@ class Message:
     text_body: str = ""
     html_body: str = ""
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    # Leading characters of text_body / html_body that are the message's own body: reading
+    # appends forwarded messages (message/rfc822 parts) and calendar summaries after them,
+    # which trimming quoted history keeps whole. None: all of it.
+    main_text_chars: int | None = None
+    main_html_chars: int | None = None
     # What could not be read, or was cut, in this message (hostile or broken mail): short
     # lines for the user, such as "Could not read this message's From header."
     notes: tuple[str, ...] = ()

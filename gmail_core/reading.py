@@ -24,10 +24,16 @@ from email.policy import compat32
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from gmail_core import quotes
 from gmail_core.addresses import split_received
 from gmail_core.charsets import MAX_ENCODED_WORDS, decode_header_words, decode_text, unfold
 from gmail_core.errors import InvalidInputError
-from gmail_core.html import converted_length, html_to_markdown, html_to_text
+from gmail_core.html import (
+    converted_length,
+    html_to_markdown,
+    html_to_text,
+    html_without_history,
+)
 from gmail_core.message import Attachment, Message
 
 # -- Limits. Real mail stays far below each; hostile mail stops there, with a note. ------
@@ -469,8 +475,17 @@ def _as_html(scope: _Scope) -> str:
     return rich or (f"<pre>{html.escape(text)}</pre>" if text else "")
 
 
-def _assemble(root: _Scope, forwarded: list[_Scope], notes: _Notes) -> tuple[str, str]:
+@dataclass(frozen=True, slots=True)
+class _Bodies:
+    text: str = ""
+    html: str = ""
+    main_text_chars: int = 0  # leading characters of ``text`` that are the message's own body
+    main_html_chars: int = 0  # the same in ``html``; forwards and calendar summaries follow
+
+
+def _assemble(root: _Scope, forwarded: list[_Scope], notes: _Notes) -> _Bodies:
     text, rich = _choose(root)
+    own_text, own_html = len(text), len(rich)
     extra_text: list[str] = [*root.calendar]
     extra_html: list[str] = [f"<p>{html.escape(line)}</p>" for line in root.calendar]
     for scope in forwarded:
@@ -482,11 +497,11 @@ def _assemble(root: _Scope, forwarded: list[_Scope], notes: _Notes) -> tuple[str
             f"{''.join(f'<p>{html.escape(line)}</p>' for line in scope.calendar)}</div>"
         )
     if rich and not text:
-        return "", "\n".join([rich, *extra_html]) if extra_html else rich
+        return _Bodies("", "\n".join([rich, *extra_html]), 0, own_html)
     text = "\n\n".join(part for part in (text, *extra_text) if part)
     if rich and extra_html:
         rich = "\n".join([rich, *extra_html])
-    return text, rich
+    return _Bodies(text, rich, own_text, own_html)
 
 
 def _bounded_text(text: str, notes: _Notes) -> str:
@@ -616,9 +631,8 @@ def parse_message(resource: object) -> Message:
     root, forwarded, attachments = _isolated(
         lambda: _collect(payload, notes), nothing, "body", notes
     )
-    text_body, html_body = _isolated(
-        lambda: _assemble(root, forwarded, notes), ("", ""), "body", notes
-    )
+    bodies = _isolated(lambda: _assemble(root, forwarded, notes), _Bodies(), "body", notes)
+    text_body, html_body = bodies.text, bodies.html
     if (converted := converted_length(html_body)) < len(html_body):
         notes.add(
             f"Its HTML is {len(html_body):,} characters long: only the first "
@@ -673,6 +687,8 @@ def parse_message(resource: object) -> Message:
         references=ids("references", "References"),
         text_body=_bounded_text(text_body, notes),
         html_body=html_body,
+        main_text_chars=min(bodies.main_text_chars, MAX_TEXT_CHARS),
+        main_html_chars=bodies.main_html_chars,
         attachments=tuple(attachments),
         notes=tuple(notes.lines),
     )
@@ -711,10 +727,55 @@ def body_for(message: Message, body_format: str, max_chars: int) -> str:
 
 
 def rendered_body(message: Message, body_format: str, max_chars: int, *, trim: bool) -> str:
-    """``body_for``, with the quoted history trimmed first when ``trim`` (before the cut)."""
-    if not trim:
+    """``body_for``; with ``trim``, the message's own text without the quoted history it
+    repeats (``own_body``), cut to ``max_chars`` after trimming. HTML is the original
+    markup: it is never trimmed."""
+    if not trim or body_format == "html":
         return body_for(message, body_format, max_chars)
-    return truncate(trim_quoted(body_for(message, body_format, 0)), max_chars)
+    check_body_arguments(body_format, max_chars)
+    return truncate(own_body(message, body_format), max_chars)
+
+
+def own_body(message: Message, body_format: str) -> str:
+    """The body as ``markdown`` or ``text`` without the quoted history (``quotes``).
+
+    Where the message has HTML that may mark the history, its structure decides, on the same
+    parse that converts it; the text part is shown instead when its own rules cut it at the
+    same words (the usual case: it is what the untrimmed body shows). Otherwise the text
+    heuristics decide (on the text part, or on the converted HTML of an HTML-only message).
+    Forwarded messages and calendar summaries that reading added after the body stay whole.
+    """
+    forward = quotes.is_forward(message.subject)
+    text, extra_text = _split(message.text_body, message.main_text_chars)
+    rich, extra_html = _split(message.html_body, message.main_html_chars)
+    own: str | None = None
+    if rich.strip() and (not text or quotes.may_mark_history(rich)):
+        converted, cut = html_without_history(rich, body_format, forward=forward)
+        if cut:
+            own = quotes.trim_quoted(converted, forward=forward, history_follows=True)
+            # The text part, as shown untrimmed, when its own rules cut at the same words.
+            if text and quotes.same_words(
+                from_text := quotes.trim_quoted(text, forward=forward), own
+            ):
+                own = from_text
+        elif not text:
+            own = quotes.trim_quoted(converted, forward=forward)
+    if own is None:
+        own = quotes.trim_quoted(text, forward=forward)
+    if message.text_body:
+        extra = extra_text.strip("\n")
+    elif extra_html.strip():
+        convert = html_to_markdown if body_format == "markdown" else html_to_text
+        extra = convert(extra_html)
+    else:
+        extra = ""
+    return "\n\n".join(part for part in (own, extra) if part)
+
+
+def _split(body: str, main_chars: int | None) -> tuple[str, str]:
+    if main_chars is None or main_chars >= len(body):
+        return body, ""
+    return body[:main_chars], body[main_chars:]
 
 
 def unread_message(resource: object, note: str) -> Message:
@@ -729,131 +790,6 @@ def unread_message(resource: object, note: str) -> Message:
         internal_date=_int(resource.get("internalDate")),
         notes=(note,),
     )
-
-
-# Attribution lines that introduce a quoted reply (a long one may be wrapped over 2-3 lines).
-_ATTRIBUTION = re.compile(
-    r"^(?:On\b.*\bwrote:"
-    r"|Le\b.*\ba écrit\s?:"
-    r"|Am\b.*\bschrieb\b.*:"
-    r"|El\b.*\bescribió:"
-    r"|Op\b.*\bschreef\b.*:"
-    r"|Il\b.*\bha scritto:"
-    r"|Em\b.*\bescreveu:"
-    r"|.*写道[:：])\s*$",
-    re.IGNORECASE,
-)
-# Outlook and friends: the original follows unquoted, so these markers trim on their own.
-_ORIGINAL_MESSAGE = re.compile(
-    r"^\s*-{2,}\s*(?:Original Message|Ursprüngliche Nachricht|Message d'origine"
-    r"|Mensaje original)\s*-{2,}\s*$",
-    re.IGNORECASE,
-)
-_OUTLOOK_FROM = re.compile(r"^\s*\*?(?:From|De|Von|Van)\s?:\*?\s", re.IGNORECASE)
-_OUTLOOK_SENT = re.compile(
-    r"^\s*\*?(?:Sent|Date|Envoyé|Gesendet|Enviado|Verzonden)\s?:\*?\s", re.IGNORECASE
-)
-_OUTLOOK_RULE = re.compile(r"^\s*_{10,}\s*$")
-_FORWARD_MARKER = re.compile(  # "\s*-*\s*" would be quadratic on a line of spaces
-    r"^\s*(?:-+\s*)?(?:Forwarded message|Begin forwarded message|Weitergeleitete Nachricht"
-    r"|Message transféré|Mensaje reenviado)\b",
-    re.IGNORECASE,
-)
-_MAX_ATTRIBUTION_CHARS = 400
-
-
-def _is_quoted(line: str) -> bool:
-    return line.lstrip().startswith(">")
-
-
-def _attribution_start(lines: list[str], end: int) -> int | None:
-    """Index where an attribution ending on line ``end - 1`` starts (it may be wrapped)."""
-    length = 0
-    for start in range(end - 1, max(end - 4, -1), -1):
-        length += len(lines[start]) + 1
-        if length > _MAX_ATTRIBUTION_CHARS + 3:  # checked before joining: lines may be huge
-            return None
-        candidate = " ".join(line.strip() for line in lines[start:end])
-        if len(candidate) > _MAX_ATTRIBUTION_CHARS:
-            return None
-        if _ATTRIBUTION.match(candidate):
-            return start
-    return None
-
-
-def _outlook_start(lines: list[str]) -> int | None:
-    for index, line in enumerate(lines):
-        if _ORIGINAL_MESSAGE.match(line):
-            return index
-        if _OUTLOOK_FROM.match(line) and any(
-            _OUTLOOK_SENT.match(following) for following in lines[index + 1 : index + 4]
-        ):
-            # Blank lines between two "From:" lines are walked once each: linear overall.
-            previous = index - 1
-            while previous >= 0 and not lines[previous].strip():
-                previous -= 1
-            if previous >= 0 and _FORWARD_MARKER.match(lines[previous]):
-                continue  # a forwarded message's header block: content, not history
-            return previous if previous >= 0 and _OUTLOOK_RULE.match(lines[previous]) else index
-    return None
-
-
-def _mostly_quoted_from(lines: list[str]) -> list[bool]:
-    """For each i, whether ``lines[i:]`` is quoted history rather than inline replies.
-
-    That is: quoted (>) lines, then at most a short unquoted tail (a list footer), quoted
-    lines being at least 80 % of the non-blank ones. Computed for every i in one backward
-    pass, so trimming stays linear however many attribution-like lines a message has.
-    """
-    result = [False] * (len(lines) + 1)
-    content = quoted = 0
-    seen_quoted = interleaved = False
-    result[len(lines)] = True
-    for index in range(len(lines) - 1, -1, -1):
-        line = lines[index]
-        if line.strip():
-            content += 1
-            if _is_quoted(line):
-                quoted += 1
-                seen_quoted = True
-            elif seen_quoted:
-                interleaved = True  # an unquoted line before a quoted one: inline replies
-        result[index] = content == 0 or (not interleaved and quoted >= 0.8 * content)
-    return result
-
-
-def _quoted_history_start(lines: list[str]) -> int | None:
-    mostly_quoted_from: list[bool] | None = None
-    for index, line in enumerate(lines):
-        if len(line) <= _MAX_ATTRIBUTION_CHARS and line.rstrip().endswith((":", "：")):
-            start = _attribution_start(lines, index + 1)
-            if start is None:
-                continue
-            if mostly_quoted_from is None:
-                mostly_quoted_from = _mostly_quoted_from(lines)
-            if mostly_quoted_from[index + 1]:
-                return start
-    tail = len(lines)
-    while tail > 0 and (not lines[tail - 1].strip() or _is_quoted(lines[tail - 1])):
-        tail -= 1
-    if any(_is_quoted(line) for line in lines[tail:]):
-        return tail
-    return _outlook_start(lines)
-
-
-def trim_quoted(text: str) -> str:
-    """Drop the quoted history a reply repeats; never returns "" for non-empty input.
-
-    Forwarded messages ("---------- Forwarded message") are content, not history: kept.
-    Linear in the text (``tests/reliability/test_pathological.py`` checks it on 16,000
-    attribution-like lines).
-    """
-    lines = text.splitlines()
-    start = _quoted_history_start(lines)
-    if start is None:
-        return text
-    trimmed = "\n".join(lines[:start]).rstrip()
-    return trimmed if trimmed.strip() else text
 
 
 def find_attachment(message: Message, key: str) -> list[Attachment]:

@@ -12,6 +12,7 @@ from bench import (
     search,
     send_memory,
     stall,
+    thread_trim,
     transfer_memory,
 )
 
@@ -34,6 +35,13 @@ def test_agent_view_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -
     for tool in ("send_draft", "delete_draft", "create_label", "untrash_messages"):
         assert tool in out
     assert "variable_name=" not in out
+
+
+def test_thread_trim_bench_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert thread_trim.main(run_all.QUICK["thread_trim"]) == 0
+    out = capsys.readouterr().out
+    assert "Outlook for Windows (en)" in out and "characters untrimmed" in out
+    assert "exactly once when trimmed: yes" in out
 
 
 def test_send_memory_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
@@ -68,6 +76,7 @@ def test_run_all_runs_every_bench_in_order(
     assert [c[0] for c in calls] == [
         "search",
         "agent_view",
+        "thread_trim",
         "send_memory",
         "transfer_memory",
         "pathological",

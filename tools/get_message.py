@@ -7,11 +7,14 @@ class GetMessageTool(dify.GmailTool):
         max_chars = params.as_int(p, "max_body_chars", 20000, minimum=0, maximum=1_000_000)
         download = params.as_bool(p, "download_attachments")
         allowance = params.attachment_text(p)
+        trim = params.as_bool(p, "trim_quoted")
         client = self.gmail()
         message, names = messages.get_message(client, params.required_str(p, "message_id"))
         if download:
             messages.check_dify_file_limit(list(message.attachments))
-        message, body = messages.message_body(message, body_format, max_chars, client=client)
+        message, body = messages.message_body(
+            message, body_format, max_chars, trim=trim, client=client
+        )
         texts = (
             messages.read_attachment_texts(client, message.id, list(message.attachments), allowance)
             if allowance

@@ -90,8 +90,11 @@ def test_make_try_runs_the_scenario_on_the_sample_mailbox(tmp_path: Path) -> Non
     assert "workflow  messages         [6 objects], the first:" in out
     assert "the Tool node's text, the Agent node's LLM and the Agent app's LLM" in out
     for sample_text in ("来週の打ち合わせについて", "关于合同续签的问题", "AW: Training in January",
-                        "-----Original Message-----", "Sent from my iPhone"):  # fmt: skip
+                        "-----Original Message-----", "Legal is fine with the 3-year term"):  # fmt: skip
         assert sample_text in out
+    # The conversation shows each message's own text once: no quoted history, no phone sign-off.
+    thread = (tmp_path / "out" / "03-get_thread" / "agent-node.txt").read_text()
+    assert "Sent from my iPhone" not in thread and thread.count("Legal is fine with") == 1
     csv = tmp_path / "out" / "04-download_attachment" / "Northwind_volumes_2027.csv"
     assert csv.read_bytes() == sample_mailbox.VOLUMES_CSV.encode()
     assert f"{csv} " in out or "04-download_attachment/Northwind_volumes_2027.csv" in out

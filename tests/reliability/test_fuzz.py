@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gmail_core.errors import InvalidInputError
-from gmail_core.reading import body_for, parse_message, trim_quoted
+from gmail_core.quotes import trim_quoted
+from gmail_core.reading import body_for, parse_message, rendered_body
 from gmail_core.writing import OutgoingAttachment, build_message, to_bytes
 
 EXAMPLES = 300
@@ -114,6 +115,7 @@ def test_parse_message_never_raises(resource: dict[str, Any], fmt: str, limit: i
     message = parse_message(resource)
     body = body_for(message, fmt, limit)
     trim_quoted(body)
+    assert isinstance(rendered_body(message, fmt, limit, trim=True), str)
     assert isinstance(body, str)
     for att in message.attachments:
         assert isinstance(att.filename, str)

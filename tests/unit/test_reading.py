@@ -1,4 +1,4 @@
-"""parse_message, body_for, trim_quoted and find_attachment on Gmail-shaped resources."""
+"""parse_message, body_for and find_attachment on Gmail-shaped resources."""
 
 from __future__ import annotations
 
@@ -18,13 +18,13 @@ from mime_fixtures import b64url, part_json, raw_text_part, resource
 
 from gmail_core.errors import InvalidInputError
 from gmail_core.message import Attachment, Message
+from gmail_core.quotes import trim_quoted
 from gmail_core.reading import (
     MAX_PARTS,
     body_for,
     calendar_summary,
     find_attachment,
     parse_message,
-    trim_quoted,
 )
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
@@ -543,70 +543,6 @@ def test_body_for_rejects_bad_arguments():
 def test_body_for_empty_message():
     message = Message(id="1", thread_id="1")
     assert [body_for(message, f, 0) for f in ("markdown", "text", "html")] == ["", "", ""]
-
-
-# --- trim_quoted ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "attribution",
-    [
-        "On Mon, Jan 1, 2024 at 10:00 AM Alice <alice@example.com> wrote:",
-        "Le lun. 1 janv. 2024 à 10:00, Alice <alice@example.com> a écrit :",
-        "Am Mo., 1. Jan. 2024 um 10:00 Uhr schrieb Alice <alice@example.com>:",
-        "El lun, 1 ene 2024 a las 10:00, Alice (<alice@example.com>) escribió:",
-        "Alice <alice@example.com> 于2024年1月1日周一 10:00写道：",
-    ],
-)
-def test_trim_quoted_drops_attribution_and_quotes(attribution: str):
-    text = f"Sounds good, see you then.\n\n{attribution}\n> Shall we meet?\n>\n> Alice\n"
-    assert trim_quoted(text) == "Sounds good, see you then."
-
-
-def test_trim_quoted_handles_wrapped_attribution():
-    text = (
-        "Thanks!\n\nOn Mon, Jan 1, 2024 at 10:00 AM Alice Example <\n"
-        "alice@example.com> wrote:\n\n> question?\n"
-    )
-    assert trim_quoted(text) == "Thanks!"
-
-
-def test_trim_quoted_keeps_inline_replies():
-    text = "On Mon, Alice wrote:\n> first question?\nFirst answer.\n> second?\nSecond answer.\n"
-    assert trim_quoted(text) == text
-
-
-def test_trim_quoted_trailing_quote_without_attribution():
-    assert trim_quoted("Yes.\n> did you?\n> really?") == "Yes."
-
-
-def test_trim_quoted_outlook_blocks():
-    original = "See below.\n\n-----Original Message-----\nFrom: A\nSent: today\nHi"
-    assert trim_quoted(original) == "See below."
-    outlook = (
-        "Approved.\n\n________________________________\n"
-        "From: Alice <a@example.com>\nSent: Monday, January 1, 2024 10:00 AM\n"
-        "To: Bob\nSubject: Request\n\nPlease approve."
-    )
-    assert trim_quoted(outlook) == "Approved."
-
-
-def test_trim_quoted_never_returns_empty():
-    only_quote = "> all quoted\n> text"
-    assert trim_quoted(only_quote) == only_quote
-    assert trim_quoted("") == ""
-    assert trim_quoted("plain text, nothing quoted") == "plain text, nothing quoted"
-
-
-def test_trim_quoted_keeps_gmail_forwards():
-    text = "FYI\n\n---------- Forwarded message ---------\nFrom: A <a@x>\nDate: x\n\nBody"
-    assert trim_quoted(text) == text
-
-
-@given(st.text(max_size=300))
-def test_trim_quoted_is_never_empty_for_non_empty_input(text: str):
-    result = trim_quoted(text)
-    assert bool(result.strip()) or result == text
 
 
 # --- find_attachment -----------------------------------------------------------------------
