@@ -413,8 +413,9 @@ def _read_text(
 
     try:
         # The extraction stops itself at ``seconds`` (between pages, rows, paragraphs); the
-        # pool's limit, a little later, is the last line of defence.
-        found = offload.run(work, size=len(data), seconds=seconds + 5)
+        # pool's limit, a little later, is the last line of defence. Never read in place,
+        # however small: a 10 kB PDF can inflate to megabytes of page content (~30 s).
+        found = offload.run(work, size=max(len(data), offload.INLINE_BELOW), seconds=seconds + 5)
     except offload.TookTooLong:
         kind = extract.kind_of(a.mime_type, a.filename)
         return extract.Extracted(

@@ -160,3 +160,25 @@ def test_each_file_holds_its_share_of_the_transfer_budget_while_read(
     big = Attachment("big.txt", "text/plain", 3 * 1024 * 1024, "1", "ATT1")
     messages.read_attachment_texts(GmailClient("tok"), "m1", [big], extract.Allowance())
     assert held == [3 * 1024 * 1024, 0]  # held while fetched and parsed, then given back
+
+
+def test_a_small_file_is_parsed_off_the_event_loop_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few kB of compressed PDF or DOCX can take seconds to parse (a 10 kB PDF whose page
+    inflates to 6 MB of text operators: ~30 s): a file's size says nothing of its cost, so
+    no file is parsed in the event loop's thread, however small."""
+    from gevent import monkey
+
+    import gmail_core.dify  # noqa: F401  (the SDK's gevent patch, as in the plugin process)
+
+    assert monkey.is_module_patched("threading")
+    native_id = monkey.get_original("threading", "get_native_id")
+    parsed_in: list[int] = []
+
+    def text_of(data: bytes, *args: object, **kwargs: object) -> extract.Extracted:
+        parsed_in.append(native_id())
+        return extract.Extracted("pdf", "text")
+
+    monkeypatch.setattr(extract, "text_of", text_of)
+    tiny = Attachment("tiny.pdf", "application/pdf", 3, "1", None, data=b"%PD")
+    messages.read_attachment_texts(GmailClient("tok"), "m1", [tiny], extract.Allowance())
+    assert parsed_in and parsed_in[0] != native_id()
