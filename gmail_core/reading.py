@@ -619,7 +619,8 @@ def parse_message(resource: object) -> Message:
     text_body, html_body = _isolated(
         lambda: _assemble(root, forwarded, notes), ("", ""), "body", notes
     )
-    if (converted := converted_length(html_body)) < len(html_body):
+    # Only an HTML body is converted: beside a text part it is never read, so never cut.
+    if not text_body and (converted := converted_length(html_body)) < len(html_body):
         notes.add(
             f"Its HTML is {len(html_body):,} characters long: only the first "
             f"{converted:,} are converted."

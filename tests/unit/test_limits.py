@@ -202,6 +202,22 @@ def test_long_html_is_noted_on_the_message() -> None:
         )
 
 
+def test_long_html_is_not_noted_when_the_text_part_is_what_is_shown() -> None:
+    """multipart/alternative: the plain text is the body; its long HTML twin is never
+    converted, so no note may say it was cut."""
+    markup = "<b>x</b>" * (html_mod.MAX_HTML_TAGS + 10)
+    payload = part_json(
+        "multipart/alternative",
+        parts=[
+            part_json("text/plain", part_id="0", data=b"The whole message."),
+            part_json("text/html", part_id="1", data=markup.encode()),
+        ],
+    )
+    message = parse_message(resource(payload))
+    assert reading.body_for(message, "markdown", 0) == "The whole message."
+    assert message.notes == ()
+
+
 # -- HTML conversion ---------------------------------------------------------------------------
 
 
