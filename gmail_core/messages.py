@@ -47,6 +47,15 @@ STRUCTURE_FIELDS = (
 )
 
 
+# How the notes of a message whose parts were not read begin (``read_message``, and
+# ``reading.parse_message`` when the walk fails): its attachments are unknown, not absent.
+UNREAD_NOTE_PREFIXES = (
+    "Reading this message took",
+    "Could not read this message:",
+    "Could not read this message's body",
+)
+
+
 def read_message(resource: object, client: GmailClient | None = None) -> Message:
     """``parse_message`` off the event loop (see ``offload``), within the time budget.
 

@@ -182,3 +182,40 @@ def test_a_small_file_is_parsed_off_the_event_loop_too(monkeypatch: pytest.Monke
     tiny = Attachment("tiny.pdf", "application/pdf", 3, "1", None, data=b"%PD")
     messages.read_attachment_texts(GmailClient("tok"), "m1", [tiny], extract.Allowance())
     assert parsed_in and parsed_in[0] != native_id()
+
+
+@responses.activate
+def test_download_attachment_of_a_message_that_could_not_be_read_does_not_deny_its_files(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A message the reader gave up on has no attachments listed: the error says it could
+    not be read, not that it has none (the agent would tell the user there is no file)."""
+    from gmail_core import reading
+    from tests.reliability import failure
+
+    def broken(*args: object) -> object:
+        raise RecursionError("a parser bug nobody has met yet")
+
+    monkeypatch.setattr(reading, "_collect", broken)
+    payload = {"mimeType": "multipart/mixed", "headers": [], "parts": []}
+    responses.get(BASE.removesuffix("/attachments/"), json={"id": "m1", "payload": payload})
+    text = failure("download_attachment", {"message_id": "m1"})
+    assert "has no attachments" not in text
+    assert "Could not read this message's body." in text
+
+
+@responses.activate
+def test_a_message_without_files_whose_header_could_not_be_read_has_no_attachments(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gmail_core import reading
+    from tests.reliability import failure
+
+    def broken(value: str, label: str, notes: object) -> str:
+        raise RecursionError("a parser bug nobody has met yet")
+
+    monkeypatch.setattr(reading, "_address_header", broken)
+    payload = {"mimeType": "text/plain", "headers": [{"name": "From", "value": "a@x.io"}]}
+    responses.get(BASE.removesuffix("/attachments/"), json={"id": "m1", "payload": payload})
+    text = failure("download_attachment", {"message_id": "m1"})
+    assert text == "This message has no attachments (inline images are not attachments)."
