@@ -18,7 +18,13 @@ from gmail_core import extract, memory, offload, reading, transfers
 from gmail_core import labels as labels_mod
 from gmail_core.batch import BatchCall
 from gmail_core.client import USER_PATH, GmailClient, _json_or_none, path_id
-from gmail_core.errors import GmailApiError, InvalidInputError, NotFoundError, TransientError
+from gmail_core.errors import (
+    GmailApiError,
+    GmailError,
+    InvalidInputError,
+    NotFoundError,
+    TransientError,
+)
 from gmail_core.message import Attachment, Message
 
 log = logging.getLogger(__name__)
@@ -322,6 +328,13 @@ def attachment_bytes(client: GmailClient, message_id: str, a: Attachment) -> byt
     """One attachment's bytes: inline data as is, else fetched with attachments.get."""
     if a.data is not None:
         return a.data
+    if not a.attachment_id:  # nothing to fetch (``_before_download`` says the same for text)
+        if a.size == 0 and a.mime_type.lower() != "message/rfc822":
+            return b""  # an empty file
+        raise GmailError(
+            f"Gmail gives no file for '{a.filename}' (a forwarded message it shows in the "
+            "body has none): read it in the message's body, or open it in Gmail."
+        )
     path = f"{MESSAGES_PATH}/{path_id(message_id)}/attachments/"
     path += path_id(a.attachment_id or "", "attachment ID")
     try:

@@ -219,3 +219,21 @@ def test_a_message_without_files_whose_header_could_not_be_read_has_no_attachmen
     responses.get(BASE.removesuffix("/attachments/"), json={"id": "m1", "payload": payload})
     text = failure("download_attachment", {"message_id": "m1"})
     assert text == "This message has no attachments (inline images are not attachments)."
+
+
+@responses.activate
+def test_an_attachment_with_nothing_to_fetch_is_never_blamed_on_the_caller() -> None:
+    """No data and no attachmentId: an empty file is empty; a forwarded message Gmail parsed
+    into parts has no file to give (not "'' is not a valid Gmail attachment ID")."""
+    from gmail_core.errors import GmailError, InvalidInputError
+
+    client = GmailClient("tok")
+    empty = Attachment("empty.txt", "text/plain", 0, "1", None)
+    assert messages.attachment_bytes(client, "m1", empty) == b""
+    for size in (900, 0):
+        forwarded = Attachment("fwd.eml", "message/rfc822", size, "2", None)
+        with pytest.raises(GmailError) as info:
+            messages.attachment_bytes(client, "m1", forwarded)
+        assert not isinstance(info.value, InvalidInputError)
+        assert "'fwd.eml'" in str(info.value) and "attachment ID" not in str(info.value)
+    assert len(responses.calls) == 0
