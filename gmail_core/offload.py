@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from gevent import Timeout, monkey
+from gevent import Timeout, monkey, sleep
 from gevent.threadpool import ThreadPool
 
 # How long one piece of reading may take before it is given up (the limits keep real and
@@ -65,16 +65,23 @@ class _Task[T]:
 
 def run[T](work: Callable[[], T], *, size: int, seconds: float = READ_SECONDS) -> T:
     """``work()`` on ``size`` bytes of mail, in a reading thread when gevent runs the process
-    and the mail is not small.
+    and the mail is not small (small mail is read in place, then the other greenlets run).
 
     Raises TookTooLong after ``seconds``, the wait for a free thread included (threads may
     still be busy with reads given up earlier). Work given up before a thread took it never
     runs; work already running finishes in the background (Python cannot stop a thread,
     and the limits bound it). ``work`` must be pure: no I/O, no logging, no gevent objects.
     """
-    pool = _gevent_pool() if size >= INLINE_BELOW else None
+    pool = _gevent_pool()
     if pool is None:
         return work()
+    if size < INLINE_BELOW:
+        try:
+            return work()
+        finally:
+            # The other greenlets' turn: a call reading many small messages in a row never
+            # holds the event loop for all of them, only for one.
+            sleep(0)
     task = _Task(work)
     timeout = Timeout(max(seconds, 0.001))
     timeout.start()
