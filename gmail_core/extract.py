@@ -433,8 +433,8 @@ def _zip_problem(data: bytes, streamed_prefix: str = "") -> str:
     for m in members:
         parsed_whole = not (streamed_prefix and m.filename.startswith(streamed_prefix))
         if parsed_whole and m.filename.endswith(".xml") and m.file_size > MAX_XML_MEMBER_BYTES:
-            return (
-                f"Not read: its part {m.filename} is {m.file_size / MiB:,.0f} MB of XML (the "
+            return (  # not named: a note is the plugin's words, member names the sender's
+                f"Not read: one of its parts is {m.file_size / MiB:,.0f} MB of XML (the "
                 f"limit is {MAX_XML_MEMBER_BYTES // MiB} MB)."
             )
     return ""
@@ -519,7 +519,7 @@ def _xlsx(data: bytes, text: _Text, kind: str) -> Extracted:
         names = tuple(str(sheet.title) for sheet in sheets)
         notes: list[str] = []
         stopped = False
-        for sheet in sheets[:MAX_SHEETS]:
+        for number, sheet in enumerate(sheets[:MAX_SHEETS], 1):
             rows, more = _rows(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), text, _cell)
             hidden = "" if getattr(sheet, "sheet_state", "visible") == "visible" else " (hidden)"
             table = _table(rows) or "(empty)"
@@ -527,7 +527,8 @@ def _xlsx(data: bytes, text: _Text, kind: str) -> Extracted:
                 stopped = True
                 break
             if more:
-                notes.append(f"Sheet '{sheet.title}': only the first {MAX_ROWS:,} rows are read.")
+                # By number: a note is the plugin's words; the title (the sender's) is in the text.
+                notes.append(f"Sheet {number}: only the first {MAX_ROWS:,} rows are read.")
     finally:
         book.close()
     if len(sheets) > MAX_SHEETS and not stopped:

@@ -18,7 +18,13 @@ from gmail_core import extract, memory, offload, reading, transfers
 from gmail_core import labels as labels_mod
 from gmail_core.batch import BatchCall
 from gmail_core.client import USER_PATH, GmailClient, _json_or_none, path_id
-from gmail_core.errors import GmailApiError, InvalidInputError, NotFoundError, TransientError
+from gmail_core.errors import (
+    GmailApiError,
+    GmailError,
+    InvalidInputError,
+    NotFoundError,
+    TransientError,
+)
 from gmail_core.message import Attachment, Message
 
 log = logging.getLogger(__name__)
@@ -44,6 +50,15 @@ def _parts_mask(depth: int) -> str:
 # format=full's size, and unlike format=metadata it still shows which parts are attachments.
 STRUCTURE_FIELDS = (
     "id,threadId,labelIds,snippet,internalDate,sizeEstimate,payload(" + _parts_mask(6) + ")"
+)
+
+
+# How the notes of a message whose parts were not read begin (``read_message``, and
+# ``reading.parse_message`` when the walk fails): its attachments are unknown, not absent.
+UNREAD_NOTE_PREFIXES = (
+    "Reading this message took",
+    "Could not read this message:",
+    "Could not read this message's body",
 )
 
 
@@ -313,6 +328,13 @@ def attachment_bytes(client: GmailClient, message_id: str, a: Attachment) -> byt
     """One attachment's bytes: inline data as is, else fetched with attachments.get."""
     if a.data is not None:
         return a.data
+    if not a.attachment_id:  # nothing to fetch (``_before_download`` says the same for text)
+        if a.size == 0 and a.mime_type.lower() != "message/rfc822":
+            return b""  # an empty file
+        raise GmailError(
+            f"Gmail gives no file for '{a.filename}' (a forwarded message it shows in the "
+            "body has none): read it in the message's body, or open it in Gmail."
+        )
     path = f"{MESSAGES_PATH}/{path_id(message_id)}/attachments/"
     path += path_id(a.attachment_id or "", "attachment ID")
     try:
@@ -413,8 +435,9 @@ def _read_text(
 
     try:
         # The extraction stops itself at ``seconds`` (between pages, rows, paragraphs); the
-        # pool's limit, a little later, is the last line of defence.
-        found = offload.run(work, size=len(data), seconds=seconds + 5)
+        # pool's limit, a little later, is the last line of defence. Never read in place,
+        # however small: a 10 kB PDF can inflate to megabytes of page content (~30 s).
+        found = offload.run(work, size=max(len(data), offload.INLINE_BELOW), seconds=seconds + 5)
     except offload.TookTooLong:
         kind = extract.kind_of(a.mime_type, a.filename)
         return extract.Extracted(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from gevent import Timeout, monkey
+from gevent import Timeout, monkey, sleep
 from gevent.threadpool import ThreadPool
 
 # How long one piece of reading may take before it is given up (the limits keep real and
@@ -49,20 +49,49 @@ def _gevent_pool() -> ThreadPool | None:
         return _pool
 
 
+class _Task[T]:
+    """``work``, unless its caller gave up while it waited for a thread: work nobody waits
+    for would only hold a thread from the reads that come after it."""
+
+    __slots__ = ("abandoned", "work")
+
+    def __init__(self, work: Callable[[], T]) -> None:
+        self.work = work
+        self.abandoned = False
+
+    def __call__(self) -> T | None:
+        return None if self.abandoned else self.work()
+
+
 def run[T](work: Callable[[], T], *, size: int, seconds: float = READ_SECONDS) -> T:
     """``work()`` on ``size`` bytes of mail, in a reading thread when gevent runs the process
-    and the mail is not small.
+    and the mail is not small (small mail is read in place, then the other greenlets run).
 
-    Raises TookTooLong after ``seconds`` (the thread finishes in the background: Python
-    cannot stop it, and the limits bound it). ``work`` must be pure: no I/O, no logging,
-    no gevent objects.
+    Raises TookTooLong after ``seconds``, the wait for a free thread included (threads may
+    still be busy with reads given up earlier). Work given up before a thread took it never
+    runs; work already running finishes in the background (Python cannot stop a thread,
+    and the limits bound it). ``work`` must be pure: no I/O, no logging, no gevent objects.
     """
-    pool = _gevent_pool() if size >= INLINE_BELOW else None
+    pool = _gevent_pool()
     if pool is None:
         return work()
-    result = pool.spawn(work)
+    if size < INLINE_BELOW:
+        try:
+            return work()
+        finally:
+            # The other greenlets' turn: a call reading many small messages in a row never
+            # holds the event loop for all of them, only for one.
+            sleep(0)
+    task = _Task(work)
+    timeout = Timeout(max(seconds, 0.001))
+    timeout.start()
     try:
-        value: T = result.get(timeout=max(seconds, 0.001))
-    except Timeout:
+        value: T = pool.spawn(task).get()
+    except Timeout as exc:
+        if exc is not timeout:
+            raise
+        task.abandoned = True
         raise TookTooLong from None
+    finally:
+        timeout.close()
     return value

@@ -29,6 +29,7 @@ from gmail_core.addresses import split_received
 from gmail_core.charsets import MAX_ENCODED_WORDS, decode_header_words, decode_text, unfold
 from gmail_core.errors import InvalidInputError
 from gmail_core.html import (
+    MAX_HTML_TAGS,
     converted_length,
     html_to_markdown,
     html_to_text,
@@ -263,6 +264,7 @@ class _Scope:
     plain: list[str] = field(default_factory=list)
     html: list[str] = field(default_factory=list)
     calendar: list[str] = field(default_factory=list)
+    html_text: str | None = None  # the HTML as text, once converted (``_choose``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,16 +445,39 @@ def _is_stub(text: str) -> bool:
     )
 
 
-def _choose(scope: _Scope) -> tuple[str, str]:
-    """(text, html) for one message: text/plain wins unless it is empty or a stub."""
+class _HtmlBudget:
+    """HTML converted to text while one message is read (stub checks, forwarded messages'
+    text): as many tags as one body converts, so fifty forwarded newsletters cost what one
+    does (they took 12 s, 33 s with "view in browser" stubs)."""
+
+    def __init__(self) -> None:
+        self.tags_left = MAX_HTML_TAGS
+        self.exhausted = False
+
+    def to_text(self, markup: str) -> str | None:
+        """``html_to_text(markup)``, or None once this message has converted its share."""
+        cost = markup.count("<", 0, converted_length(markup))
+        if cost > self.tags_left:
+            self.exhausted = True
+            return None
+        self.tags_left -= cost
+        return html_to_text(markup)
+
+
+def _choose(scope: _Scope, budget: _HtmlBudget) -> tuple[str, str]:
+    """(text, html) for one message: text/plain wins unless it is empty or a stub.
+
+    The HTML's text, when converted to compare it with a stub, is kept in ``scope.html_text``.
+    """
     plain = "\n\n".join(part.strip("\r\n") for part in scope.plain if part.strip())
     rich = "\n".join(scope.html)
-    if (
-        rich.strip()
-        and _is_stub(plain)
-        and (not plain.strip() or len(html_to_text(rich)) > len(" ".join(plain.split())))
-    ):
-        return "", rich
+    if rich.strip() and _is_stub(plain):
+        if not plain.strip():
+            return "", rich
+        converted = budget.to_text(rich)
+        if converted is not None and len(converted) > len(" ".join(plain.split())):
+            scope.html_text = converted
+            return "", rich
     return plain, rich if rich.strip() else ""
 
 
@@ -465,14 +490,17 @@ def _forward_header(headers: _Headers, notes: _Notes) -> str:
     return "\n".join(lines)
 
 
-def _as_text(scope: _Scope) -> str:
-    text, rich = _choose(scope)
-    return text or (html_to_text(rich) if rich else "")
-
-
-def _as_html(scope: _Scope) -> str:
-    text, rich = _choose(scope)
-    return rich or (f"<pre>{html.escape(text)}</pre>" if text else "")
+def _forwarded_text(scope: _Scope, text: str, rich: str, budget: _HtmlBudget) -> str:
+    """A forwarded message's text: its text part, else its HTML converted within ``budget``."""
+    if text or not rich:
+        return text
+    converted = scope.html_text if scope.html_text is not None else budget.to_text(rich)
+    if converted is None:
+        return (
+            "[… this forwarded message's HTML is not converted: the message holds more HTML "
+            "than is read]"
+        )
+    return converted
 
 
 @dataclass(frozen=True, slots=True)
@@ -484,17 +512,26 @@ class _Bodies:
 
 
 def _assemble(root: _Scope, forwarded: list[_Scope], notes: _Notes) -> _Bodies:
-    text, rich = _choose(root)
+    budget = _HtmlBudget()
+    text, rich = _choose(root, budget)
     own_text, own_html = len(text), len(rich)
     extra_text: list[str] = [*root.calendar]
     extra_html: list[str] = [f"<p>{html.escape(line)}</p>" for line in root.calendar]
     for scope in forwarded:
         header = _forward_header(scope.headers, notes)
         calendar = "\n".join(scope.calendar)
-        extra_text.append("\n\n".join(p for p in (header, _as_text(scope), calendar) if p))
+        scope_text, scope_rich = _choose(scope, budget)
+        body = _forwarded_text(scope, scope_text, scope_rich, budget)
+        extra_text.append("\n\n".join(p for p in (header, body, calendar) if p))
+        scope_html = scope_rich or (f"<pre>{html.escape(scope_text)}</pre>" if scope_text else "")
         extra_html.append(
-            f"<div><p>{html.escape(header).replace(chr(10), '<br>')}</p>{_as_html(scope)}"
+            f"<div><p>{html.escape(header).replace(chr(10), '<br>')}</p>{scope_html}"
             f"{''.join(f'<p>{html.escape(line)}</p>' for line in scope.calendar)}</div>"
+        )
+    if budget.exhausted:
+        notes.add(
+            f"Its forwarded messages hold more than {MAX_HTML_TAGS:,} HTML tags: the HTML of "
+            "some is not converted (their text parts are shown, where they have one)."
         )
     if rich and not text:
         return _Bodies("", "\n".join([rich, *extra_html]), 0, own_html)
@@ -633,7 +670,8 @@ def parse_message(resource: object) -> Message:
     )
     bodies = _isolated(lambda: _assemble(root, forwarded, notes), _Bodies(), "body", notes)
     text_body, html_body = bodies.text, bodies.html
-    if (converted := converted_length(html_body)) < len(html_body):
+    # Only an HTML body is converted: beside a text part it is never read, so never cut.
+    if not text_body and (converted := converted_length(html_body)) < len(html_body):
         notes.add(
             f"Its HTML is {len(html_body):,} characters long: only the first "
             f"{converted:,} are converted."

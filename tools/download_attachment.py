@@ -1,5 +1,5 @@
 from gmail_core import dify, messages, params, render
-from gmail_core.errors import InvalidInputError
+from gmail_core.errors import GmailError, InvalidInputError
 from gmail_core.reading import find_attachment
 
 
@@ -9,6 +9,13 @@ class DownloadAttachmentTool(dify.GmailTool):
         client = self.gmail()
         message, _ = messages.get_message(client, params.required_str(p, "message_id"))
         if not message.attachments:
+            # Not read (its parts not walked): its files may be there all the same.
+            unread = [n for n in message.notes if n.startswith(messages.UNREAD_NOTE_PREFIXES)]
+            if unread:
+                raise GmailError(
+                    f"{' '.join(unread)} Its attachments could not be listed: download them "
+                    "in Gmail."
+                )
             raise InvalidInputError(
                 "This message has no attachments (inline images are not attachments)."
             )

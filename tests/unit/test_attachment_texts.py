@@ -160,3 +160,80 @@ def test_each_file_holds_its_share_of_the_transfer_budget_while_read(
     big = Attachment("big.txt", "text/plain", 3 * 1024 * 1024, "1", "ATT1")
     messages.read_attachment_texts(GmailClient("tok"), "m1", [big], extract.Allowance())
     assert held == [3 * 1024 * 1024, 0]  # held while fetched and parsed, then given back
+
+
+def test_a_small_file_is_parsed_off_the_event_loop_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few kB of compressed PDF or DOCX can take seconds to parse (a 10 kB PDF whose page
+    inflates to 6 MB of text operators: ~30 s): a file's size says nothing of its cost, so
+    no file is parsed in the event loop's thread, however small."""
+    from gevent import monkey
+
+    import gmail_core.dify  # noqa: F401  (the SDK's gevent patch, as in the plugin process)
+
+    assert monkey.is_module_patched("threading")
+    native_id = monkey.get_original("threading", "get_native_id")
+    parsed_in: list[int] = []
+
+    def text_of(data: bytes, *args: object, **kwargs: object) -> extract.Extracted:
+        parsed_in.append(native_id())
+        return extract.Extracted("pdf", "text")
+
+    monkeypatch.setattr(extract, "text_of", text_of)
+    tiny = Attachment("tiny.pdf", "application/pdf", 3, "1", None, data=b"%PD")
+    messages.read_attachment_texts(GmailClient("tok"), "m1", [tiny], extract.Allowance())
+    assert parsed_in and parsed_in[0] != native_id()
+
+
+@responses.activate
+def test_download_attachment_of_a_message_that_could_not_be_read_does_not_deny_its_files(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A message the reader gave up on has no attachments listed: the error says it could
+    not be read, not that it has none (the agent would tell the user there is no file)."""
+    from gmail_core import reading
+    from tests.reliability import failure
+
+    def broken(*args: object) -> object:
+        raise RecursionError("a parser bug nobody has met yet")
+
+    monkeypatch.setattr(reading, "_collect", broken)
+    payload = {"mimeType": "multipart/mixed", "headers": [], "parts": []}
+    responses.get(BASE.removesuffix("/attachments/"), json={"id": "m1", "payload": payload})
+    text = failure("download_attachment", {"message_id": "m1"})
+    assert "has no attachments" not in text
+    assert "Could not read this message's body." in text
+
+
+@responses.activate
+def test_a_message_without_files_whose_header_could_not_be_read_has_no_attachments(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gmail_core import reading
+    from tests.reliability import failure
+
+    def broken(value: str, label: str, notes: object) -> str:
+        raise RecursionError("a parser bug nobody has met yet")
+
+    monkeypatch.setattr(reading, "_address_header", broken)
+    payload = {"mimeType": "text/plain", "headers": [{"name": "From", "value": "a@x.io"}]}
+    responses.get(BASE.removesuffix("/attachments/"), json={"id": "m1", "payload": payload})
+    text = failure("download_attachment", {"message_id": "m1"})
+    assert text == "This message has no attachments (inline images are not attachments)."
+
+
+@responses.activate
+def test_an_attachment_with_nothing_to_fetch_is_never_blamed_on_the_caller() -> None:
+    """No data and no attachmentId: an empty file is empty; a forwarded message Gmail parsed
+    into parts has no file to give (not "'' is not a valid Gmail attachment ID")."""
+    from gmail_core.errors import GmailError, InvalidInputError
+
+    client = GmailClient("tok")
+    empty = Attachment("empty.txt", "text/plain", 0, "1", None)
+    assert messages.attachment_bytes(client, "m1", empty) == b""
+    for size in (900, 0):
+        forwarded = Attachment("fwd.eml", "message/rfc822", size, "2", None)
+        with pytest.raises(GmailError) as info:
+            messages.attachment_bytes(client, "m1", forwarded)
+        assert not isinstance(info.value, InvalidInputError)
+        assert "'fwd.eml'" in str(info.value) and "attachment ID" not in str(info.value)
+    assert len(responses.calls) == 0

@@ -92,6 +92,38 @@ def test_forwarded_message_count() -> None:
     assert f"after the first {MAX_FORWARDS}" in " ".join(message.notes)
 
 
+def test_forwarded_html_converted_per_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fifty forwarded newsletters cost what one body does (they took 12 s, 33 s with
+    "view in browser" stubs): HTML converted while one message is read — forwarded
+    messages' text and the stub checks — holds at most ``MAX_HTML_TAGS`` tags in all."""
+    converted: list[int] = []
+    real = reading.html_to_text
+
+    def counting(markup: str) -> str:
+        converted.append(markup.count("<"))
+        return real(markup)
+
+    monkeypatch.setattr(reading, "html_to_text", counting)
+    markup = ("<p>" + "<b>x</b> " * 1_000 + "</p>").encode()
+    stub = b"View this email in your browser."
+    forwards = [
+        _forward(
+            part_json(
+                "multipart/alternative",
+                parts=[part_json("text/plain", data=stub), part_json("text/html", data=markup)],
+            ),
+            f"F{i}",
+        )
+        for i in range(20)
+    ]
+    top = part_json("text/plain", data=b"See below.")
+    message = parse_message(resource(part_json("multipart/mixed", parts=[top, *forwards])))
+    assert sum(converted) <= html_mod.MAX_HTML_TAGS
+    assert message.text_body.count("---------- Forwarded message") == 20
+    assert "x x x" in message.text_body and "Subject: F19" in message.text_body
+    assert any("not converted" in note for note in message.notes)
+
+
 # -- headers ---------------------------------------------------------------------------------------
 
 
@@ -200,6 +232,22 @@ def test_long_html_is_noted_on_the_message() -> None:
         assert message.notes == (
             f"Its HTML is {len(markup):,} characters long: only the first {kept:,} are converted.",
         )
+
+
+def test_long_html_is_not_noted_when_the_text_part_is_what_is_shown() -> None:
+    """multipart/alternative: the plain text is the body; its long HTML twin is never
+    converted, so no note may say it was cut."""
+    markup = "<b>x</b>" * (html_mod.MAX_HTML_TAGS + 10)
+    payload = part_json(
+        "multipart/alternative",
+        parts=[
+            part_json("text/plain", part_id="0", data=b"The whole message."),
+            part_json("text/html", part_id="1", data=markup.encode()),
+        ],
+    )
+    message = parse_message(resource(payload))
+    assert reading.body_for(message, "markdown", 0) == "The whole message."
+    assert message.notes == ()
 
 
 # -- HTML conversion ---------------------------------------------------------------------------
