@@ -5,8 +5,10 @@ addresses are refused with the reason, unless GMAIL_DIFY_FILE_HOSTS names the ho
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 from gmail_core import dify, file_urls
 from gmail_core.errors import InvalidInputError
@@ -123,3 +125,37 @@ def test_a_dify_file_on_loopback_is_refused_before_any_download(
         assert att.data == b"%PDF-1.4 secret"
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        # The standard library reads the host after the "@"; requests (urllib3) ends the
+        # host at the backslash and connects to the address before it.
+        ("http://127.0.0.1\\@dify.example.com/a.pdf", "loopback"),
+        ("http://169.254.169.254\\@dify.example.com/latest/meta-data/", "link-local"),
+        ("http://intranet:8080\\@dify.example.com/hr.xlsx", "private-network"),
+    ],
+)
+def test_the_host_checked_is_the_host_requests_connects_to(url: str, why: str) -> None:
+    with pytest.raises(InvalidInputError, match=why):
+        check(url)
+
+
+def test_every_link_is_checked_in_the_form_requests_sends() -> None:
+    asked: list[str] = []
+
+    def recording_dns(host: str, port: int) -> Sequence[str]:
+        asked.append(host)
+        return ["93.184.216.34"]
+
+    for url in (
+        "http://a.example\\@b.example/x",
+        "http://a.example%2f@b.example/x",
+        "http://b\u00fccher.example/x",
+        "HTTP://Files.Example:8080/x",
+    ):
+        asked.clear()
+        file_urls.check(url, name="a.pdf", allowed_hosts=frozenset(), resolver=recording_dns)
+        sent = requests.Request("GET", url).prepare().url or ""
+        assert asked == [urlsplit(sent).hostname], url
