@@ -52,8 +52,11 @@ def resolve(host: str, port: int) -> list[str]:
 def kind_of(address: str) -> str:
     """ "public", "private" (a private network), or why it is special."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.is_site_local:  # fec0::/10: deprecated, but routed inside some networks
+            return "private"
+        # An IPv4 address inside: mapped (::ffff:a.b.c.d) or 6to4 (2002:aabb:ccdd::)
+        ip = ip.ipv4_mapped or ip.sixtofour or ip
     if ip.is_loopback:
         return "loopback"
     if ip.is_link_local:

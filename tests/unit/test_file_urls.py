@@ -70,6 +70,11 @@ def test_dify_links_and_public_files_are_fetched(url: str) -> None:
         ("http://[fd00:ec2::254]/latest/meta-data/", "private-network"),
         ("https://files.example.com/a.pdf", "private-network address (10.0.0.7)"),
         ("http://0.0.0.0:5001/", "reserved"),
+        # IPv6 forms of internal IPv4 addresses, and IPv6's own internal ranges
+        ("http://[::ffff:7f00:1]/", "loopback"),
+        ("http://[2002:a9fe:a9fe::1]/latest/meta-data/", "link-local"),
+        ("http://[2002:7f00:1::]/", "loopback"),
+        ("http://[fec0::1]/", "private-network"),
     ],
 )
 def test_internal_addresses_are_refused_with_the_reason(url: str, why: str) -> None:
