@@ -50,9 +50,12 @@ _ATTRIBUTES = frozenset(
     }
 )  # fmt: skip
 _LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
-# Inline CSS that loads or runs something: remote images, old IE expressions, bindings.
-# Backslashes are refused outright: CSS escapes could spell any of these in disguise.
-_ACTIVE_CSS = re.compile(r"url\s*\(|expression|@import|javascript:|behaviou?r|binding|\\", re.I)
+# Inline CSS that loads or runs something: remote images (url(), and image-set(), which
+# also takes a bare string), old IE expressions, bindings. Backslashes are refused
+# outright: CSS escapes could spell any of these in disguise.
+_ACTIVE_CSS = re.compile(
+    r"url\s*\(|image-set|expression|@import|javascript:|behaviou?r|binding|\\", re.I
+)
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
 
 _TAIL = 4096
