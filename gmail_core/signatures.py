@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Tag
-from bs4.element import Comment, NavigableString, PageElement
+from bs4.element import PageElement, PreformattedString
 
 from gmail_core.html import html_to_text
 
@@ -91,10 +91,10 @@ def sanitize(html: str) -> str:
     unwrap: list[Tag] = []
     while stack:
         node = stack.pop()
-        if isinstance(node, Comment) or (
-            isinstance(node, NavigableString) and type(node) is not NavigableString
-        ):
-            node.extract()  # comments, CDATA, declarations, processing instructions
+        if isinstance(node, PreformattedString):
+            # comments, CDATA, declarations, processing instructions (not ruby text: the
+            # parser gives <rt> and <rp> text a string class of its own)
+            node.extract()
             continue
         if not isinstance(node, Tag):
             continue

@@ -61,6 +61,7 @@ def test_the_signature_text_reads_like_gmail_shows_it() -> None:
          ["<span>Jo</span>"]),
         ('<span style="background-image:-webkit-image-set(&quot;https://t.example/p&quot; 1x)">Jo</span>',
          ["t.example"], ["<span>Jo</span>"]),
+        ("<ruby>漢<rt>kan</rt></ruby> Jo", ["rt>"], ["漢kan Jo"]),
         ('<span style="color:#c00;font-weight:bold">Jo</span>', [],
          ['style="color:#c00;font-weight:bold"']),
         ('<span style="c\\olor:red">Jo</span>', ["style"], ["Jo"]),
