@@ -164,3 +164,25 @@ def test_every_link_is_checked_in_the_form_requests_sends() -> None:
         file_urls.check(url, name="a.pdf", allowed_hosts=frozenset(), resolver=recording_dns)
         sent = requests.Request("GET", url).prepare().url or ""
         assert asked == [urlsplit(sent).hostname], url
+
+
+def test_files_that_understate_their_size_stop_at_gmails_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A file added by URL declares what its server said: the download, not the declared
+    size, decides when the total passes Gmail's limit, and nothing more is fetched then."""
+    monkeypatch.setenv("GMAIL_DIFY_FILE_HOSTS", "127.0.0.1")
+    server = FileServer().start()
+    try:
+        big = b"x" * (13 * 1024 * 1024)
+        items = [
+            server.file_param("/files/1", big, filename="1.pdf", size=1),
+            server.file_param("/files/2", big, filename="2.pdf", size=1),
+            server.file_param("/files/3", b"x", filename="3.pdf", size=1),
+        ]
+        files = dify.attachments_from_files(dify.dify_files(items))
+        with pytest.raises(InvalidInputError, match=r"over Gmail's 25 MB limit.*1\.pdf"):
+            files.fetch()
+        assert server.requests == ["/files/1", "/files/2"]  # stopped inside the second
+    finally:
+        server.stop()
