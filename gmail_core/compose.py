@@ -338,7 +338,8 @@ def update_draft(
     attachments: AttachmentSource | None,
 ) -> Outcome:
     """Replace the draft, keeping every field (and attachment) the caller did not give:
-    its send-as From, threading headers, and the inline images a kept HTML body shows.
+    its send-as From, threading headers, and the inline images a kept HTML body shows. A
+    new ``send_as`` brings its own Reply-To in place of the one the old address added.
 
     A new body gets the signature of the draft's send-as address (``fields.send_as``, else
     its From); a kept body keeps the signature it has."""
@@ -346,15 +347,23 @@ def update_draft(
     current = sending.get_draft(client, draft_id)
     resource = current.get("message") or {}
     old = parse_message(resource)
-    sender = Sender(_sender(old.from_))
+    sender = Sender(_sender(old.from_), old.reply_to or None)
     sign = fields.body is not None and fields.signature
     if fields.send_as or sign:
         ids = identities(client, with_signature=sign)
-        chosen = sender_for(ids, fields.send_as, signature=sign, otherwise=ids.matching(old.from_))
-        sender = Sender(
-            chosen.from_ if fields.send_as else sender.from_ or chosen.from_,
-            signature=chosen.signature,
-        )
+        was = ids.matching(old.from_)
+        chosen = sender_for(ids, fields.send_as, signature=sign, otherwise=was)
+        if fields.send_as:
+            # The Reply-To the old address added leaves with it; one the caller set stays.
+            its_own = not old.reply_to or (
+                was is not None
+                and addresses.addresses_only(old.reply_to) == addresses.addresses_only(was.reply_to)
+            )
+            sender = Sender(
+                chosen.from_, chosen.reply_to if its_own else sender.reply_to, chosen.signature
+            )
+        else:
+            sender = Sender(sender.from_ or chosen.from_, sender.reply_to, chosen.signature)
     kept = list(old.attachments) if attachments is None else []
     if fields.body is not None:
         body, body_format = fields.body, fields.body_format
@@ -375,7 +384,7 @@ def update_draft(
         subject=_keep(fields.subject, old.subject) or "",
         body=body,
         body_format=body_format,
-        reply_to=_keep(fields.reply_to, old.reply_to),
+        reply_to=_keep(fields.reply_to, sender.reply_to or ""),
         in_reply_to=old.in_reply_to or None,
         references=old.references or None,
         require_recipient=False,

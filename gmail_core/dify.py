@@ -254,11 +254,14 @@ class DifyFiles:
         return sum(_declared(f) for _, f in self.files)
 
     def fetch(self) -> list[writing.OutgoingAttachment]:
-        out = [
-            writing.OutgoingAttachment(name, f.mime_type or "", _download(f, name))
-            for name, f in self.files
-        ]
-        writing.check_size(out)  # declared sizes can be missing or wrong
+        """The files' bytes; declared sizes can be missing or wrong (a file added by URL
+        declares what its server said), so the bytes fetched so far count towards Gmail's
+        limit while the next one downloads."""
+        out: list[writing.OutgoingAttachment] = []
+        for name, f in self.files:
+            before = [(a.filename, len(a.data)) for a in out]
+            data = _download(f, name, before)
+            out.append(writing.OutgoingAttachment(name, f.mime_type or "", data))
         return out
 
 
@@ -281,9 +284,10 @@ def _file_name(f: File, index: int) -> str:
     return (f.filename or "").strip() or f"attachment-{index + 1}{f.extension or ''}"
 
 
-def _download(f: File, name: str) -> bytes:
-    """Stream the file from Dify's file service, stopping as soon as it passes Gmail's limit."""
-    limit = writing.GMAIL_ATTACHMENT_LIMIT
+def _download(f: File, name: str, before: Sequence[tuple[str, int]] = ()) -> bytes:
+    """Stream the file from Dify's file service, stopping as soon as it and the files
+    fetched ``before`` it (name, size) pass Gmail's limit."""
+    limit = writing.GMAIL_ATTACHMENT_LIMIT - sum(size for _, size in before)
     try:
         with transport.session().get(
             f.url, stream=True, timeout=FILE_TIMEOUT, allow_redirects=False
@@ -298,7 +302,7 @@ def _download(f: File, name: str) -> bytes:
             for chunk in resp.iter_content(chunk_size=256 * 1024):
                 total += len(chunk)
                 if total > limit:
-                    writing.check_sizes([(name, total)])
+                    writing.check_sizes([*before, (name, total)])
                 chunks.append(chunk)
             return b"".join(chunks)
     except requests.RequestException:

@@ -15,6 +15,9 @@ the shape rule: only the hosts listed may be non-public, whatever the address.
 
 Every address the name resolves to is checked. The fetch resolves the name again, so a DNS
 answer that changes in between (rebinding) is not covered; redirects are never followed.
+The link is checked in the form requests sends it: the standard library and urllib3 read
+some links differently (``http://127.0.0.1\\@example.com/`` is example.com for one and
+127.0.0.1 for the other).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import re
 import socket
 from collections.abc import Callable, Sequence
 from urllib.parse import parse_qs, urlsplit
+
+import requests
 
 from gmail_core import config
 from gmail_core.errors import InvalidInputError
@@ -47,8 +52,11 @@ def resolve(host: str, port: int) -> list[str]:
 def kind_of(address: str) -> str:
     """ "public", "private" (a private network), or why it is special."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.is_site_local:  # fec0::/10: deprecated, but routed inside some networks
+            return "private"
+        # An IPv4 address inside: mapped (::ffff:a.b.c.d) or 6to4 (2002:aabb:ccdd::)
+        ip = ip.ipv4_mapped or ip.sixtofour or ip
     if ip.is_loopback:
         return "loopback"
     if ip.is_link_local:
@@ -76,6 +84,7 @@ def check(
 ) -> None:
     """Raise InvalidInputError, saying why, unless the plugin may fetch ``url``."""
     hosts = config.dify_file_hosts() if allowed_hosts is None else allowed_hosts
+    url = _as_sent(url)
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("http", "https") or not host:
@@ -103,6 +112,17 @@ def check(
         if kind == "public" or (kind == "private" and not hosts and is_dify_signed_link(url)):
             continue
         raise InvalidInputError(_refusal(name, host, address, kind))
+
+
+def _as_sent(url: str) -> str:
+    """``url`` as requests sends it (its connection pool then reads the host of this form
+    with the standard library); as it is when requests would refuse to fetch it anyway."""
+    prepared = requests.PreparedRequest()
+    try:
+        prepared.prepare_url(url, None)
+    except (requests.RequestException, ValueError):
+        return url
+    return prepared.url or url
 
 
 _WHY = {

@@ -94,10 +94,6 @@ def access_level(name: str | None) -> AccessLevel:
     return ACCESS_LEVELS.get(key) or ACCESS_LEVELS[LEAST_ACCESS_LEVEL]
 
 
-def for_access_level(level: str | None) -> tuple[str, ...]:
-    return access_level(level).scopes
-
-
 def parse(granted: str | None) -> frozenset[str] | None:
     """Granted scopes from a token response's space-separated ``scope``; None when unknown."""
     if granted is None or not str(granted).strip():

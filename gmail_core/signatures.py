@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Tag
-from bs4.element import Comment, NavigableString, PageElement
+from bs4.element import PageElement, PreformattedString
 
 from gmail_core.html import html_to_text
 
@@ -50,9 +50,12 @@ _ATTRIBUTES = frozenset(
     }
 )  # fmt: skip
 _LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
-# Inline CSS that loads or runs something: remote images, old IE expressions, bindings.
-# Backslashes are refused outright: CSS escapes could spell any of these in disguise.
-_ACTIVE_CSS = re.compile(r"url\s*\(|expression|@import|javascript:|behaviou?r|binding|\\", re.I)
+# Inline CSS that loads or runs something: remote images (url(), and image-set(), which
+# also takes a bare string), old IE expressions, bindings. Backslashes are refused
+# outright: CSS escapes could spell any of these in disguise.
+_ACTIVE_CSS = re.compile(
+    r"url\s*\(|image-set|expression|@import|javascript:|behaviou?r|binding|\\", re.I
+)
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
 
 _TAIL = 4096
@@ -88,10 +91,10 @@ def sanitize(html: str) -> str:
     unwrap: list[Tag] = []
     while stack:
         node = stack.pop()
-        if isinstance(node, Comment) or (
-            isinstance(node, NavigableString) and type(node) is not NavigableString
-        ):
-            node.extract()  # comments, CDATA, declarations, processing instructions
+        if isinstance(node, PreformattedString):
+            # comments, CDATA, declarations, processing instructions (not ruby text: the
+            # parser gives <rt> and <rp> text a string class of its own)
+            node.extract()
             continue
         if not isinstance(node, Tag):
             continue

@@ -5,12 +5,17 @@ costs several times its size while it is downloaded, decoded, encoded or uploade
 once could pass the manifest's memory limit and take every invocation of the process down.
 So each large transfer holds a share of one byte budget for as long as its bytes are in
 memory; one that does not fit waits (within its invocation's time budget) until others end.
+Transfers enter in the order they asked (first come, first served): otherwise smaller ones
+that keep overlapping would never leave room for a large one.
+One transfer holds one share: asking for a second while holding one could wait behind a
+transfer that waits for the first.
 This is shared capacity, not per-user state: it holds sizes, never data or tokens.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -34,6 +39,7 @@ class _Budget:
         # Created on first use, after the SDK's gevent patching: then waiting yields to
         # the other greenlets instead of blocking the process.
         self.cond = threading.Condition()
+        self.waiting: deque[object] = deque()  # one ticket per transfer waiting, in order
 
 
 _budget: _Budget | None = None
@@ -63,17 +69,23 @@ def large_transfer(nbytes: int, deadline: transport.Deadline) -> Iterator[None]:
         yield
         return
     budget = _shared()
+    ticket = object()
     with budget.cond:
-        while budget.free < want:
-            left = deadline.remaining() - 5
-            if left <= 0:
-                raise TransientError(
-                    "The plugin is busy with other large attachments right now. Try again in "
-                    "a minute.",
-                    reason="busy",
-                )
-            budget.cond.wait(timeout=min(left, 5.0))
-        budget.free -= want
+        budget.waiting.append(ticket)
+        try:
+            while budget.waiting[0] is not ticket or budget.free < want:
+                left = deadline.remaining() - 5
+                if left <= 0:
+                    raise TransientError(
+                        "The plugin is busy with other large attachments right now. Try again "
+                        "in a minute.",
+                        reason="busy",
+                    )
+                budget.cond.wait(timeout=min(left, 5.0))
+            budget.free -= want
+        finally:
+            budget.waiting.remove(ticket)
+            budget.cond.notify_all()  # the next in line may fit now
     try:
         yield
     finally:

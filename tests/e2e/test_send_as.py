@@ -260,6 +260,23 @@ def test_update_draft_signs_a_new_body_and_keeps_a_kept_one(
     assert v["from"] == "ACME Support <support@acme.example>"
 
 
+def test_update_draft_to_another_address_takes_that_address_reply_to(
+    plugin: PluginProcess, box: Mailbox
+) -> None:
+    draft_id = ok(plugin, "create_draft", to="bob@customer.example", body="v1")["draft_id"]
+
+    def stored() -> EmailMessage:
+        return parse(box.messages[box.drafts[draft_id].message_id].raw)
+
+    ok(plugin, "update_draft", draft_id=draft_id, send_as="ACME Support")
+    assert stored()["Reply-To"] == "tickets@acme.example"  # the alias's own setting
+    ok(plugin, "update_draft", draft_id=draft_id, send_as=ME)
+    assert stored()["Reply-To"] is None  # not the other address's any more
+    ok(plugin, "update_draft", draft_id=draft_id, reply_to="desk@acme.example")
+    ok(plugin, "update_draft", draft_id=draft_id, send_as="ACME Support")
+    assert stored()["Reply-To"] == "desk@acme.example"  # one the caller gave stays
+
+
 # -- the read-and-draft level ---------------------------------------------------------------
 
 DRAFTS_TOKEN = "tok-never-sends"

@@ -117,9 +117,9 @@ def test_two_large_sends_take_turns_and_both_succeed(
     real_download = dify._download
     real_upload = GmailClient.upload
 
-    def download(f: Any, name: str) -> bytes:
+    def download(f: Any, name: str, *rest: Any) -> bytes:
         timeline.mark(name, "download")
-        return real_download(f, name)
+        return real_download(f, name, *rest)
 
     def upload(self: GmailClient, *args: Any, **kwargs: Any) -> Any:
         try:

@@ -5,8 +5,10 @@ addresses are refused with the reason, unless GMAIL_DIFY_FILE_HOSTS names the ho
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 from gmail_core import dify, file_urls
 from gmail_core.errors import InvalidInputError
@@ -68,6 +70,11 @@ def test_dify_links_and_public_files_are_fetched(url: str) -> None:
         ("http://[fd00:ec2::254]/latest/meta-data/", "private-network"),
         ("https://files.example.com/a.pdf", "private-network address (10.0.0.7)"),
         ("http://0.0.0.0:5001/", "reserved"),
+        # IPv6 forms of internal IPv4 addresses, and IPv6's own internal ranges
+        ("http://[::ffff:7f00:1]/", "loopback"),
+        ("http://[2002:a9fe:a9fe::1]/latest/meta-data/", "link-local"),
+        ("http://[2002:7f00:1::]/", "loopback"),
+        ("http://[fec0::1]/", "private-network"),
     ],
 )
 def test_internal_addresses_are_refused_with_the_reason(url: str, why: str) -> None:
@@ -121,5 +128,61 @@ def test_a_dify_file_on_loopback_is_refused_before_any_download(
         monkeypatch.setenv("GMAIL_DIFY_FILE_HOSTS", "127.0.0.1")
         (att,) = dify.attachments_from_files(item).fetch()
         assert att.data == b"%PDF-1.4 secret"
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        # The standard library reads the host after the "@"; requests (urllib3) ends the
+        # host at the backslash and connects to the address before it.
+        ("http://127.0.0.1\\@dify.example.com/a.pdf", "loopback"),
+        ("http://169.254.169.254\\@dify.example.com/latest/meta-data/", "link-local"),
+        ("http://intranet:8080\\@dify.example.com/hr.xlsx", "private-network"),
+    ],
+)
+def test_the_host_checked_is_the_host_requests_connects_to(url: str, why: str) -> None:
+    with pytest.raises(InvalidInputError, match=why):
+        check(url)
+
+
+def test_every_link_is_checked_in_the_form_requests_sends() -> None:
+    asked: list[str] = []
+
+    def recording_dns(host: str, port: int) -> Sequence[str]:
+        asked.append(host)
+        return ["93.184.216.34"]
+
+    for url in (
+        "http://a.example\\@b.example/x",
+        "http://a.example%2f@b.example/x",
+        "http://b\u00fccher.example/x",
+        "HTTP://Files.Example:8080/x",
+    ):
+        asked.clear()
+        file_urls.check(url, name="a.pdf", allowed_hosts=frozenset(), resolver=recording_dns)
+        sent = requests.Request("GET", url).prepare().url or ""
+        assert asked == [urlsplit(sent).hostname], url
+
+
+def test_files_that_understate_their_size_stop_at_gmails_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A file added by URL declares what its server said: the download, not the declared
+    size, decides when the total passes Gmail's limit, and nothing more is fetched then."""
+    monkeypatch.setenv("GMAIL_DIFY_FILE_HOSTS", "127.0.0.1")
+    server = FileServer().start()
+    try:
+        big = b"x" * (13 * 1024 * 1024)
+        items = [
+            server.file_param("/files/1", big, filename="1.pdf", size=1),
+            server.file_param("/files/2", big, filename="2.pdf", size=1),
+            server.file_param("/files/3", b"x", filename="3.pdf", size=1),
+        ]
+        files = dify.attachments_from_files(dify.dify_files(items))
+        with pytest.raises(InvalidInputError, match=r"over Gmail's 25 MB limit.*1\.pdf"):
+            files.fetch()
+        assert server.requests == ["/files/1", "/files/2"]  # stopped inside the second
     finally:
         server.stop()

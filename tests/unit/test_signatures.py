@@ -56,6 +56,12 @@ def test_the_signature_text_reads_like_gmail_shows_it() -> None:
         ('<td background="http://t.example/bg.png">Jo</td>', ["background"], ["Jo"]),
         ('<span style="background:url(https://t.example/p)">Jo</span>', ["url("], ["<span>Jo</span>"]),
         ('<span style="width:expression(alert(1))">Jo</span>', ["expression"], ["Jo"]),
+        # image-set() takes a bare string: a remote image without url()
+        ("<span style=\"background:image-set('https://t.example/p' 1x)\">Jo</span>", ["t.example"],
+         ["<span>Jo</span>"]),
+        ('<span style="background-image:-webkit-image-set(&quot;https://t.example/p&quot; 1x)">Jo</span>',
+         ["t.example"], ["<span>Jo</span>"]),
+        ("<ruby>漢<rt>kan</rt></ruby> Jo", ["rt>"], ["漢kan Jo"]),
         ('<span style="color:#c00;font-weight:bold">Jo</span>', [],
          ['style="color:#c00;font-weight:bold"']),
         ('<span style="c\\olor:red">Jo</span>', ["style"], ["Jo"]),

@@ -75,3 +75,57 @@ def test_waiting_past_the_time_budget_is_a_temporary_error() -> None:
             pass
         assert time.monotonic() - started < 3  # gives up with 5 s of its budget left
     assert transfers.in_flight() == 0
+
+
+def test_a_large_transfer_is_not_starved_by_smaller_ones_that_keep_coming() -> None:
+    """Transfers enter in the order they asked: three smaller ones that keep overlapping
+    would otherwise never leave room for a large one until its time budget ran out."""
+    holders_stop = time.monotonic() + 3.0
+
+    def smaller(offset: float) -> None:
+        time.sleep(offset)
+        while time.monotonic() < holders_stop:
+            with transfers.large_transfer(3 * MiB, transport.Deadline(seconds=30)):
+                time.sleep(0.05)
+            time.sleep(0.001)
+
+    threads = [threading.Thread(target=smaller, args=(i * 0.017,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    time.sleep(0.2)  # all three are taking turns
+    asked = time.monotonic()
+    try:
+        with transfers.large_transfer(8 * MiB, transport.Deadline(seconds=30)):
+            waited = time.monotonic() - asked
+    finally:
+        for t in threads:
+            t.join(10)
+    assert waited < 1.5, waited  # let in while the smaller ones were still coming
+    assert transfers.in_flight() == 0
+
+
+def test_a_transfer_that_gives_up_lets_the_next_in_line_through() -> None:
+    with transfers.large_transfer(8 * MiB, transport.Deadline(seconds=30)):
+        gave_up = threading.Event()
+        got_in = threading.Event()
+
+        def large() -> None:  # first in line, does not fit, gives up in ~0.5 s
+            try:
+                with transfers.large_transfer(8 * MiB, transport.Deadline(seconds=5.5)):
+                    pass
+            except TransientError:
+                gave_up.set()
+
+        def small() -> None:  # fits, but waits behind the large one until it leaves
+            with transfers.large_transfer(2 * MiB, transport.Deadline(seconds=30)):
+                got_in.set()
+
+        first = threading.Thread(target=large)
+        first.start()
+        time.sleep(0.1)
+        second = threading.Thread(target=small)
+        second.start()
+        assert got_in.wait(5) and gave_up.is_set()
+        first.join(5)
+        second.join(5)
+    assert transfers.in_flight() == 0
