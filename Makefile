@@ -1,12 +1,12 @@
 .PHONY: setup test debug bench try
 setup:
-	scripts/setup.sh
+	@scripts/setup.sh
 test:
-	scripts/test.sh
+	@scripts/test.sh
 debug:
-	scripts/debug.sh
+	@scripts/debug.sh
 try:
-	scripts/try.sh
+	@scripts/try.sh
 bench: setup
 	.venv/bin/python -m bench.run_all
 	.venv/bin/python -m bench.faults

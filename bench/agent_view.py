@@ -246,13 +246,17 @@ def main(argv: list[str] | None = None) -> int:
                 m.call.label,
                 len(m.agent_node),
                 len(m.agent_app),
+                len(m.workflow.agent_app()),
                 len(outputs.text),
                 variables_summary(m.call.tool, outputs.variables),
                 len(outputs.files),
                 "none" if not leaked else ", ".join(leaked),
             ]
         )
-    headers = ["tool call", "Agent node chars", "Agent app chars", "workflow text chars",
+    # "ReAct": Dify's ReAct agent runner passes no message ID, so that Agent app gets the
+    # workflow's answer (text and variables) and reads str() of each variable.
+    headers = ["tool call", "Agent node chars", "Agent app chars", "Agent app ReAct chars",
+               "workflow text chars",
                "workflow variables", "files", "variables in Agent app"]  # fmt: skip
     print(table(headers, rows))
 

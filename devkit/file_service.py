@@ -54,6 +54,12 @@ class FileServer:
             "size": len(data),
         }
 
+    @property
+    def host(self) -> str:
+        """``127.0.0.1:<port>``, as ``GMAIL_DIFY_FILE_HOSTS`` names a file service."""
+        host, port = self.server.server_address[:2]
+        return f"{host}:{port}"
+
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()

@@ -460,6 +460,18 @@ def _short(text: str, limit: int = 200) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
+# Where valid IDs of each kind come from: an agent that passed a wrong one calls that next.
+_LISTERS = {
+    "draft": "list_drafts returns draft IDs; a message ID is not a draft ID",
+    "label": "list_labels returns label names and IDs",
+    "attachment": "get_message lists a message's attachments",
+}
+
+
+def _lister(what: str) -> str:
+    return _LISTERS.get(what, "search_messages returns valid IDs")
+
+
 def error_from_response(
     status: int, body: bytes, headers: Mapping[str, str] | None = None, *, what: str = "item"
 ) -> GmailApiError:
@@ -506,10 +518,16 @@ def error_from_response(
         )
     elif status == 404:
         err = NotFoundError(
-            f"Gmail found no {what} with that ID. Check the ID (search_messages returns valid "
-            "IDs); it may have been deleted.",
+            f"Gmail found no {what} with that ID. Check the ID ({_lister(what)}); it may have "
+            "been deleted.",
             status=status,
             reason=reason or "notFound",
+        )
+    elif status == 400 and message.strip().rstrip(".").lower() == "invalid id value":
+        err = GmailApiError(
+            f"Gmail says the {what} ID is not a valid ID. Check the ID ({_lister(what)}).",
+            status=status,
+            reason=reason or "invalidArgument",
         )
     elif status == 400 and "Mail service not enabled" in message:
         err = GmailApiError(

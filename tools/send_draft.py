@@ -12,5 +12,5 @@ class SendDraftTool(dify.GmailTool):
         thread_id = str(sent.get("threadId", ""))
         yield from self.answer(
             render.draft_sent_text(draft_id, message_id, thread_id, from_=from_),
-            {"message_id": message_id, "thread_id": thread_id, "draft_id": draft_id},
+            {"message_id": message_id, "thread_id": thread_id, "draft_id": draft_id, "from": from_},
         )

@@ -106,7 +106,7 @@ def run(options: argparse.Namespace, out: Console) -> int:
     if options.args and not options.tool:
         raise UsageError("ARGS needs TOOL: make try TOOL=search_messages ARGS='query=…'")
     with contextlib.ExitStack() as stack:
-        tool, params = _tool_call(options, stack)
+        tool, params, file_hosts = _tool_call(options, stack)
         if real and tool and tool not in READ_ONLY_TOOLS and not options.write:
             raise UsageError(
                 f"{tool} changes your mailbox. Add WRITE=yes to allow it (the connection then "
@@ -127,7 +127,12 @@ def run(options: argparse.Namespace, out: Console) -> int:
             client = _real_client(store, ACCESS_FULL if options.write else ACCESS_READ_ONLY)
             out.field("gmail", f"your Gmail, {client.access_level.replace('_', '-')} access")
         out.field("output", f"{relative(output.path)}/ (complete outputs and files per step)")
-        plugin = PluginProcess(env=stand_in.env() if stand_in else {})
+        env = stand_in.env() if stand_in else {}
+        if file_hosts:
+            # The stand-in of Dify's file service is on loopback, which the plugin refuses
+            # unless told it is Dify's (README, "Attachment links").
+            env["GMAIL_DIFY_FILE_HOSTS"] = file_hosts
+        plugin = PluginProcess(env=env)
         stack.callback(plugin.close)
         timeout = REAL_TIMEOUT if real else SAMPLE_TIMEOUT
         connection = Connection(plugin, client, out, store=store if real else None, timeout=timeout)
@@ -156,9 +161,11 @@ def run(options: argparse.Namespace, out: Console) -> int:
 
 def _tool_call(
     options: argparse.Namespace, stack: contextlib.ExitStack
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[str, dict[str, Any], str]:
+    """The tool, its typed parameters, and the host:port of the file service stand-in that
+    serves its file parameters (empty when it has none)."""
     if not options.tool:
-        return "", {}
+        return "", {}, ""
     spec = load_tool(options.tool)
     files: list[FileServer] = []
 
@@ -169,7 +176,8 @@ def _tool_call(
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return files[0].file(path.name, path.read_bytes(), mime)
 
-    return spec.name, parse_args(options.args, spec, attach)
+    params = parse_args(options.args, spec, attach)
+    return spec.name, params, files[0].host if files else ""
 
 
 def _real_client(store: TokenStore, level: str) -> Client:

@@ -143,6 +143,24 @@ def test_a_failing_call_shows_each_callers_error_and_exits_1(tmp_path: Path) -> 
     )
 
 
+def test_a_file_parameter_takes_a_local_path(tmp_path: Path) -> None:
+    # The README's own example: the file is served by a stand-in of Dify's file service on
+    # loopback, which the plugin must be told is Dify's.
+    report = tmp_path / "report.txt"
+    report.write_text("Q4 figures\n")
+    text = io.StringIO()
+    status = cli.main(
+        ["--tool", "send_message", "--args",
+         f"to=jane@example.org subject=Report body=Attached attachments={report}",
+         "--output", str(tmp_path / "out")],
+        Console(text),
+    )  # fmt: skip
+    out = text.getvalue()
+    assert status == 0, out
+    assert "Sent from Sam Taylor <sam.taylor@example.com> to jane@example.org" in out
+    assert '"Report" (SENT)' in out
+
+
 @pytest.mark.parametrize(
     ("argv", "says"),
     [

@@ -137,6 +137,7 @@ def test_reply_all_leaves_out_my_address_and_can_be_a_draft(
     sent = ok(plugin, "send_draft", draft_id=v["draft_id"])
     assert len(box.sent) == sent_before + 1
     assert sent["thread_id"] == box.messages[mid].thread_id
+    assert sent["from"] == v["from"]  # the workflow learns the address it went out from
     assert v["draft_id"] not in box.drafts
 
 

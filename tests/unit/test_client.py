@@ -70,6 +70,34 @@ def test_error_mapping(status: int, body: object, kind: type, needle: str) -> No
     assert "{" not in str(err)
 
 
+@pytest.mark.parametrize(
+    ("what", "tool"),
+    [
+        ("message", "search_messages"),
+        ("thread", "search_messages"),
+        ("draft", "list_drafts"),
+        ("label", "list_labels"),
+        ("attachment", "get_message"),
+    ],
+)
+def test_a_wrong_id_names_the_tool_that_returns_valid_ones(what: str, tool: str) -> None:
+    # An agent that passed a message ID as a draft ID must not be sent to search_messages.
+    missing = error_from_response(
+        404, json.dumps(google_error(404, "notFound")).encode(), what=what
+    )
+    malformed = error_from_response(
+        400,
+        json.dumps(google_error(400, "invalidArgument", "Invalid id value")).encode(),
+        what=what,
+    )
+    assert isinstance(missing, NotFoundError) and f"no {what} with that ID" in str(missing)
+    assert f"the {what} ID is not a valid ID" in str(malformed)
+    assert "rejected the request" not in str(malformed)
+    for err in (missing, malformed):
+        assert tool in str(err)
+        assert (what == "message" or what == "thread") == ("search_messages" in str(err))
+
+
 def test_service_disabled_is_not_a_scope_error() -> None:
     body = {
         "error": {
