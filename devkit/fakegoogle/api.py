@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -154,6 +155,18 @@ def _forbidden(message: str) -> GoogleError:
     return GoogleError(403, message, "forbidden", status="PERMISSION_DENIED")
 
 
+# GETs whose answers a mailbox with ``cache_answers`` keeps (see Mailbox.answer).
+_CACHED_HANDLERS = frozenset({"messages_get", "threads_get", "drafts_get", "labels_get"})
+
+
+def _cache_key(req: ApiRequest, handler: Handler) -> tuple[Any, ...] | None:
+    """What a GET's answer depends on besides the mailbox: the path and every query
+    parameter (format, metadataHeaders, fields, prettyPrint...). None: never cached."""
+    if req.method != "GET" or getattr(handler, "__name__", "") not in _CACHED_HANDLERS:
+        return None
+    return (req.path, tuple(sorted((k, tuple(v)) for k, v in req.query.items())))
+
+
 def _short(msg: StoredMessage) -> dict[str, Any]:
     out: dict[str, Any] = {"id": msg.id, "threadId": msg.thread_id}
     if msg.label_ids:
@@ -229,10 +242,13 @@ class GmailApi:
 
     # --- dispatch -----------------------------------------------------------------------
     def handle(self, req: ApiRequest) -> Response:
+        compact = errors.compact_json.set((req.param("prettyPrint") or "").lower() == "false")
         try:
             return self._dispatch(req)
         except GoogleError as err:
             return err.response()
+        finally:
+            errors.compact_json.reset(compact)
 
     def _dispatch(self, req: ApiRequest) -> Response:
         upload_id = req.param("upload_id")
@@ -255,7 +271,8 @@ class GmailApi:
             if limit is not None and not req.upload and len(req.body) > limit:
                 raise GoogleError(413, "Request payload size exceeds the limit.", "badRequest")
             with box.lock:
-                return handler(req, box, match)
+                build = functools.partial(handler, req, box, match)
+                return box.answer(req.method, _cache_key(req, handler), build)
         return _html_404(req.path)
 
     def _authenticate(self, req: ApiRequest) -> Mailbox:
