@@ -67,7 +67,9 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def do_GET(self) -> None:
-        self._handle()
+        # In flight from arrival to answer, round-trip delay included (Stats.in_flight).
+        with self.server.fake.stats.in_flight(_bearer(self.headers.get("Authorization"))):
+            self._handle()
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
