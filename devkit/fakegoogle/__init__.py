@@ -16,12 +16,16 @@ Knobs for tests: ``fake.faults = FaultPlan(...)`` (see :mod:`.faults`),
 ``fake.send_accept_then_drop = N``, ``fake.expire_token(tok)``, ``fake.max_json_body_bytes``,
 ``fake.oauth`` (:class:`FakeOAuth`), per-mailbox flags ``reencode_text_to_utf8``,
 ``shuffle_lists``, ``stable_attachment_ids``, ``strict_threading``. Accounting in
-``fake.stats`` (:class:`Stats`); bugs inside the fake land in ``fake.server_errors``.
+``fake.stats`` (:class:`Stats`: requests, connections, and requests in flight at once — overall,
+per token and distinct tokens); bugs inside the fake land in ``fake.server_errors``.
 
 Deliberate realism: list and batch answers are shuffled (seeded); ``labels.list`` has no
 counts (``labels.get`` does); attachment IDs change per fetch; a requested ``threadId`` is
 only honoured when References/In-Reply-To and Subject match (else a new thread, as Gmail
-does); 502 comes as an HTML page; search dates are midnight America/Los_Angeles.
+does); 502 comes as an HTML page; search dates are midnight America/Los_Angeles. Strict where
+Google is (rules from Gmail's discovery document, :mod:`.discovery`): a ``fields`` mask is
+applied, and a name the response schema lacks is a 400; ``uploadType=multipart`` must be
+``multipart/related``; label colours must come from ``LabelColor``'s palette.
 """
 
 from .faults import ALL_KINDS, FaultPlan
