@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import errors
+from . import errors, secrets
 from .api import ApiRequest, DropConnection, GmailApi
 from .batch import parse_batch, run_batch
 from .errors import GoogleError, Response
@@ -265,6 +265,7 @@ class FakeGoogle:
     ) -> Mailbox:
         """A new mailbox reachable with ``access_token``. ``options``: Mailbox flags
         (reencode_text_to_utf8, shuffle_lists, stable_attachment_ids, strict_threading)."""
+        secrets.announce(access_token)
         box = Mailbox(email, scopes, self._ids, **options)
         with self._lock:
             self.mailboxes.append(box)
@@ -274,6 +275,7 @@ class FakeGoogle:
 
     def add_token(self, access_token: str, mailbox: Mailbox) -> None:
         """Make another access token reach an existing mailbox."""
+        secrets.announce(access_token)
         with self._lock:
             self._tokens[access_token] = mailbox
             self._expired.discard(access_token)
