@@ -61,12 +61,13 @@ def decode(content_type: str, body: bytes) -> dict[str, BatchResult]:
     """Parse a batch response into {call id: result}. Malformed parts are left out.
 
     The caller treats an id with no result as failed, so nothing is silently dropped.
+    Raises ValueError when the answer is not a multipart batch answer at all.
     """
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
     outer = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
     results: dict[str, BatchResult] = {}
     if not outer.is_multipart():
-        return results
+        raise ValueError("not a multipart batch answer")
     for part in outer.iter_parts():
         call_id = _call_id(str(part.get("Content-ID", "")))
         payload = part.get_payload(decode=True)
