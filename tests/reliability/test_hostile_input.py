@@ -23,7 +23,6 @@ from tests.reliability import (
     file_server,
     fill,
     invoke,
-    says_temporary,
     use_fake,
 )
 
