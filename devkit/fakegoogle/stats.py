@@ -101,6 +101,11 @@ class Stats:
                 if flight[token] <= 0:
                     del flight[token]
 
+    def in_flight_now(self) -> int:
+        """Requests being handled at this moment (e.g. a send the client gave up on)."""
+        with self._lock:
+            return self._in_flight.total()
+
     def count_inner(self, call: Call) -> None:
         with self._lock:
             self.inner_requests += 1
