@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+import urllib3
 
 from gmail_core import batch, config, scopes, transport
 from gmail_core.errors import (
@@ -44,6 +45,7 @@ _RATE_REASONS = {
 }
 _SCOPE_REASONS = {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,512}$")
+_TIMED_OUT = "Gmail did not answer in time. This is usually temporary: try again in a minute."
 
 
 def path_id(value: object, what: str = "message ID") -> str:
@@ -160,6 +162,9 @@ class GmailClient:
         what: str,
     ) -> requests.Response:
         """One HTTP exchange; any failure comes back as a typed GmailApiError."""
+        if self.deadline.remaining() <= 0:
+            # The invocation's time is up: a request now would end after Dify stopped waiting.
+            raise TransientError(_TIMED_OUT, reason="timeout")
         all_headers = {**self._auth, **(headers or {})}
         try:
             resp = transport.session().request(
@@ -171,12 +176,9 @@ class GmailClient:
                 headers=all_headers,
                 timeout=self.deadline.timeout(),
             )
-        except requests.Timeout as exc:
-            raise TransientError(
-                "Gmail did not answer in time. This is usually temporary: try again in a minute.",
-                reason="timeout",
-            ) from exc
         except requests.RequestException as exc:
+            if _timed_out(exc):
+                raise TransientError(_TIMED_OUT, reason="timeout") from exc
             raise TransientError(
                 "Could not reach Gmail (network error). This is usually temporary: check the "
                 "plugin's network access and try again.",
@@ -362,6 +364,13 @@ class GmailClient:
             ),
             retry,
         )
+
+
+def _timed_out(exc: requests.RequestException) -> bool:
+    """A read timeout arrives as a ConnectionError: urllib3's Retry (read=0) wraps it in
+    MaxRetryError, which requests turns into ConnectionError. It is still a timeout."""
+    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+    return isinstance(exc, requests.Timeout) or isinstance(reason, urllib3.exceptions.TimeoutError)
 
 
 def _unreadable() -> TransientError:
