@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import random
 import time
+import types
 from email.utils import formatdate
 
 import pytest
@@ -127,13 +129,149 @@ def test_permanent_errors_are_not_retried() -> None:
     assert len(responses.calls) == 1
 
 
+class FakeClock:
+    """Stands in for the ``time`` module of transport and client: requests and sleeps advance
+    it, nothing waits."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(transport, "time", fake)
+    monkeypatch.setattr(client_mod, "time", fake)
+    monkeypatch.setattr(transport, "random", random.Random(7))  # seeded jitter
+    return fake
+
+
+def gmail_taking(
+    clock: FakeClock, seconds: float, status: int, headers: dict[str, str] | None = None
+):  # type: ignore[no-untyped-def]
+    """A responses callback: Gmail answers ``status`` after ``seconds`` (None: never), or the
+    client's read timeout strikes first."""
+
+    def answer(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        read_timeout = request.req_kwargs["timeout"][1]  # type: ignore[attr-defined]
+        if seconds is None or seconds > read_timeout:
+            clock.now += read_timeout
+            raise requests.ReadTimeout("read timed out")
+        clock.now += seconds
+        return status, headers or {}, json.dumps(google_error(status, "backendError"))
+
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("scenario", "seconds", "status", "headers", "requests_made"),
+    [
+        ("silent", None, 503, {}, 1),  # the first request waits out the whole budget
+        ("slow 503", 8.0, 503, {}, 4),
+        ("instant 503", 0.0, 503, {}, client_mod.MAX_ATTEMPTS),
+        ("retry-after past the budget", 0.1, 429, {"Retry-After": "50"}, 1),
+        ("retry-after within", 0.1, 429, {"Retry-After": "4"}, client_mod.MAX_ATTEMPTS),
+    ],
+)
 @responses.activate
-def test_retries_stop_at_the_time_budget() -> None:
-    responses.get(PROFILE, status=503, json=google_error(503, "backendError"))
-    deadline = transport.Deadline(seconds=1.5)
-    with pytest.raises(TransientError, match="temporarily unavailable"):
+def test_retries_stay_within_the_time_budget(
+    clock: FakeClock,
+    scenario: str,
+    seconds: float | None,
+    status: int,
+    headers: dict[str, str],
+    requests_made: int,
+) -> None:
+    budget = 30.0
+    responses.add_callback(
+        responses.GET, PROFILE, callback=gmail_taking(clock, seconds, status, headers)
+    )
+    deadline = transport.Deadline(seconds=budget, started=clock.now)
+    with pytest.raises(TransientError):
         GmailClient(TOKEN, deadline=deadline).get("/gmail/v1/users/me/profile")
-    assert len(responses.calls) < client_mod.MAX_ATTEMPTS
+    spent = clock.now - deadline.started
+    assert spent <= budget
+    assert len(responses.calls) == requests_made
+    if scenario == "silent":
+        assert spent == budget and clock.slept == []
+    if scenario == "retry-after within":
+        assert clock.slept == [4.0] * (client_mod.MAX_ATTEMPTS - 1)
+    # it gave up only when a retry could no longer finish in time, or after the last attempt
+    if requests_made < client_mod.MAX_ATTEMPTS and scenario != "silent":
+        assert budget - spent <= 1 + max(transport.MAX_HINT, transport.BACKOFF_CAP)
+
+
+@responses.activate
+def test_batch_retries_stay_within_the_time_budget(clock: FakeClock) -> None:
+    budget = 20.0
+    responses.add_callback(
+        responses.POST, BASE + "/batch/gmail/v1", callback=gmail_taking(clock, 3.0, 503)
+    )
+    deadline = transport.Deadline(seconds=budget, started=clock.now)
+    done, failed = GmailClient(TOKEN, deadline=deadline).get_many(
+        [(f"m{i}", f"/gmail/v1/users/me/messages/m{i}") for i in range(3)]
+    )
+    assert done == {} and set(failed) == {"m0", "m1", "m2"}
+    assert all(isinstance(e, TransientError) for e in failed.values())
+    assert clock.now - deadline.started <= budget
+    assert len(responses.calls) >= 3
+
+
+def test_deadline_timeouts_never_reach_past_the_budget(clock: FakeClock) -> None:
+    deadline = transport.Deadline(seconds=100.0, started=clock.now)
+    assert deadline.timeout() == (transport.CONNECT_TIMEOUT, transport.READ_TIMEOUT)
+    clock.now += 99.5
+    assert deadline.timeout() == (0.5, 0.5)
+    clock.now += 10
+    assert max(deadline.timeout()) <= 0.01
+
+
+@responses.activate
+def test_no_request_once_the_budget_is_spent(clock: FakeClock) -> None:
+    responses.get(PROFILE, json={"emailAddress": "me@example.com"})
+    deadline = transport.Deadline(seconds=5.0, started=clock.now - 5.0)
+    with pytest.raises(TransientError, match="did not answer in time"):
+        GmailClient(TOKEN, deadline=deadline).get("/gmail/v1/users/me/profile")
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_backoff_doubles_between_attempts(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Full jitter draws from [0, bound): with the draw pinned to the top, the bounds show.
+    monkeypatch.setattr(transport, "random", types.SimpleNamespace(uniform=lambda _a, b: b))
+    responses.get(PROFILE, status=503, json=google_error(503, "backendError"))
+    with pytest.raises(TransientError):
+        GmailClient(TOKEN, deadline=transport.Deadline(300.0, clock.now)).get(
+            "/gmail/v1/users/me/profile"
+        )
+    base = transport.BACKOFF_BASE
+    assert clock.slept == [base, base * 2, base * 4, base * 8]
+
+
+def test_backoff_is_capped_full_jitter() -> None:
+    rng = random.Random(1234)
+    for attempt in range(10):
+        bound = min(transport.BACKOFF_CAP, transport.BACKOFF_BASE * 2**attempt)
+        samples = [transport.backoff_delay(attempt, rng=rng) for _ in range(400)]
+        assert all(0 <= d <= bound for d in samples)
+        assert max(samples) > 0.95 * bound  # the whole range is drawn from
+        assert 0.4 * bound < sum(samples) / len(samples) < 0.6 * bound
+    assert transport.backoff_delay(2, hint=3.5) == 3.5  # the server's word wins
+    assert transport.backoff_delay(2, hint=-4) == 0.0
 
 
 @responses.activate
@@ -265,3 +403,115 @@ def test_get_many_chunks_by_50_with_riders_in_the_first() -> None:
     )
     assert not failed and set(done) == {*keys, "labels"}
     assert sorted(seen) == [50, 51]  # 100 messages + 1 rider in two batch requests
+
+
+# -- junk answers --------------------------------------------------------------------------
+UNREADABLE = "unreadable answer"
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "items"),
+    [
+        (b"null", "", ""),
+        (b"42", "", ""),
+        (b"[]", "", ""),
+        (b'"x"', "", ""),
+        (b"{}", "id", ""),
+        (b'{"id": ""}', "id", ""),
+        (b'{"id": 5}', "id", ""),
+        (b'{"messages": "nope"}', "", "messages"),
+        (b'{"messages": [{"id": "a"}, {"id": null}]}', "", "messages"),
+        (b'{"messages": [{"id": "a"}, 5]}', "", "messages"),
+        (b'{"messages": [], "nextPageToken": 7}', "", "messages"),
+        (b'{"resultSizeEstimate": "many"}', "", "messages"),
+        (b"[" * 100_000, "", ""),
+    ],
+)
+def test_junk_is_unreadable(body: bytes, key: str, items: str) -> None:
+    with pytest.raises(TransientError, match=UNREADABLE) as info:
+        client_mod.answer_object(body, key=key, items=items)
+    assert info.value.reason == "bad_json"
+
+
+def test_answers_that_are_gmails_shapes_pass() -> None:
+    assert client_mod.answer_object(b'{"id": "a", "x": 1}', key="id") == {"id": "a", "x": 1}
+    assert client_mod.answer_object(b'{"resultSizeEstimate": 0}', items="messages") == {
+        "resultSizeEstimate": 0
+    }
+    listing = b'{"messages": [{"id": "a", "threadId": "t"}], "nextPageToken": "p"}'
+    assert client_mod.answer_object(listing, items="messages")["nextPageToken"] == "p"
+
+
+@responses.activate
+def test_get_retries_junk_then_reads_the_resource() -> None:
+    url = BASE + "/gmail/v1/users/me/messages/m1"
+    responses.get(url, body=b"null")
+    responses.get(url, json={"snippet": "no id"})
+    responses.get(url, json={"id": "m1"})
+    got = GmailClient(TOKEN).get("/gmail/v1/users/me/messages/m1", key="id")
+    assert got == {"id": "m1"} and len(responses.calls) == 3
+
+
+@responses.activate
+def test_get_of_an_empty_answer_is_unreadable() -> None:
+    responses.get(PROFILE, body=b"")
+    with pytest.raises(TransientError, match=UNREADABLE):
+        GmailClient(TOKEN).get("/gmail/v1/users/me/profile")
+    assert len(responses.calls) == client_mod.MAX_ATTEMPTS
+
+
+@responses.activate
+def test_request_of_an_empty_answer_is_none() -> None:
+    responses.delete(BASE + "/gmail/v1/users/me/drafts/r1", status=204)
+    assert GmailClient(TOKEN).request("DELETE", "/gmail/v1/users/me/drafts/r1") is None
+
+
+@responses.activate
+def test_batch_parts_must_carry_the_resource_id_riders_need_not() -> None:
+    url = BASE + "/batch/gmail/v1"
+    first = batch_response(
+        [("m1", 200, {"id": "m1"}), ("m2", 200, {"snippet": "no id"}), ("labels", 200, {})]
+    )
+    second = batch_response([("m2", 200, {"id": "m2"})])
+    responses.post(url, body=first[1], content_type=first[0])
+    responses.post(url, body=second[1], content_type=second[0])
+    done, failed = GmailClient(TOKEN).get_many(
+        [(k, f"/gmail/v1/users/me/messages/{k}") for k in ("m1", "m2")],
+        riders=[batch.BatchCall("labels", "/gmail/v1/users/me/labels")],
+    )
+    assert failed == {} and done == {"m1": {"id": "m1"}, "m2": {"id": "m2"}, "labels": {}}
+    assert b"messages/m2" in responses.calls[1].request.body
+    assert b"messages/m1" not in responses.calls[1].request.body
+
+
+@responses.activate
+def test_a_batch_answer_that_is_not_multipart_is_unreadable_and_retried() -> None:
+    url = BASE + "/batch/gmail/v1"
+    ok = batch_response([("m1", 200, {"id": "m1"})])
+    responses.post(url, body=b"<html>oops</html>", content_type="text/html")
+    responses.post(url, body=ok[1], content_type=ok[0])
+    done, failed = GmailClient(TOKEN).get_many([("m1", "/gmail/v1/users/me/messages/m1")])
+    assert (set(done), failed) == ({"m1"}, {})
+    responses.replace(responses.POST, url, body=b"<html>oops</html>", content_type="text/html")
+    done, failed = GmailClient(TOKEN).get_many([("m1", "/gmail/v1/users/me/messages/m1")])
+    assert done == {} and UNREADABLE in str(failed["m1"])
+
+
+@responses.activate
+def test_a_batch_part_that_is_204_is_done_without_a_body() -> None:
+    url = BASE + "/batch/gmail/v1"
+    ctype, body = batch_response([("d1", 204, "")])
+    responses.post(url, body=body.replace(b'""', b""), content_type=ctype)
+    call = batch.BatchCall("d1", "/gmail/v1/users/me/drafts/d1", method="DELETE")
+    assert GmailClient(TOKEN).call_many([call]) == ({"d1": None}, {})
+
+
+@responses.activate
+def test_a_read_timeout_wrapped_by_urllib3_is_a_timeout() -> None:
+    from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+
+    wrapped = MaxRetryError(None, "/p", ReadTimeoutError(None, "/p", "read timed out"))  # type: ignore[arg-type]
+    responses.get(PROFILE, body=requests.ConnectionError(wrapped))
+    with pytest.raises(TransientError, match="did not answer in time") as info:
+        GmailClient(TOKEN).request("GET", "/gmail/v1/users/me/profile", retry=False)
+    assert info.value.reason == "timeout"
