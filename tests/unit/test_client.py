@@ -61,6 +61,8 @@ def google_error(code: int, reason: str, message: str = "m", status: str = "") -
         (400, google_error(400, "failedPrecondition", "Mail service not enabled"), GmailApiError, "no Gmail mailbox"),
         (400, google_error(400, "invalidArgument", "Invalid To header"), GmailApiError, "Invalid To header"),
         (500, google_error(500, "backendError"), TransientError, "temporarily unavailable"),
+        (408, b"Request Timeout", TransientError, "HTTP 408"),
+        (409, google_error(409, "duplicate", "Label name exists or conflicts"), GmailApiError, "Label name exists"),
         (502, b"<html>bad gateway</html>", TransientError, "HTTP 502"),
     ],
 )  # fmt: skip
@@ -515,3 +517,88 @@ def test_a_read_timeout_wrapped_by_urllib3_is_a_timeout() -> None:
     with pytest.raises(TransientError, match="did not answer in time") as info:
         GmailClient(TOKEN).request("GET", "/gmail/v1/users/me/profile", retry=False)
     assert info.value.reason == "timeout"
+
+
+# -- answers that are errors, uploads ---------------------------------------------------------
+@responses.activate
+def test_a_400_answer_is_an_error_naming_googles_reason() -> None:
+    url = BASE + "/gmail/v1/users/me/messages/send"
+    responses.post(url, status=400, json=google_error(400, "invalidArgument", "Invalid To header"))
+    with pytest.raises(GmailApiError) as info:
+        GmailClient(TOKEN).request("POST", "/gmail/v1/users/me/messages/send", json_body={})
+    assert type(info.value) is GmailApiError and info.value.status == 400
+    assert str(info.value) == (
+        "Gmail rejected the request: Invalid To header. Check the values passed to this tool."
+    )
+    assert len(responses.calls) == 1  # a 400 is not retried
+
+
+@responses.activate
+def test_upload_with_metadata_is_multipart_related() -> None:
+    url = BASE + "/upload/gmail/v1/users/me/messages/send"
+    responses.post(url, json={"id": "m1", "threadId": "t1"})
+    raw = b"From: a@example.com\r\nTo: b@example.com\r\n\r\nhello\r\n"
+    got = GmailClient(TOKEN).upload("/messages/send", raw, metadata={"threadId": "t1"})
+    assert got == {"id": "m1", "threadId": "t1"}
+    request = responses.calls[0].request
+    assert "uploadType=multipart" in str(request.url)
+    ctype = request.headers["Content-Type"]
+    assert ctype.startswith("multipart/related; boundary=")
+    boundary = ctype.split("boundary=")[1].encode()
+    body = b"".join(request.body) if not isinstance(request.body, bytes) else request.body  # type: ignore[arg-type]
+    parts = body.split(b"--" + boundary)
+    assert parts[0] == b"" and parts[-1] == b"--\r\n" and len(parts) == 4
+    meta_head, meta = parts[1].split(b"\r\n\r\n", 1)
+    assert b"application/json" in meta_head and json.loads(meta) == {"threadId": "t1"}
+    media_head, media = parts[2].split(b"\r\n\r\n", 1)
+    assert b"message/rfc822" in media_head and media == raw + b"\r\n"
+
+
+@responses.activate
+def test_upload_without_metadata_is_media() -> None:
+    url = BASE + "/upload/gmail/v1/users/me/drafts"
+    responses.post(url, json={"id": "r1", "message": {"id": "m1"}})
+    raw = b"Subject: x\r\n\r\nhello\r\n"
+    got = GmailClient(TOKEN).upload("/drafts", raw, what="draft")
+    assert got == {"id": "r1", "message": {"id": "m1"}}
+    request = responses.calls[0].request
+    assert "uploadType=media" in str(request.url)
+    assert request.headers["Content-Type"] == "message/rfc822"
+    body = b"".join(request.body) if not isinstance(request.body, bytes) else request.body  # type: ignore[arg-type]
+    assert body == raw
+
+
+@responses.activate
+def test_failed_batch_parts_back_off_longer_each_round(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transport, "random", types.SimpleNamespace(uniform=lambda _a, b: b))
+    url = BASE + "/batch/gmail/v1"
+    busy = batch_response([("m1", 429, google_error(429, "rateLimitExceeded"))])
+    ok = batch_response([("m1", 200, {"id": "m1"})])
+    for answer in (busy, busy, busy, ok):
+        responses.post(url, body=answer[1], content_type=answer[0])
+    deadline = transport.Deadline(300.0, clock.now)
+    done, failed = GmailClient(TOKEN, deadline=deadline).get_many(
+        [("m1", "/gmail/v1/users/me/messages/m1")]
+    )
+    assert (done, failed) == ({"m1": {"id": "m1"}}, {})
+    base = transport.BACKOFF_BASE
+    assert clock.slept == [base, base * 2, base * 4]
+
+
+@responses.activate
+def test_failed_batch_parts_are_not_retried_past_the_budget(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transport, "random", types.SimpleNamespace(uniform=lambda _a, b: b))
+    url = BASE + "/batch/gmail/v1"
+    busy = batch_response([("m1", 429, google_error(429, "rateLimitExceeded"))])
+    responses.post(url, body=busy[1], content_type=busy[0])
+    # 1.2 s left: a 0.5 s pause would leave less than the 1 s a retry needs
+    deadline = transport.Deadline(1.2, clock.now)
+    done, failed = GmailClient(TOKEN, deadline=deadline).get_many(
+        [("m1", "/gmail/v1/users/me/messages/m1")]
+    )
+    assert done == {} and isinstance(failed["m1"], RateLimitError)
+    assert clock.slept == [] and len(responses.calls) == 1
