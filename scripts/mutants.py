@@ -11,6 +11,7 @@ Usage::
     .venv/bin/python scripts/mutants.py                 # every module below, 30 mutants each
     .venv/bin/python scripts/mutants.py client batch -n 0   # all mutants of two modules
     .venv/bin/python scripts/mutants.py --list client   # show the mutants, run nothing
+    .venv/bin/python scripts/mutants.py --again out.txt # only those that survived a run
 
 Sequential on purpose (one worker): the machine is shared. The sample of generated mutants is
 seeded (``--seed``), so two runs pick the same ones. mutmut does the same more thoroughly, and
@@ -217,7 +218,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-n", type=int, default=30, help="generated mutants per module (0 = all)")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--list", action="store_true", help="print the mutants, run nothing")
+    ap.add_argument(
+        "--again",
+        type=Path,
+        help="an earlier run's output: run only the mutants that survived it (after new tests)",
+    )
     args = ap.parse_args(argv)
+    again = None
+    if args.again is not None:
+        again = {
+            line.split("survived", 1)[1].strip()
+            for line in args.again.read_text().splitlines()
+            if line.strip().startswith("survived")
+        }
     picks = hand_picked()
     plan: dict[str, list[Mutant]] = {}
     for module in args.modules:
@@ -228,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
             rng = random.Random(f"{args.seed}:{module}")  # noqa: S311 (a sample, not a secret)
             pool = rng.sample(pool, min(args.n, len(pool)))
         plan[module] = [m for m in picks if m.module == module] + pool
+        if again is not None:
+            plan[module] = [m for m in plan[module] if str(m) in again]
     if args.list:
         for mutants in plan.values():
             for m in mutants:
