@@ -585,3 +585,26 @@ def test_hostile_ids_from_google_do_not_reach_a_url(
     outcome = no_crash("search_messages", {"query": "x"})
     assert outcome is not None and "not a valid Gmail" in outcome
     assert len(mocked.calls) == 1
+
+
+@pytest.mark.parametrize("tool", ["download_attachment", "get_message"])
+def test_attachment_over_difys_30_mb_is_refused_by_name_and_size(
+    mocked: responses.RequestsMock, tool: str
+) -> None:
+    big = {
+        "partId": "1",
+        "mimeType": "application/pdf",
+        "filename": "scan.pdf",
+        "headers": [{"name": "Content-Disposition", "value": 'attachment; filename="scan.pdf"'}],
+        "body": {"size": 30 * MB + 1, "attachmentId": "ANGjdJ_big"},
+    }
+    text = part("text/plain", b"see attached")
+    text["partId"] = "0"
+    mocked.get(MSG, json=resource({**part("multipart/mixed", parts=[text, big])}))
+    params: dict[str, Any] = {"message_id": "18c0000000000001"}
+    if tool == "get_message":
+        params["download_attachments"] = True
+    message = no_crash(tool, params)
+    assert message is not None
+    assert "'scan.pdf' (30.0 MB)" in message and "30 MB file limit" in message
+    assert len(mocked.calls) == 1  # refused before any download
