@@ -602,3 +602,42 @@ def test_failed_batch_parts_are_not_retried_past_the_budget(
     )
     assert done == {} and isinstance(failed["m1"], RateLimitError)
     assert clock.slept == [] and len(responses.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "reason"),
+    [
+        (404, b"<html>Not Found</html>", "notFound"),
+        (404, json.dumps(google_error(404, "gone")).encode(), "gone"),
+        (401, b"", "authError"),
+        (429, b"", "rateLimitExceeded"),
+        (500, b"", "backendError"),
+        (400, json.dumps(google_error(400, "", "Mail service not enabled")).encode(),
+         "failedPrecondition"),
+    ],
+)  # fmt: skip
+def test_error_reason_is_googles_or_the_documented_default(
+    status: int, body: bytes, reason: str
+) -> None:
+    assert error_from_response(status, body).reason == reason
+
+
+@pytest.mark.parametrize(
+    ("detail", "kind", "needle"),
+    [
+        ("SERVICE_DISABLED", GmailApiError, "not enabled"),
+        ("ACCESS_TOKEN_SCOPE_INSUFFICIENT", ScopeError, "tick every Gmail permission"),
+    ],
+)
+def test_error_details_outrank_a_generic_reason(detail: str, kind: type, needle: str) -> None:
+    """Google's 403s often say only "forbidden" in errors[]; the ErrorInfo detail says why."""
+    body = {
+        "error": {
+            "code": 403,
+            "message": "Forbidden",
+            "errors": [{"reason": "forbidden"}],
+            "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": detail}],
+        }
+    }
+    err = error_from_response(403, json.dumps(body).encode())
+    assert type(err) is kind and needle in str(err) and err.reason == detail
