@@ -113,14 +113,24 @@ def unavailable(status: str) -> str:
     return f"Gmail is temporarily unavailable (HTTP {status}). Try again in a minute."
 
 
+# Attempts before giving up (client.MAX_ATTEMPTS, sending.SEND_ATTEMPTS), written out so that
+# a changed count is a decision that updates this test, not a silent change.
+READ_ATTEMPTS = 5
+SEND_ATTEMPTS = 3
+
+
+def test_attempt_counts_are_the_documented_ones() -> None:
+    assert (client.MAX_ATTEMPTS, sending.SEND_ATTEMPTS) == (READ_ATTEMPTS, SEND_ATTEMPTS)
+
+
 def persistent_outcome(kind: str, tool: str) -> tuple[str, int, int]:
     """(the failure message, HTTP requests made, copies sent) when every request fails."""
     if tool == "send_message":
         if kind in ("429", "429_retry_after", "403_rate"):
-            return RATE_LIMITED, sending.SEND_ATTEMPTS, 0  # refused before acceptance
+            return RATE_LIMITED, SEND_ATTEMPTS, 0  # refused before acceptance
         # Outcome unknown: the look-up by Message-ID (retried) fails too. A timed-out send is
         # accepted by Gmail after the client gave up: one copy, and the answer says where.
-        return LOOK_IN_SENT, 1 + client.MAX_ATTEMPTS, int(kind == "timeout")
+        return LOOK_IN_SENT, 1 + READ_ATTEMPTS, int(kind == "timeout")
     message = {
         "429": RATE_LIMITED,
         "429_retry_after": RATE_LIMITED,
@@ -128,7 +138,7 @@ def persistent_outcome(kind: str, tool: str) -> tuple[str, int, int]:
         "reset": NETWORK,
         "timeout": TIMED_OUT,
     }.get(kind) or unavailable(kind)
-    return message, client.MAX_ATTEMPTS, 0
+    return message, READ_ATTEMPTS, 0
 
 
 def wait_for_sent(fake: FakeGoogle, seconds: float = 3.0) -> int:
@@ -184,7 +194,8 @@ def test_send_failing_persistently_while_lookups_work(
     if kind in ("429", "429_retry_after", "403_rate"):
         assert message == RATE_LIMITED
         return
-    # each attempt's outcome was unknown, and each look-up found nothing: not sent
+    # each attempt's outcome was unknown, and each look-up (two, a pause apart) found nothing
+    assert fake.stats.http_requests == SEND_ATTEMPTS * (1 + 2)
     cause = NETWORK if kind == "reset" else unavailable(kind)
     assert message.startswith(
         "Gmail did not confirm the send and the message is not in the mailbox, so it was not "

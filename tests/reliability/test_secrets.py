@@ -293,14 +293,33 @@ def test_no_tool_leaks_a_token(fake: FakeGoogle, secret_guard: SecretGuard, scen
     elif scenario == "drop":
         fake.send_accept_then_drop = 3
     failed: list[str] = []
+    runs: dict[str, Run] = {}
     for tool, params in calls:
-        run = Run()
+        run = runs[tool] = Run()
         try:
             g.call(_collect, tool, params, run)
         except dify.ToolFailure:
             failed.append(tool)
         g.record(run.texts, run.variables, [meta for _, meta in run.blobs])
     assert sorted(failed) == FAILING[scenario]  # each success path ran to its end
+    if scenario == "ok":
+        check_effects(box, calls, runs)
+
+
+def check_effects(box: Any, calls: list[tuple[str, dict[str, Any]]], runs: dict[str, Run]) -> None:
+    """The success path did what each tool says (so a tool that skipped its work is caught)."""
+    params = dict(calls)
+    assert all(runs[tool].variables for tool in TOOL_NAMES), "every tool reports variables"
+    assert params["delete_draft"]["draft_id"] not in box.drafts
+    assert params["send_draft"]["draft_id"] not in box.drafts
+    assert len(box.sent) == 4  # send, reply, forward, send_draft
+    changed = box.drafts[params["update_draft"]["draft_id"]]
+    assert box.messages[changed.message_id].parsed.header("Subject") == "changed"
+    starred = box.messages[params["modify_messages"]["message_ids"]]
+    assert "STARRED" in starred.label_ids and "UNREAD" not in starred.label_ids
+    assert "TRASH" not in box.messages[params["trash_messages"]["message_ids"]].label_ids
+    assert box.label_by_name("Every/Tool") is not None
+    assert runs["download_attachment"].blobs and runs["get_message"].blobs
 
 
 WRITERS = sorted(

@@ -12,7 +12,7 @@ import pytest
 import requests
 import responses
 
-from gmail_core import batch, transport
+from gmail_core import batch, sending, transport
 from gmail_core import client as client_mod
 from gmail_core.client import GmailClient, error_from_response, path_id
 from gmail_core.errors import (
@@ -641,3 +641,22 @@ def test_error_details_outrank_a_generic_reason(detail: str, kind: type, needle:
     }
     err = error_from_response(403, json.dumps(body).encode())
     assert type(err) is kind and needle in str(err) and err.reason == detail
+
+
+@pytest.mark.parametrize(("budget", "attempts", "pauses"), [(2.2, 1, []), (60.0, 3, [0.5, 1.0])])
+def test_a_refused_send_is_retried_only_while_an_attempt_fits_the_budget(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch, budget: float, attempts: int, pauses: list
+) -> None:
+    monkeypatch.setattr(transport, "random", types.SimpleNamespace(uniform=lambda _a, b: b))
+    client = GmailClient(TOKEN, deadline=transport.Deadline(budget, clock.now))
+    tries: list[float] = []
+
+    def attempt() -> None:
+        tries.append(clock.now)
+        raise RateLimitError("slow down", status=429)  # refused: nothing to look up
+
+    with pytest.raises(RateLimitError):
+        sending.send_once(client, attempt, "<m@example.com>", sleep=clock.sleep)
+    assert len(tries) == attempts
+    assert clock.slept == [p * transport.BACKOFF_BASE / 0.5 for p in pauses]
+    assert clock.now - tries[0] <= budget
