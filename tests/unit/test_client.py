@@ -660,3 +660,33 @@ def test_a_refused_send_is_retried_only_while_an_attempt_fits_the_budget(
     assert len(tries) == attempts
     assert clock.slept == [p * transport.BACKOFF_BASE / 0.5 for p in pauses]
     assert clock.now - tries[0] <= budget
+
+
+@pytest.mark.parametrize(
+    "status_line", [b"HTTP/1.1 200 OK", b"HTTP/1.1 200", b"HTTP/2 200"], ids=["ok", "bare", "h2"]
+)
+@pytest.mark.parametrize("newline", [b"\r\n", b"\n"], ids=["crlf", "lf"])
+def test_batch_decode_reads_every_status_line_shape(status_line: bytes, newline: bytes) -> None:
+    inner = newline.join([status_line, b"Content-Type: application/json", b"", b'{"id": "a"}'])
+    body = b"\r\n".join(
+        [
+            b"--b",
+            b"Content-Type: application/http",
+            b"Content-ID: <response-a>",
+            b"",
+            inner,
+            b"--b--",
+        ]
+    )
+    got = batch.decode("multipart/mixed; boundary=b", body)
+    assert got["a"].status == 200 and json.loads(got["a"].body) == {"id": "a"}
+    assert got["a"].headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize("status_line", [b"HTTP/1.1", b"HTTP/1.1 abc", b""])
+def test_batch_decode_leaves_out_a_part_without_a_status(status_line: bytes) -> None:
+    body = b"\r\n".join(
+        [b"--b", b"Content-Type: application/http", b"Content-ID: <response-a>", b"",
+         status_line, b"", b"{}", b"--b--"]
+    )  # fmt: skip
+    assert batch.decode("multipart/mixed; boundary=b", body) == {}
