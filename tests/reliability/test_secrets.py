@@ -22,7 +22,7 @@ from devkit.fakegoogle import GMAIL_MODIFY, GMAIL_READONLY, FakeGoogle, FaultPla
 from devkit.plugin_process import PluginProcess
 from gmail_core import dify, oauth
 from provider.gmail import GmailProvider
-from tests.conftest import SecretGuard
+from tests.conftest import SecretGuard, secrets_in
 from tests.reliability import TOOL_NAMES, Run, every_tool_call, fast_retries, fill, invoke, use_fake
 
 REDIRECT = "https://dify.example.com/console/api/oauth/plugin/inboxworks/gmail/gmail/tool/callback"
@@ -85,6 +85,18 @@ def test_guard_catches_a_leak(caplog: pytest.LogCaptureFixture) -> None:
     caplog.clear()
     guard.record(ValueError("x s3cr3t-value"))
     assert guard.leaks()
+
+
+def test_suite_wide_check_knows_every_credential_the_fake_issues() -> None:
+    with FakeGoogle(seed=52) as fake:
+        fake.add_mailbox("tok-plain-shape")
+        fake.oauth.client_secret = "hush-hush"
+        fake.oauth.add_code("code-of-any-shape", refresh_token="rt-9", access_token="tok-9")
+    for secret in ("tok-plain-shape", "hush-hush", "code-of-any-shape", "rt-9", "tok-9"):
+        assert secrets_in(f"GET /x Authorization: Bearer {secret}.") == {secret}
+        assert secrets_in(f"form={{'token': '{secret}'}}") == {secret}
+    assert secrets_in("a part-9 of tok-90 and xrt-9") == set()  # whole words only
+    assert secrets_in("refresh 1//0gAbC-d_e and ya29.a0Zz") == {"1//0gAbC-d_e", "ya29.a0Zz"}
 
 
 def test_oauth_round_trip_with_every_error_branch(
