@@ -343,6 +343,10 @@ def test_batch_encode_is_googles_format() -> None:
     text = body.decode()
     assert "Content-Type: application/http\r\nContent-ID: <a1>" in text
     assert "GET /gmail/v1/users/me/messages/1?format=metadata HTTP/1.1" in text
+    boundary = content_type.split("boundary=")[1]
+    assert text.startswith(f"--{boundary}\r\n")
+    assert text.endswith(f"\r\n--{boundary}--\r\n")  # the close-delimiter (RFC 2046)
+    assert text.count(f"--{boundary}\r\n") == 1
     with pytest.raises(ValueError):
         batch.encode([batch.BatchCall(str(i), "/p") for i in range(101)])
 
