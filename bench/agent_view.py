@@ -1,27 +1,31 @@
-"""How many characters an agent reads from each tool, rendered exactly as Dify renders them.
+"""What workflows and agents receive from every tool, rendered as Dify renders it.
 
-Dify's agent turns a tool's messages into one string (``ToolEngine._convert_tool_response_to_str``):
-text → its text; json → ``json.dumps(obj, ensure_ascii=False)`` (appended last, skipped if
-equal to a text part); everything else (variables, blobs) → ``str(message)`` of the pydantic
-model; the parts are joined with "". Variables are rebuilt as
-``ToolInvokeMessage.VariableMessage`` from the plugin's stream so that ``str()`` is Dify's.
-That happens in a short child process: importing ``dify_plugin`` gevent-patches the importing
-process, and this one also hosts the fake Google.
+Each tool is invoked twice through the plugin process, against the fake Gmail: as a workflow
+Tool node or Agent node invokes it (no message ID), and as a classic Agent app does (with
+the chat's ``message_id``). ``devkit.dify_views`` renders the streams: the Agent node's LLM
+string and the Tool node's outputs from the first, the Agent app's LLM string from the
+second. Figures compared with issue 8's: a 20-message search ≤ 6,000 characters in each
+agent view; get_message of a ~1,900-character body with one PDF ≤ body + 1,000.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
-from collections.abc import Sequence
+import random
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
 from typing import Any
+
+import yaml
 
 from bench import (
     CREDENTIALS,
     ME,
+    NOW,
+    SENTENCES,
     TOKEN,
     add_newsletter,
     check,
@@ -32,191 +36,211 @@ from bench import (
     stop_plugin,
     table,
 )
-from devkit.fakegoogle import GMAIL_MODIFY, FakeGoogle
-from devkit.plugin_process import ROOT
+from devkit import dify_views
+from devkit.fakegoogle import GMAIL_MODIFY, FakeGoogle, Mailbox
+from devkit.plugin_process import ROOT, PluginProcess, SessionResult
 
-REFERENCE = 590  # Dify's own Gmail plugin, characters per message (stated reference figure)
+SEARCH_LIMIT = 6_000  # characters in each agent view of a 20-message search
+GET_MESSAGE_OVERHEAD = 1_000  # characters beyond the body in each agent view of get_message
+# Dify's own Gmail plugin, same 20-message search (issue 8): Agent node, Agent app
+REFERENCE = (11_823, 11_807)
 
-_OWN_RULES = {"text", "link", "image", "image_link", "json"}
-_CHILD = """
-import json, sys
-from dify_plugin.entities.tool import ToolInvokeMessage
-out = []
-for m in json.load(sys.stdin):
-    body = m.get("message") or {}
-    if m.get("type") == "variable":
-        model = ToolInvokeMessage.VariableMessage(
-            variable_name=body["variable_name"],
-            variable_value=body["variable_value"],
-            stream=bool(body.get("stream", False)),
-        )
-    else:
-        model = ToolInvokeMessage.model_validate(m).message
-    out.append(str(model))
-json.dump(out, sys.stdout, ensure_ascii=False)
-"""
-
-
-def str_of_models(messages: Sequence[dict[str, Any]]) -> list[str]:
-    """``str()`` of each message's pydantic model, as Dify computes it."""
-    if not messages:
-        return []
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD],
-        input=json.dumps(list(messages)).encode(),
-        capture_output=True,
-        cwd=ROOT,
-        check=True,
-        timeout=120,
-    )
-    return list(json.loads(done.stdout))
-
-
-def dify_agent_texts(streams: Sequence[list[dict[str, Any]]]) -> list[tuple[str, int]]:
-    """For each tool call's stream: (the string Dify's agent gets, characters that
-    ``str(VariableMessage)`` adds around the variable values)."""
-    others = [m for stream in streams for m in stream if m.get("type") not in _OWN_RULES]
-    rendered = iter(str_of_models(others))
-    out = []
-    for stream in streams:
-        parts: list[str] = []
-        json_parts: list[str] = []
-        wrapper = 0
-        for m in stream:
-            kind = m.get("type")
-            body = m.get("message") or {}
-            if kind == "text":
-                parts.append(str(body.get("text", "")))
-            elif kind == "link":
-                parts.append(f"result link: {body.get('text', '')}. please tell user to check it.")
-            elif kind in ("image", "image_link"):
-                parts.append(
-                    "image has been created and sent to user already, you do not need to create "
-                    "it, just tell the user to check it now."
-                )
-            elif kind == "json":
-                json_parts.append(json.dumps(body.get("json_object"), ensure_ascii=False))
-            else:
-                text = next(rendered)
-                if kind == "variable":
-                    wrapper += len(text) - len(repr(body.get("variable_value")))
-                parts.append(text)
-        existing = set(parts)
-        parts.extend(p for p in json_parts if p not in existing)
-        out.append(("".join(parts), wrapper))
-    return out
-
-
-def dify_agent_text(messages: list[dict[str, Any]]) -> str:
-    """The string Dify's agent gets for one tool call's stream messages."""
-    return dify_agent_texts([messages])[0][0]
+Params = Callable[[dict[str, Any], int], dict[str, Any]]
 
 
 @dataclass
-class View:
+class Call:
     label: str
-    messages: int  # emails in the answer
-    chars: int
-    stream_messages: int
-    wrapper: int  # characters Dify adds around variable values: variable_name='…' … stream=…
+    tool: str
+    params: Params  # (ids of the prepared mailbox, 0 = workflow run / 1 = Agent app run)
+
+
+def report_with_pdf(box: Mailbox, seed: int = 4) -> tuple[str, str]:
+    """A work message with a ~1,900-character plain body and one PDF: (ID, body)."""
+    rng = random.Random(seed)
+    paragraphs = []
+    while sum(len(p) + 2 for p in paragraphs) < 1_850:
+        paragraphs.append(" ".join(rng.sample(SENTENCES, 3)))
+    body = "Hi Sam,\n\n" + "\n\n".join(paragraphs) + "\n\nBest,\nAlice\n"
+    msg = EmailMessage()
+    msg["From"] = "Alice Chen <alice.chen@acme-corp.com>"
+    msg["To"] = f"{ME[0]} <{ME[1]}>"
+    msg["Subject"] = "Q4 forecast: numbers for Thursday's review"
+    msg["Date"] = format_datetime(NOW - timedelta(hours=2))
+    msg["Message-ID"] = "<q4-forecast.4711@acme-corp.com>"
+    msg.set_content(body)
+    msg.add_attachment(
+        b"%PDF-1.4\n" + rng.randbytes(48 * 1024),
+        maintype="application",
+        subtype="pdf",
+        filename="Q4-forecast.pdf",
+    )
+    msg_id = box.add_message(msg.as_bytes(), label_ids=["INBOX", "UNREAD"])
+    return msg_id, body
+
+
+def calls(search_n: int) -> list[Call]:
+    def fixed(**params: Any) -> Params:
+        return lambda ids, run: params
+
+    return [
+        Call(f"search_messages (max_results={search_n})", "search_messages",
+             fixed(max_results=search_n)),
+        Call("get_message: 1,900-char body + PDF", "get_message",
+             lambda ids, run: {"message_id": ids["report"]}),
+        Call("get_message: HTML newsletter", "get_message",
+             lambda ids, run: {"message_id": ids["newsletter"]}),
+        Call("get_thread: 4 replies, trim_quoted=true", "get_thread",
+             lambda ids, run: {"thread_id": ids["thread"], "trim_quoted": True}),
+        Call("get_thread: 4 replies, trim_quoted=false", "get_thread",
+             lambda ids, run: {"thread_id": ids["thread"], "trim_quoted": False}),
+        Call("download_attachment: the PDF", "download_attachment",
+             lambda ids, run: {"message_id": ids["report"], "attachment": "Q4-forecast.pdf"}),
+        Call("list_labels", "list_labels", fixed()),
+        Call("list_drafts", "list_drafts", fixed()),
+        Call("send_message", "send_message",
+             fixed(to="Priya Natarajan <priya.n@partnerco.io>", subject="Forecast",
+                   body="Hi Priya,\n\nThe **Q4 forecast** is attached to Alice's mail.")),
+        Call("reply_to_message", "reply_to_message",
+             lambda ids, run: {"message_id": ids["report"], "body": "Thanks, looks good."}),
+        Call("forward_message", "forward_message",
+             lambda ids, run: {"message_id": ids["report"], "to": "bob@martin.family",
+                               "note": "FYI"}),
+        Call("create_draft", "create_draft",
+             fixed(to="alice.chen@acme-corp.com", subject="Review", body="Draft text")),
+        Call("update_draft", "update_draft",
+             lambda ids, run: {"draft_id": ids["drafts"][0], "subject": "Review (v2)"}),
+        Call("send_draft", "send_draft", lambda ids, run: {"draft_id": ids["drafts"][1 + run]}),
+        Call("delete_draft", "delete_draft",
+             lambda ids, run: {"draft_id": ids["drafts"][3 + run]}),
+        Call("modify_messages: 5 messages", "modify_messages",
+             lambda ids, run: {"message_ids": ", ".join(ids["search"][:5]),
+                               "add_labels": "Work/Clients", "mark_read": True}),
+        Call("trash_messages: 5 messages", "trash_messages",
+             lambda ids, run: {"message_ids": ", ".join(ids["search"][5:10])}),
+        Call("untrash_messages: 5 messages", "untrash_messages",
+             lambda ids, run: {"message_ids": ", ".join(ids["search"][5:10])}),
+        Call("create_label", "create_label",
+             lambda ids, run: {"name": f"Clients/ACME-{run}", "background_color": "#4a86e8",
+                               "text_color": "#ffffff"}),
+    ]  # fmt: skip
+
+
+@dataclass
+class Measured:
+    call: Call
+    workflow: SessionResult
+    app: SessionResult
 
     @property
-    def per_message(self) -> float:
-        return self.chars / self.messages if self.messages else 0.0
+    def agent_node(self) -> str:
+        return self.workflow.agent_node()
+
+    @property
+    def agent_app(self) -> str:
+        return self.app.agent_app()
+
+
+def prepare(box: Mailbox, plugin: PluginProcess, mailbox: int) -> dict[str, Any]:
+    ids: dict[str, Any] = {"search": populate(box, mailbox, seed=21)}
+    ids["newsletter"] = add_newsletter(box)
+    ids["thread"], thread_ids = reply_thread(box, replies=4)
+    gmail_like_snippets(box, [*ids["search"], ids["newsletter"], *thread_ids])
+    ids["report"], ids["report_body"] = report_with_pdf(box)
+    ids["drafts"] = [
+        check(
+            plugin.invoke_tool(
+                "create_draft", {"to": "bob@martin.family", "subject": f"Draft {i}"}, CREDENTIALS
+            ),
+            "create_draft",
+        ).variables()["draft_id"]
+        for i in range(5)
+    ]
+    return ids
+
+
+def output_schema(tool: str) -> dict[str, Any]:
+    data = yaml.safe_load((ROOT / "tools" / f"{tool}.yaml").read_text(encoding="utf-8"))
+    return dict(data.get("output_schema") or {})
+
+
+def variables_summary(tool: str, variables: Mapping[str, Any]) -> str:
+    """``N/N typed`` when every output_schema variable is there with its declared type."""
+    schema = output_schema(tool)
+    declared = schema.get("properties") or {}
+    problems = dify_views.schema_problems(variables, schema)
+    return f"{len(declared) - len({p.split('.')[0].split('[')[0] for p in problems})}" + (
+        f"/{len(declared)} typed" + ("" if not problems else f" ({problems[0]})")
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="bench.agent_view", description=__doc__)
     ap.add_argument("--search", type=int, default=20, help="max_results of the search")
-    ap.add_argument("--mailbox", type=int, default=60, help="messages in the mailbox")
-    ap.add_argument("--sample", type=int, default=400, help="characters of the search view shown")
+    ap.add_argument("--mailbox", type=int, default=60, help="realistic messages in the mailbox")
+    ap.add_argument("--sample", type=int, default=1200, help="characters of the search view shown")
     args = ap.parse_args(argv)
 
-    calls = [
-        (f"search_messages (max_results={args.search})", "search_messages",
-         {"max_results": args.search}, "count"),
-        ("get_message: HTML newsletter", "get_message", {"message_id": "<newsletter>"}, None),
-        ("get_thread: 4 replies, trim_quoted=true", "get_thread",
-         {"thread_id": "<thread>", "trim_quoted": True}, "count"),
-        ("get_thread: 4 replies, trim_quoted=false", "get_thread",
-         {"thread_id": "<thread>", "trim_quoted": False}, "count"),
-    ]  # fmt: skip
+    measured: list[Measured] = []
     with FakeGoogle(seed=9) as fake:
         box = fake.add_mailbox(TOKEN, ME[1], {GMAIL_MODIFY})
-        ids = populate(box, args.mailbox, seed=21)
-        newsletter = add_newsletter(box)
-        thread_id, thread_ids = reply_thread(box, replies=4)
-        gmail_like_snippets(box, [*ids, newsletter, *thread_ids])
-        snippets = [len(box.messages[i].snippet) for i in ids]
-        ids_for = {"<newsletter>": newsletter, "<thread>": thread_id}
         plugin = start_plugin(fake)
         try:
-            results = []
-            for _, tool, params, _ in calls:
-                params = {k: ids_for.get(v, v) if isinstance(v, str) else v
-                          for k, v in params.items()}  # fmt: skip
-                results.append(check(plugin.invoke_tool(tool, params, CREDENTIALS), tool))
+            ids = prepare(box, plugin, args.mailbox)
+            for call in calls(args.search):
+                runs = [
+                    check(
+                        plugin.invoke_tool(
+                            call.tool, call.params(ids, run), CREDENTIALS, agent_app=bool(run)
+                        ),
+                        call.tool,
+                    )
+                    for run in (0, 1)
+                ]
+                measured.append(Measured(call, *runs))
         finally:
             stop_plugin(plugin)
 
-    rendered = dify_agent_texts([r.messages for r in results])
-    views = []
-    for (label, _, _, count_key), result, (text, wrapper) in zip(
-        calls, results, rendered, strict=True
-    ):
-        n = int(result.variables().get(count_key, 0)) if count_key else 1
-        views.append(View(label, n, len(text), len(result.messages), wrapper))
-    search, search_text = views[0], rendered[0][0]
-    found = results[0].variables().get("messages") or []
-    by_field: dict[str, int] = {}
-    for item in found:
-        for key, value in item.items():  # as repr() writes it: 'key': value,
-            by_field[key] = by_field.get(key, 0) + len(repr(key)) + len(repr(value)) + 4
-
-    print("== What an agent reads (Dify's rendering of the tool messages)")
-    print(
-        f"mailbox of {args.mailbox + 5}; snippets {min(snippets)}-{max(snippets)} chars "
-        f"(mean {sum(snippets) / len(snippets):.0f}), as Gmail's"
-    )
-    rows = [
-        [v.label, v.stream_messages, v.wrapper, v.messages, v.chars, v.per_message] for v in views
-    ]
-    rows.append([f"reference: Dify's own Gmail plugin ≈ {REFERENCE} chars/message", "", "", "",
-                 "", float(REFERENCE)])  # fmt: skip
-    headers = ["tool call", "stream msgs", "wrapper chars", "emails", "total chars", "chars/email"]
+    print("== What workflows and agents receive (Dify's rendering, devkit.dify_views)")
+    rows = []
+    for m in measured:
+        outputs = m.workflow.tool_node()
+        leaked = m.app.variables()
+        rows.append(
+            [
+                m.call.label,
+                len(m.agent_node),
+                len(m.agent_app),
+                len(outputs.text),
+                variables_summary(m.call.tool, outputs.variables),
+                len(outputs.files),
+                "none" if not leaked else ", ".join(leaked),
+            ]
+        )
+    headers = ["tool call", "Agent node chars", "Agent app chars", "workflow text chars",
+               "workflow variables", "files", "variables in Agent app"]  # fmt: skip
     print(table(headers, rows))
-    print("(wrapper chars: what str(VariableMessage) adds around each value; part of the total)")
-    if found:
-        top = sorted(by_field.items(), key=lambda kv: -kv[1])
-        with_att = sum(bool(m.get("attachments")) for m in found)
-        print(
-            "search, chars per email by field: "
-            + ", ".join(f"{k} {v / len(found):.0f}" for k, v in top)
-            + f" ({with_att} of {len(found)} with attachments)"
-        )
-    ratio = search.per_message / REFERENCE
-    print(f"search: {search.per_message:,.0f} chars per message = {ratio:.2f}x the reference")
-    if found:
-        # What the same messages would cost if items left out empty/false values and a
-        # thread_id equal to the id (a contract change, measured here to inform it).
-        sparse = [
-            {
-                k: v
-                for k, v in m.items()
-                if v not in ("", [], False) and not (k == "thread_id" and v == m["id"])
-            }
-            for m in found
-        ]
-        full_repr = len(repr(found)) / len(found)
-        sparse_repr = len(repr(sparse)) / len(found)
-        print(
-            f"messages value alone: {full_repr:,.0f} chars per message as emitted; "
-            f"{sparse_repr:,.0f} if items omitted empty/false fields (not done: every message "
-            "carries every field)"
-        )
+
+    search, report = measured[0], measured[1]
+    n = len(search.workflow.variables().get("messages") or [])
+    snippets = [len(box.messages[i].snippet) for i in ids["search"]]
+    with_att = sum(bool(x["attachments"]) for x in search.workflow.variables()["messages"])
+    print(
+        f"search: {n} messages (snippets {min(snippets)}-{max(snippets)} chars, mean "
+        f"{sum(snippets) / len(snippets):.0f}; {with_att} of {n} with attachments): "
+        f"Agent node {len(search.agent_node):,}, Agent app {len(search.agent_app):,} chars "
+        f"= {len(search.agent_node) / max(n, 1):,.0f} per message; figure ≤ {SEARCH_LIMIT:,} "
+        f"for 20; Dify's own Gmail plugin {REFERENCE[0]:,} / {REFERENCE[1]:,}"
+    )
+    body = len(ids["report_body"])
+    print(
+        f"get_message: body {body:,} chars; Agent node {len(report.agent_node):,} "
+        f"(+{len(report.agent_node) - body:,}), Agent app {len(report.agent_app):,} "
+        f"(+{len(report.agent_app) - body:,}); figure ≤ body + {GET_MESSAGE_OVERHEAD:,}"
+    )
     if args.sample:
-        print(f"first {args.sample} characters the agent reads from the search:")
-        print("  " + search_text[: args.sample].replace("\n", "\\n"))
+        print(f"first {args.sample:,} characters of the search's agent view:")
+        print(search.agent_node[: args.sample])
     print()
     return 0
 

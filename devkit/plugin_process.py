@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse
 
+from devkit import dify_views
+
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDER = "gmail"
 
@@ -70,17 +72,17 @@ class SessionResult:
             for m in self.of_type("variable")
         }
 
-    def agent_view(self) -> str:
-        """Roughly what Dify shows an agent: text, dumped json, str() of the rest."""
-        out = []
-        for m in self.messages:
-            if m.get("type") == "text":
-                out.append(m["message"]["text"])
-            elif m.get("type") == "json":
-                out.append(json.dumps(m["message"]["json_object"], ensure_ascii=False))
-            elif m.get("type") in ("variable",):
-                out.append(str(m["message"]))
-        return "\n".join(out)
+    def tool_node(self) -> dify_views.ToolNodeOutputs:
+        """The outputs a workflow Tool node gets from this session."""
+        return dify_views.tool_node(self.messages, self.error)
+
+    def agent_node(self, strategy: dify_views.Strategy = "function_calling") -> str:
+        """What the LLM of a workflow Agent node reads from this session."""
+        return dify_views.agent_node(self.messages, self.error, strategy=strategy)
+
+    def agent_app(self) -> str:
+        """What the LLM of a classic Agent app reads from this session."""
+        return dify_views.agent_app(self.messages, self.error)
 
 
 class PluginProcess:
@@ -129,10 +131,14 @@ class PluginProcess:
         for raw in self.proc.stderr:
             self.stderr_lines.append(raw.decode("utf-8", "replace"))
 
-    def send(self, data: dict[str, Any]) -> str:
+    def send(self, data: dict[str, Any], **context: str) -> str:
+        """Write one request line. ``context`` adds top-level keys beside ``data`` — the daemon
+        puts ``message_id``, ``conversation_id`` and ``app_id`` there, and dify_plugin copies
+        them onto the tool's ``self.session``."""
         sid = uuid.uuid4().hex
         self._queue(sid)
-        line = json.dumps({"session_id": sid, "event": "request", "data": data}) + "\n"
+        request = {"session_id": sid, "event": "request", **context, "data": data}
+        line = json.dumps(request) + "\n"
         assert self.proc.stdin is not None
         self.proc.stdin.write(line.encode())
         self.proc.stdin.flush()
@@ -164,12 +170,34 @@ class PluginProcess:
             elif kind == "stream":
                 result.messages.append(item.get("data"))
 
-    def call(self, data: dict[str, Any], timeout: float = 60) -> SessionResult:
-        return self.collect(self.send(data), timeout)
+    def call(self, data: dict[str, Any], timeout: float = 60, **context: str) -> SessionResult:
+        return self.collect(self.send(data, **context), timeout)
 
     def invoke_tool(
-        self, tool: str, params: dict[str, Any], credentials: dict[str, Any], timeout: float = 60
+        self,
+        tool: str,
+        params: dict[str, Any],
+        credentials: dict[str, Any],
+        timeout: float = 60,
+        *,
+        agent_app: bool = False,
+        agent_node: bool = False,
     ) -> SessionResult:
+        """Invoke a tool with the context Dify's daemon forwards for each caller: a workflow
+        Tool node sends the app's ``app_id`` (the default); ``agent_node=True``: an Agent
+        node's strategy, through Dify's backwards invocation, sends none; ``agent_app=True``:
+        Dify's classic Agent app (function calling) sends the chat's ``message_id``,
+        ``conversation_id`` and ``app_id``."""
+        assert not (agent_app and agent_node), "one caller at a time"
+        context: dict[str, str] = {"app_id": "app-1"}
+        if agent_node:
+            context = {}
+        elif agent_app:
+            context = {
+                "message_id": "msg-" + uuid.uuid4().hex[:12],
+                "conversation_id": "conv-1",
+                "app_id": "app-1",
+            }
         return self.call(
             {
                 "type": "tool",
@@ -182,6 +210,7 @@ class PluginProcess:
                 "tool_parameters": params,
             },
             timeout,
+            **context,
         )
 
     def stderr_text(self) -> str:

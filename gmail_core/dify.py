@@ -9,11 +9,20 @@ from typing import Any
 import requests
 from dify_plugin import Tool
 from dify_plugin.entities.tool import ToolInvokeMessage
+from dify_plugin.errors import model as dify_errors
 from dify_plugin.file.file import File
 
 from gmail_core import transport, writing
 from gmail_core.client import GmailClient
-from gmail_core.errors import GmailError, InvalidInputError
+from gmail_core.errors import (
+    AuthError,
+    GmailError,
+    InvalidInputError,
+    OAuthError,
+    RateLimitError,
+    ScopeError,
+    TransientError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +30,54 @@ Messages = Generator[ToolInvokeMessage, None, None]
 
 
 class ToolFailure(Exception):
-    """What Dify shows when a tool fails: a short message that names the fix."""
+    """A failed tool call; ``str()`` is a short message that names the fix.
+
+    A workflow Tool node gets it under this name: Dify then keeps the node's inputs in the
+    run log and applies its retry, fail branch or default value on every Dify version. Agents
+    get one of the subclasses below instead (``GmailTool.in_tool_node``).
+    """
+
+
+# Dify re-raises a plugin error of exactly these five names as its own exception holding only
+# the message (api/core/plugin/impl/base.py, _handle_plugin_daemon_error), so an agent reads
+# "tool invoke error: <message>". Under any other name it reads the daemon's JSON of the error,
+# with dify_plugin's traceback in front of the message. The names only label the kind: no
+# agent path treats them differently. They are not used in a Tool node: Dify 1.7-1.8 do not
+# catch them there (the whole workflow stops, no retry or fail branch), and 1.9+ record the
+# failed node without its inputs.
+class InvokeBadRequestError(ToolFailure, dify_errors.InvokeBadRequestError):
+    """Bad input, an item that does not exist, or a request Gmail refuses."""
+
+
+class InvokeAuthorizationError(ToolFailure, dify_errors.InvokeAuthorizationError):
+    """The connection expired, was revoked, or lacks a permission: reconnect."""
+
+
+class InvokeRateLimitError(ToolFailure, dify_errors.InvokeRateLimitError):
+    """Gmail's rate or daily limit."""
+
+
+class InvokeConnectionError(ToolFailure, dify_errors.InvokeConnectionError):
+    """Gmail could not be reached or did not answer in time."""
+
+
+class InvokeServerUnavailableError(ToolFailure, dify_errors.InvokeServerUnavailableError):
+    """Gmail failed temporarily, or the plugin hit an unexpected error."""
+
+
+def agent_failure_type(exc: GmailError | None) -> type[ToolFailure]:
+    """The Invoke* name an agent's failure is raised under (``None``: an unexpected error)."""
+    if isinstance(exc, AuthError | ScopeError | OAuthError):
+        return InvokeAuthorizationError
+    if isinstance(exc, RateLimitError):
+        return InvokeRateLimitError
+    if isinstance(exc, TransientError):
+        if exc.reason in ("network", "timeout"):
+            return InvokeConnectionError
+        return InvokeServerUnavailableError
+    if exc is None:
+        return InvokeServerUnavailableError
+    return InvokeBadRequestError
 
 
 class GmailTool(Tool):
@@ -39,16 +95,39 @@ class GmailTool(Tool):
         try:
             yield from self.run(tool_parameters)
         except GmailError as exc:
-            raise ToolFailure(str(exc)) from None
+            raise self.failure(str(exc), exc) from None
         except ToolFailure:
             raise
         except Exception as exc:
             # A bug, not a user error: name it without echoing values that may hold secrets.
             log.exception("Gmail tool %s failed unexpectedly", type(self).__name__)
-            raise ToolFailure(
+            raise self.failure(
                 f"The Gmail plugin hit an unexpected error ({type(exc).__name__}). Try again; if "
-                "it keeps happening, report it to the plugin's author."
+                "it keeps happening, report it to the plugin's author.",
+                None,
             ) from None
+
+    def failure(self, message: str, exc: GmailError | None) -> ToolFailure:
+        """The exception this invocation fails with: the same message for every caller, under
+        the name that makes Dify show the caller only that message (see ``ToolFailure``)."""
+        if self.in_tool_node():
+            return ToolFailure(message)
+        return agent_failure_type(exc)(message)
+
+    def in_tool_node(self) -> bool:
+        """Whether a workflow Tool node made this call.
+
+        Dify's Tool node always passes the app's ID and never a message ID; the classic Agent
+        app passes a message ID (function calling) or nothing (ReAct), and tools called by an
+        Agent node's strategy come back through Dify's backwards invocation with neither
+        (api/core/workflow/nodes/tool/tool_node.py, api/core/agent/*_agent_runner.py,
+        api/core/plugin/backwards_invocation/tool.py, Dify 1.7 to 1.13): only a Tool node sends
+        an app ID without a message ID.
+        """
+        session = getattr(self, "session", None)
+        return _present(getattr(session, "app_id", None)) and not _present(
+            getattr(session, "message_id", None)
+        )
 
     def run(self, params: dict[str, Any]) -> Messages:
         raise NotImplementedError
@@ -63,13 +142,30 @@ class GmailTool(Tool):
         client.require(self.capability)
         return client
 
-    def say(self, text: str) -> ToolInvokeMessage:
-        """A text message ending in a newline: Dify joins an agent's tool outputs with none."""
-        return self.create_text_message(text if text.endswith("\n") else text + "\n")
+    def answer(self, text: str, values: Mapping[str, Any]) -> Iterable[ToolInvokeMessage]:
+        """The tool's result: one text message — what both kinds of agent read, and the
+        workflow's ``text`` output — then, for workflows, one variable per ``output_schema``
+        entry (``values``)."""
+        yield self.create_text_message(text if text.endswith("\n") else text + "\n")
+        if self.for_workflow():
+            for name, value in values.items():
+                yield self.create_variable_message(name, value)
 
-    def variables(self, values: Mapping[str, Any]) -> Iterable[ToolInvokeMessage]:
-        for name, value in values.items():
-            yield self.create_variable_message(name, value)
+    def for_workflow(self) -> bool:
+        """Whether a workflow may read this invocation's variables.
+
+        Only Dify's classic Agent app runner (``ToolEngine.agent_invoke``) passes a
+        ``message_id``; the workflow Tool node and tools called by an Agent node's strategy
+        (``ToolEngine.generic_invoke``) pass none. In the Agent app nothing but the LLM reads
+        the variables, and it reads ``str()`` of each (``variable_name='x'
+        variable_value=[...] stream=False``) on top of the text: a second, noisy copy of the
+        answer. So variables are left out only when a message ID is certainly there.
+        """
+        return not _present(getattr(getattr(self, "session", None), "message_id", None))
+
+
+def _present(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
 
 
 FILE_TIMEOUT = (10.0, 120.0)  # Dify's own File.blob allows 5 s in total: too short for 25 MB

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from gmail_core import labels as labels_mod
 from gmail_core.batch import BatchCall
@@ -52,12 +53,19 @@ def shortcut_labels(flags: dict[str, bool]) -> tuple[list[str], list[str]]:
     return add, remove
 
 
+class LabelChange(NamedTuple):
+    add_ids: list[str]
+    remove_ids: list[str]
+    created: list[str]  # names of the labels created
+    names: dict[str, str]  # label ID -> name, for every ID above
+
+
 def resolve_labels(
     client: GmailClient, add: list[str], remove: list[str], *, create_missing: bool
-) -> tuple[list[str], list[str], list[str]]:
-    """(add IDs, remove IDs, names created). One labels.list; creates only when asked."""
+) -> LabelChange:
+    """Label names or IDs -> IDs. One labels.list; creates only when asked."""
     if not add and not remove:
-        return [], [], []
+        return LabelChange([], [], [], {})
     known = labels_mod.list_labels(client)
     add_ids, add_missing = labels_mod.resolve(known, add)
     remove_ids, remove_missing = labels_mod.resolve(known, remove)
@@ -66,16 +74,19 @@ def resolve_labels(
             remove_missing + ([] if create_missing else add_missing), known
         )
     created: list[str] = []
+    names = labels_mod.names_by_id(known)
     for name in add_missing:
         label = labels_mod.create_label(client, name)
         add_ids.append(label.id)
         created.append(label.name)
+        names[label.id] = label.name
     overlap = set(add_ids) & set(remove_ids)
     if overlap:
         raise InvalidInputError(
             f"The same label is both added and removed ({', '.join(sorted(overlap))}); pick one."
         )
-    return add_ids, remove_ids, created
+    names = {i: names.get(i, i) for i in add_ids + remove_ids}
+    return LabelChange(add_ids, remove_ids, created, names)
 
 
 def modify(client: GmailClient, ids: list[str], add_ids: list[str], remove_ids: list[str]) -> None:

@@ -21,17 +21,24 @@ def test_search_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -> No
 def test_agent_view_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert agent_view.main(run_all.QUICK["agent_view"]) == 0
     out = capsys.readouterr().out
-    assert "chars/email" in out and "search_messages (max_results=5)" in out
+    assert "Agent node chars" in out and "search_messages (max_results=5)" in out
     assert "trim_quoted=true" in out and "trim_quoted=false" in out
-    # the measured figures, not the reference the bench prints as a constant
-    row = re.search(r"search_messages \(max_results=5\)[ |]+(\d+)[ |]+[\d,]+[ |]+(\d+)[ |]+"
-                    r"([\d,]+)[ |]+([\d,.]+)", out)  # fmt: skip
+    # the measured figures agree with each other (the targets and Dify's figures are constants
+    # the bench prints itself, so they prove nothing)
+    row = re.search(r"search_messages \(max_results=5\)\s*\|\s*([\d,]+)\s*\|\s*([\d,]+)", out)
     assert row, out
-    emails, total = int(row[2]), int(row[3].replace(",", ""))
-    assert emails == 5 and total > 0
-    assert float(row[4].replace(",", "")) == pytest.approx(total / emails, abs=0.05)
-    per_message = re.search(r"search: ([\d,]+) chars per message", out)
-    assert per_message and int(per_message[1].replace(",", "")) == round(total / emails)
+    node_chars = int(row[1].replace(",", ""))
+    summary = re.search(r"search: 5 messages .*?: Agent node ([\d,]+), Agent app ([\d,]+) chars "
+                        r"= ([\d,]+) per message", out)  # fmt: skip
+    assert summary, out
+    assert int(summary[1].replace(",", "")) == node_chars > 0
+    assert int(summary[2].replace(",", "")) == int(row[2].replace(",", ""))
+    assert int(summary[3].replace(",", "")) == round(node_chars / 5)
+    typed = re.findall(r"\|\s*(\d+)/(\d+) typed", out)
+    assert len(typed) == 19 and all(got == declared for got, declared in typed)
+    for tool in ("send_draft", "delete_draft", "create_label", "untrash_messages"):
+        assert tool in out
+    assert "variable_name=" not in out
 
 
 def test_send_memory_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
@@ -39,21 +46,6 @@ def test_send_memory_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) 
     out = capsys.readouterr().out
     assert "delivered: yes" in out
     assert "peak RSS during the send" in out and "manifest resource.memory" in out
-
-
-def test_dify_rendering_matches_the_agent_rules() -> None:
-    stream = [
-        {"type": "text", "message": {"text": "2 messages."}},
-        {"type": "variable", "message": {"variable_name": "count", "variable_value": 2}},
-        {"type": "json", "message": {"json_object": {"a": "é"}}},
-        {"type": "json", "message": {"json_object": {"a": "é"}}},
-    ]
-    assert agent_view.dify_agent_text(stream) == (
-        '2 messages.variable_name=\'count\' variable_value=2 stream=False{"a": "é"}{"a": "é"}'
-    )
-    echoed = [{"type": "text", "message": {"text": "[1]"}}, {"type": "json",
-              "message": {"json_object": [1]}}]  # fmt: skip
-    assert agent_view.dify_agent_text(echoed) == "[1]"
 
 
 def test_run_all_runs_every_bench_in_order(

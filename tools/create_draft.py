@@ -1,4 +1,4 @@
-from gmail_core import compose, dify
+from gmail_core import compose, dify, render
 
 
 class CreateDraftTool(dify.GmailTool):
@@ -10,7 +10,9 @@ class CreateDraftTool(dify.GmailTool):
         done = compose.create_draft(
             client, fields, dify.attachments_from_files(p.get("attachments"))
         )
-        yield self.say(f"Draft created. Draft ID: {done.draft_id}")
-        yield from self.variables(
-            {"draft_id": done.draft_id, "message_id": done.message_id, "thread_id": done.thread_id}
+        yield from self.answer(
+            render.draft_saved_text(
+                done.draft_id, done.message_id, done.thread_id, what="Draft created"
+            ),
+            {"draft_id": done.draft_id, "message_id": done.message_id, "thread_id": done.thread_id},
         )

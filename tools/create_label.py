@@ -1,4 +1,4 @@
-from gmail_core import dify, labels, params
+from gmail_core import dify, labels, params, render
 
 
 class CreateLabelTool(dify.GmailTool):
@@ -20,5 +20,6 @@ class CreateLabelTool(dify.GmailTool):
                 p, "message_list_visibility", ("show", "hide"), "show"
             ),
         )
-        yield self.say(f"Label '{label.name}' created (ID {label.id}).")
-        yield from self.variables({"label_id": label.id, "name": label.name})
+        yield from self.answer(
+            render.label_created_text(label), {"label_id": label.id, "name": label.name}
+        )

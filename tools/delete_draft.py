@@ -1,4 +1,4 @@
-from gmail_core import dify, params, sending
+from gmail_core import dify, params, render, sending
 
 
 class DeleteDraftTool(dify.GmailTool):
@@ -7,5 +7,4 @@ class DeleteDraftTool(dify.GmailTool):
     def run(self, p: dict) -> dify.Messages:
         draft_id = params.required_str(p, "draft_id")
         sending.delete_draft(self.gmail(), draft_id)
-        yield self.say(f"Draft {draft_id} deleted.")
-        yield from self.variables({"draft_id": draft_id})
+        yield from self.answer(render.draft_deleted_text(draft_id), {"draft_id": draft_id})

@@ -12,10 +12,13 @@ class DownloadAttachmentTool(dify.GmailTool):
                 "This message has no attachments (inline images are not attachments)."
             )
         chosen = find_attachment(message, params.as_str(p, "attachment", max_len=1000).strip())
+        # The text first, then one file at a time (each up to 30 MB): a download that fails
+        # midway fails the whole call, so the text never stands for files that did not come.
+        yield from self.answer(
+            render.attachments_text(message.id, chosen),
+            {"attachments": [render.attachment_dict(att) for att in chosen], "count": len(chosen)},
+        )
         for att, data in messages.iter_attachments(client, message.id, chosen):
             yield self.create_blob_message(
                 data, meta={"filename": att.filename, "mime_type": att.mime_type}
             )
-        yield from self.variables(
-            {"attachments": [render.attachment_dict(att) for att in chosen], "count": len(chosen)}
-        )

@@ -12,7 +12,10 @@ class GetMessageTool(dify.GmailTool):
         if download:
             messages.check_dify_file_limit(list(message.attachments))
         body = body_for(message, body_format, max_chars)
-        yield from self.variables(render.message_full(message, names, body))
+        yield from self.answer(
+            render.message_text(message, names, body, body_format),
+            render.message_full(message, names, body),
+        )
         if download and message.attachments:
             for att, data in messages.iter_attachments(
                 client, message.id, list(message.attachments)

@@ -8,17 +8,21 @@ class GetThreadTool(dify.GmailTool):
         max_chars = params.as_int(p, "max_body_chars", 20000, minimum=0, maximum=1_000_000)
         trim = params.as_bool(p, "trim_quoted", default=True)
         thread, names = messages.get_thread(self.gmail(), params.required_str(p, "thread_id"))
-        items = []
+        bodies = []
         for m in thread:
             body = body_for(m, body_format, 0)
             if trim and body_format != "html":
                 body = trim_quoted(body)
-            items.append(render.message_full(m, names, truncate(body, max_chars)))
-        yield from self.variables(
+            bodies.append(truncate(body, max_chars))
+        yield from self.answer(
+            render.thread_text(thread, names, bodies, body_format),
             {
                 "thread_id": thread[0].thread_id if thread else "",
                 "subject": thread[0].subject if thread else "",
-                "count": len(items),
-                "messages": items,
-            }
+                "count": len(thread),
+                "messages": [
+                    render.message_full(m, names, body)
+                    for m, body in zip(thread, bodies, strict=True)
+                ],
+            },
         )

@@ -1,4 +1,4 @@
-from gmail_core import compose, dify, params
+from gmail_core import compose, dify, params, render
 
 
 class ListDraftsTool(dify.GmailTool):
@@ -11,10 +11,7 @@ class ListDraftsTool(dify.GmailTool):
             max_results=params.as_int(p, "max_results", 20, minimum=1, maximum=500),
             page_token=params.as_str(p, "page_token", max_len=500).strip(),
         )
-        if failed:
-            yield self.say(
-                f"Could not fetch {len(failed)} draft(s) after retries: {', '.join(failed)}"
-            )
-        yield from self.variables(
-            {"drafts": drafts, "count": len(drafts), "next_page_token": next_token}
+        yield from self.answer(
+            render.drafts_text(drafts, next_token, failed),
+            {"drafts": drafts, "count": len(drafts), "next_page_token": next_token},
         )

@@ -1,4 +1,4 @@
-from gmail_core import dify, organize, params
+from gmail_core import dify, organize, params, render
 
 
 class ModifyMessagesTool(dify.GmailTool):
@@ -12,17 +12,22 @@ class ModifyMessagesTool(dify.GmailTool):
         add += params.as_list(p, "add_labels", split_spaces=False)
         remove += params.as_list(p, "remove_labels", split_spaces=False)
         client = self.gmail()
-        add_ids, remove_ids, created = organize.resolve_labels(
+        change = organize.resolve_labels(
             client, add, remove, create_missing=params.as_bool(p, "create_missing_labels")
         )
-        organize.modify(client, ids, add_ids, remove_ids)
-        yield self.say(f"Changed {len(ids)} message(s).")
-        yield from self.variables(
+        organize.modify(client, ids, change.add_ids, change.remove_ids)
+        yield from self.answer(
+            render.modified_text(
+                ids,
+                [change.names[i] for i in change.add_ids],
+                [change.names[i] for i in change.remove_ids],
+                change.created,
+            ),
             {
                 "message_ids": ids,
                 "count": len(ids),
-                "added_label_ids": add_ids,
-                "removed_label_ids": remove_ids,
-                "created_labels": created,
-            }
+                "added_label_ids": change.add_ids,
+                "removed_label_ids": change.remove_ids,
+                "created_labels": change.created,
+            },
         )

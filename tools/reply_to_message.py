@@ -1,4 +1,4 @@
-from gmail_core import compose, dify, params
+from gmail_core import compose, dify, params, render
 
 
 class ReplyToMessageTool(dify.GmailTool):
@@ -20,15 +20,22 @@ class ReplyToMessageTool(dify.GmailTool):
             attachments=dify.attachments_from_files(p.get("attachments")),
         )
         if as_draft:
-            yield self.say(f"Reply saved as draft {done.draft_id} to {done.to}.")
+            text = render.draft_saved_text(
+                done.draft_id,
+                done.message_id,
+                done.thread_id,
+                what="Reply saved as a draft",
+                to=done.to,
+            )
         else:
-            yield self.say(f"Reply sent to {done.to}. Message ID: {done.message_id}")
-        yield from self.variables(
+            text = render.sent_text(done.message_id, done.thread_id, what="Reply sent", to=done.to)
+        yield from self.answer(
+            text,
             {
                 "message_id": done.message_id,
                 "thread_id": done.thread_id,
                 "message_id_header": done.message_id_header,
                 "draft_id": done.draft_id,
                 "to": done.to,
-            }
+            },
         )

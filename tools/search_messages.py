@@ -14,18 +14,28 @@ class SearchMessagesTool(dify.GmailTool):
             page_token=params.as_str(p, "page_token", max_len=500).strip(),
             include_spam_trash=params.as_bool(p, "include_spam_trash"),
         )
+        bodies = (
+            {m.id: body_for(m, "text", 4000) for m in result.messages} if include_body else None
+        )
         items = []
         for m in result.messages:
             item = render.message_summary(m, result.label_names)
-            if include_body:
-                item["body"] = body_for(m, "text", 4000)
+            if bodies is not None:
+                item["body"] = bodies[m.id]
             items.append(item)
-        yield self.say(render.search_summary(len(items), result.next_page_token, result.failed))
-        yield from self.variables(
+        text = render.search_text(
+            result.messages,
+            result.label_names,
+            next_page_token=result.next_page_token,
+            failed=result.failed,
+            bodies=bodies,
+        )
+        yield from self.answer(
+            text,
             {
                 "messages": items,
                 "count": len(items),
                 "next_page_token": result.next_page_token,
                 "failed_ids": list(result.failed),
-            }
+            },
         )

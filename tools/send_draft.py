@@ -1,4 +1,4 @@
-from gmail_core import dify, params, sending
+from gmail_core import dify, params, render, sending
 
 
 class SendDraftTool(dify.GmailTool):
@@ -8,11 +8,8 @@ class SendDraftTool(dify.GmailTool):
         draft_id = params.required_str(p, "draft_id")
         sent = sending.send_draft(self.gmail(), draft_id)
         message_id = str(sent.get("id", ""))
-        yield self.say(f"Draft {draft_id} sent. Message ID: {message_id}")
-        yield from self.variables(
-            {
-                "message_id": message_id,
-                "thread_id": str(sent.get("threadId", "")),
-                "draft_id": draft_id,
-            }
+        thread_id = str(sent.get("threadId", ""))
+        yield from self.answer(
+            render.draft_sent_text(draft_id, message_id, thread_id),
+            {"message_id": message_id, "thread_id": thread_id, "draft_id": draft_id},
         )

@@ -1,4 +1,4 @@
-from gmail_core import compose, dify
+from gmail_core import compose, dify, render
 
 
 class SendMessageTool(dify.GmailTool):
@@ -9,11 +9,11 @@ class SendMessageTool(dify.GmailTool):
         client = self.gmail()
         files = dify.attachments_from_files(p.get("attachments"))
         sent = compose.send_new(client, fields, files)
-        yield self.say(f"Sent. Message ID: {sent.message_id}")
-        yield from self.variables(
+        yield from self.answer(
+            render.sent_text(sent.message_id, sent.thread_id, to=fields.to or ""),
             {
                 "message_id": sent.message_id,
                 "thread_id": sent.thread_id,
                 "message_id_header": sent.message_id_header,
-            }
+            },
         )

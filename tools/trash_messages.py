@@ -1,4 +1,4 @@
-from gmail_core import dify, organize, params
+from gmail_core import dify, organize, params, render
 
 
 class TrashMessagesTool(dify.GmailTool):
@@ -7,5 +7,6 @@ class TrashMessagesTool(dify.GmailTool):
     def run(self, p: dict) -> dify.Messages:
         ids = organize.message_ids(params.as_list(p, "message_ids"))
         done = organize.trash(self.gmail(), ids, restore=False)
-        yield self.say(f"Moved to Trash: {len(done)} message(s).")
-        yield from self.variables({"message_ids": done, "count": len(done)})
+        yield from self.answer(
+            render.trashed_text(done, restore=False), {"message_ids": done, "count": len(done)}
+        )

@@ -1,4 +1,4 @@
-from gmail_core import compose, dify, params
+from gmail_core import compose, dify, params, render
 
 
 class UpdateDraftTool(dify.GmailTool):
@@ -11,7 +11,9 @@ class UpdateDraftTool(dify.GmailTool):
         given = p.get("attachments")
         files = dify.attachments_from_files(given) if given else None
         done = compose.update_draft(client, draft_id, fields, files)
-        yield self.say(f"Draft {done.draft_id} updated.")
-        yield from self.variables(
-            {"draft_id": done.draft_id, "message_id": done.message_id, "thread_id": done.thread_id}
+        yield from self.answer(
+            render.draft_saved_text(
+                done.draft_id, done.message_id, done.thread_id, what="Draft updated"
+            ),
+            {"draft_id": done.draft_id, "message_id": done.message_id, "thread_id": done.thread_id},
         )

@@ -426,7 +426,7 @@ def test_plugin_process_output_holds_no_secret(fake: FakeGoogle) -> None:
         for tool, params in every_tool_call(fake.mailboxes[0]):
             fake.faults = FaultPlan(rate=1.0, kinds=("500", "reset"), max_faults=2, seed=len(tool))
             result = plugin.invoke_tool(tool, params, creds, timeout=60)
-            visible += [repr(result.error), result.agent_view()]
+            visible += [repr(result.error), result.agent_node(), result.agent_app()]
         fake.faults = None
         fake.expire_token(ACCESS)
         result = plugin.invoke_tool("search_messages", {"query": ""}, creds)
@@ -434,7 +434,7 @@ def test_plugin_process_output_holds_no_secret(fake: FakeGoogle) -> None:
         visible.append(repr(result.error))
         # an unexpected error inside the plugin is logged with a traceback: still no secret
         result = plugin.invoke_tool("get_message", {"message_id": {"weird": ACCESS}}, creds)
-        visible += [repr(result.error), result.agent_view()]
+        visible += [repr(result.error), result.agent_node(), result.agent_app()]
     finally:
         plugin.close()
     visible += plugin.stderr_lines + plugin.other_lines

@@ -143,11 +143,6 @@ def test_message_summary_keys_and_flags() -> None:
     assert full["body"] == "body" and "message_id_header" in full
 
 
-def test_search_summary_names_failed_ids() -> None:
-    text = render.search_summary(3, "tok", {"x1": "Gmail is rate-limiting", "x2": "same"})
-    assert "3 messages" in text and "x1, x2" in text and "page_token" in text
-
-
 # -- never send twice ----------------------------------------------------------------------------
 LIST_URL = "https://gmail.googleapis.com/gmail/v1/users/me/messages"
 
