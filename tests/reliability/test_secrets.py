@@ -422,7 +422,7 @@ def test_plugin_process_output_holds_no_secret(fake: FakeGoogle) -> None:
         for tool, params in every_tool_call(fake.mailboxes[0]):
             result = plugin.invoke_tool(tool, params, creds, timeout=60)
             assert result.error is None, (tool, result.error)
-            visible += [result.agent_view(), json.dumps(result.messages)]
+            visible += [result.agent_node(), result.agent_app(), json.dumps(result.messages)]
         for tool, params in every_tool_call(fake.mailboxes[0]):
             fake.faults = FaultPlan(rate=1.0, kinds=("500", "reset"), max_faults=2, seed=len(tool))
             result = plugin.invoke_tool(tool, params, creds, timeout=60)
