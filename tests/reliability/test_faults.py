@@ -18,7 +18,15 @@ from devkit.fakegoogle import (
     FaultPlan,
 )
 from gmail_core import client, sending, transport
-from tests.reliability import failure, fast_retries, fill, invoke, says_temporary, use_fake
+from tests.reliability import (
+    failure,
+    fast_retries,
+    fill,
+    invoke,
+    raw_message,
+    says_temporary,
+    use_fake,
+)
 
 N = 100
 TOKEN = "tok-faults"
@@ -413,3 +421,15 @@ def test_granted_scope_missing_is_refused_before_any_request(
     assert "Reconnect" in message and "'full'" in message
     assert fake.stats.http_requests == 0
     assert box_of(fake).sent == []
+
+
+def test_update_draft_is_retried_after_a_temporary_failure(fake: FakeGoogle) -> None:
+    """Replacing a draft (PUT) is idempotent, so a 503 is retried like a read."""
+    box = box_of(fake)
+    draft_id = box.create_draft(raw_message(7, to="a@example.com", subject="before")).id
+    fake.faults = FaultPlan(rate=1.0, kinds=("503",), paths=["/upload/"], max_faults=1)
+    run = invoke("update_draft", {"draft_id": draft_id, "subject": "after"}, TOKEN)
+    assert run.variables["draft_id"] == draft_id
+    draft = box.drafts[draft_id]
+    assert box.messages[draft.message_id].parsed.header("Subject") == "after"
+    assert [c.method for c in fake.stats.calls if c.path.startswith("/upload/")] == ["PUT"] * 2
