@@ -430,5 +430,6 @@ def test_update_draft_is_retried_after_a_temporary_failure(fake: FakeGoogle) -> 
     run = invoke("update_draft", {"draft_id": draft_id, "subject": "after"}, TOKEN)
     assert run.variables["draft_id"] == draft_id
     draft = box.drafts[draft_id]
+    assert run.variables["message_id"] == draft.message_id  # from Gmail's answer
     assert box.messages[draft.message_id].parsed.header("Subject") == "after"
     assert [c.method for c in fake.stats.calls if c.path.startswith("/upload/")] == ["PUT"] * 2

@@ -7,6 +7,7 @@ import random
 import time
 import types
 from email.utils import formatdate
+from typing import Any
 
 import pytest
 import requests
@@ -694,3 +695,25 @@ def test_batch_decode_leaves_out_a_part_without_a_status(status_line: bytes) -> 
          status_line, b"", b"{}", b"--b--"]
     )  # fmt: skip
     assert batch.decode("multipart/mixed; boundary=b", body) == {}
+
+
+READ_ONLY = "https://www.googleapis.com/auth/gmail.readonly"
+
+
+@pytest.mark.parametrize(
+    ("call", "needle"),
+    [
+        (lambda c: sending.create_draft(c, b"x"), "manage drafts"),
+        (lambda c: sending.update_draft(c, "r1", b"x"), "manage drafts"),
+        (lambda c: sending.get_draft(c, "r1"), "manage drafts"),
+        (lambda c: sending.delete_draft(c, "r1"), "manage drafts"),
+        (lambda c: sending.send_draft(c, "r1"), "send email"),
+        (lambda c: sending.send_raw(c, b"x", "<m@example.com>"), "send email"),
+    ],
+    ids=["create_draft", "update_draft", "get_draft", "delete_draft", "send_draft", "send_raw"],
+)
+@responses.activate  # no URL registered: any request would fail the test
+def test_sending_refuses_before_any_request_without_the_permission(call: Any, needle: str) -> None:
+    with pytest.raises(ScopeError, match=needle):
+        call(GmailClient(TOKEN, granted_scopes=READ_ONLY))
+    assert len(responses.calls) == 0
