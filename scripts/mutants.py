@@ -42,11 +42,14 @@ TESTS: dict[str, list[str]] = {
     "batch": ["tests/unit/test_client.py", "tests/reliability/test_hostile_input.py",
               "tests/reliability/test_faults.py"],
     "transport": ["tests/unit/test_client.py", "tests/reliability/test_faults.py"],
-    "sending": ["tests/reliability/test_never_twice.py", "tests/reliability/test_faults.py",
+    "sending": ["tests/unit/test_client.py", "tests/unit/test_core_small.py",
+                "tests/reliability/test_never_twice.py", "tests/reliability/test_faults.py",
                 "tests/reliability/test_secrets.py"],
-    "oauth": ["tests/unit/test_oauth.py", "tests/reliability/test_secrets.py"],
-    "reading": ["tests/unit/test_reading.py", "tests/unit/test_charsets.py",
-                "tests/reliability/test_fuzz.py", "tests/reliability/test_hostile_input.py"],
+    "oauth": ["tests/unit/test_oauth.py", "tests/unit/test_oauth_errors.py",
+              "tests/reliability/test_secrets.py"],
+    "reading": ["tests/unit/test_reading.py", "tests/unit/test_reading_edges.py",
+                "tests/unit/test_charsets.py", "tests/reliability/test_fuzz.py",
+                "tests/reliability/test_hostile_input.py"],
     "messages": ["tests/reliability/test_hostile_input.py", "tests/reliability/test_faults.py"],
 }  # fmt: skip
 TIMEOUT_FACTOR = 3  # a mutant whose tests run this much longer than usual hung: killed
