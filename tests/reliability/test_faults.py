@@ -70,9 +70,13 @@ def check_success(tool: str, fake: FakeGoogle, run) -> None:  # type: ignore[no-
     if tool == "search_messages":
         assert run.variables["count"] == N
         assert run.variables["failed_ids"] == []
-        ids = {m["id"] for m in run.variables["messages"]}
+        found = run.variables["messages"]
         box = box_of(fake)  # an empty query lists the inbox (other tests add sent mail, drafts)
-        assert ids == {m for m, stored in box.messages.items() if "INBOX" in stored.label_ids}
+        inbox = [m for m in box.messages.values() if "INBOX" in m.label_ids]
+        newest_first = sorted(inbox, key=lambda m: m.internal_date_ms, reverse=True)
+        assert [m["id"] for m in found] == [m.id for m in newest_first]
+        # what the field mask must bring back: labels (unread), snippet, date
+        assert all(m["unread"] and m["snippet"] and m["date"] for m in found)
     elif tool == "get_message":
         assert "Body of faults message" in run.variables["body"]
     else:
