@@ -1,7 +1,10 @@
 from dify_plugin import DifyPluginEnv, Plugin
 
+from gmail_core import memory
+
 # Dify's daemon gives one request 300 s by default; keep the SDK's own limit in line.
 plugin = Plugin(DifyPluginEnv(MAX_REQUEST_TIMEOUT=300))
 
 if __name__ == "__main__":
+    memory.tune_allocator()  # large attachments' buffers go back to the OS when freed
     plugin.run()

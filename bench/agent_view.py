@@ -36,7 +36,7 @@ from bench import (
     stop_plugin,
     table,
 )
-from devkit import dify_views
+from devkit import dify_views, documents
 from devkit.fakegoogle import GMAIL_MODIFY, FakeGoogle, Mailbox
 from devkit.plugin_process import ROOT, PluginProcess, SessionResult
 
@@ -79,6 +79,35 @@ def report_with_pdf(box: Mailbox, seed: int = 4) -> tuple[str, str]:
     return msg_id, body
 
 
+def documents_mail(box: Mailbox) -> str:
+    """A message with a two-page invoice PDF, a contract DOCX and a forecast XLSX (each a few
+    hundred characters of text) and a photo: the attachment_text figures."""
+    msg = EmailMessage()
+    msg["From"] = "Billing <billing@acme-corp.com>"
+    msg["To"] = f"{ME[0]} <{ME[1]}>"
+    msg["Subject"] = "Invoice INV-4711, contract and forecast"
+    msg["Date"] = format_datetime(NOW - timedelta(days=400))  # not among the newest 20
+    msg.set_content("Hi Sam,\n\nplease find the invoice, the contract and the forecast.\n")
+    lines = [f"{n} x Support hours, {n * 95:,}.00 EUR" for n in range(1, 9)]
+    files = [
+        ("INV-4711.pdf", "application/pdf",
+         documents.pdf(["Invoice INV-4711\nACME Corp, 1 Main St\n" + "\n".join(lines),
+                        "Total due: 3,420.00 EUR\nPayment terms: 30 days net"])),
+        ("contract.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+         documents.docx(heading="Support agreement", paragraphs=[" ".join(SENTENCES[:4])],
+                        bullets=["Term: 12 months", "Notice: 3 months"],
+                        table=[["Service", "Fee"], ["Support", "95 EUR/hour"]])),
+        ("forecast.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         documents.xlsx({"Q4": [["Region", "Oct", "Nov", "Dec"], ["EMEA", 120, 135, 150],
+                                ["APAC", 80, 95, 90]]})),
+        ("team.jpg", "image/jpeg", random.Random(3).randbytes(20_000)),
+    ]  # fmt: skip
+    for filename, mime_type, data in files:
+        maintype, subtype = mime_type.split("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return box.add_message(msg.as_bytes(), label_ids=["INBOX"])
+
+
 def calls(search_n: int) -> list[Call]:
     def fixed(**params: Any) -> Params:
         return lambda ids, run: params
@@ -96,6 +125,11 @@ def calls(search_n: int) -> list[Call]:
              lambda ids, run: {"thread_id": ids["thread"], "trim_quoted": False}),
         Call("download_attachment: the PDF", "download_attachment",
              lambda ids, run: {"message_id": ids["report"], "attachment": "Q4-forecast.pdf"}),
+        Call("get_message: attachment_text (PDF, DOCX, XLSX, JPEG)", "get_message",
+             lambda ids, run: {"message_id": ids["documents"], "attachment_text": True}),
+        Call("download_attachment: attachment_text, the PDF", "download_attachment",
+             lambda ids, run: {"message_id": ids["documents"], "attachment": "INV-4711.pdf",
+                               "attachment_text": True}),
         Call("list_labels", "list_labels", fixed()),
         Call("list_drafts", "list_drafts", fixed()),
         Call("send_message", "send_message",
@@ -147,6 +181,7 @@ def prepare(box: Mailbox, plugin: PluginProcess, mailbox: int) -> dict[str, Any]
     ids["thread"], thread_ids = reply_thread(box, replies=4)
     gmail_like_snippets(box, [*ids["search"], ids["newsletter"], *thread_ids])
     ids["report"], ids["report_body"] = report_with_pdf(box)
+    ids["documents"] = documents_mail(box)
     ids["drafts"] = [
         check(
             plugin.invoke_tool(

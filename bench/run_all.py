@@ -1,4 +1,6 @@
-"""Every benchmark in sequence (``make bench``): search, agent view, send memory.
+"""Every benchmark in sequence (``make bench``): search, agent view, send memory, memory of
+two large transfers at once, pathological mail, a slow read next to quick searches,
+attachment text.
 
 ``--quick`` runs tiny sizes (a smoke run of a few seconds each, figures not meaningful).
 """
@@ -9,13 +11,25 @@ import argparse
 import time
 from collections.abc import Callable
 
-from bench import agent_view, search, send_memory
+from bench import (
+    agent_view,
+    attachment_text,
+    pathological,
+    search,
+    send_memory,
+    stall,
+    transfer_memory,
+)
 
 QUICK: dict[str, list[str]] = {
     "search": ["--sizes", "5,60", "--mailbox", "80", "--runs", "1", "--rtt-ms", "2",
                "--new-connection-ms", "4"],
     "agent_view": ["--search", "5", "--mailbox", "10", "--sample", "0"],
     "send_memory": ["--size-mb", "1"],
+    "transfer_memory": ["--size-mb", "1", "--rtt-ms", "0"],
+    "pathological": ["--case", "date_1mb", "--case", "html_comment_openers_80kb"],
+    "stall": ["--messages", "3", "--searches", "2"],
+    "attachment_text": ["--scale", "0.01", "--runs", "1"],
 }  # fmt: skip
 
 
@@ -24,6 +38,10 @@ def benches() -> list[tuple[str, Callable[[list[str] | None], int]]]:
         ("search", search.main),
         ("agent_view", agent_view.main),
         ("send_memory", send_memory.main),
+        ("transfer_memory", transfer_memory.main),
+        ("pathological", pathological.main),
+        ("stall", stall.main),
+        ("attachment_text", attachment_text.main),
     ]
 
 

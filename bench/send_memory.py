@@ -152,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with FakeGoogle(seed=5) as fake:
             box = fake.add_mailbox(TOKEN, ME[1], {GMAIL_MODIFY})
-            plugin = start_plugin(fake)
+            # the file server plays Dify's file service on loopback: allowed explicitly
+            plugin = start_plugin(fake, GMAIL_DIFY_FILE_HOSTS="127.0.0.1")
             try:
                 pid = plugin.proc.pid
                 _send(plugin, files.url("small.pdf"), "small.pdf", len(small))  # warm-up

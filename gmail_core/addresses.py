@@ -24,6 +24,10 @@ from .errors import InvalidInputError
 _SEPARATORS = frozenset(",;\r\n")
 _LINE_BREAKS = frozenset("\r\n")
 _MAX_ECHO = 80  # longest piece of user input repeated back in an error message
+# Display names of received mail longer than this are left out when their addresses are
+# reused (reply-all): the email package writes a quoted name that does not fit on one line
+# without its quotes, so a hostile "Name (((…" would turn the address into a comment.
+MAX_RECEIVED_NAME_CHARS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +57,9 @@ def parse_received_addresses(text: str | None) -> list[tuple[str, str]]:
     (``undisclosed-recipients:;``) are dropped.
     """
     boxes = _parse(text, field="header", max_count=None, lenient=True)
-    return [(box.name, box.addr) for box in boxes]
+    return [
+        (box.name if len(box.name) <= MAX_RECEIVED_NAME_CHARS else "", box.addr) for box in boxes
+    ]
 
 
 def addresses_only(text: str | None) -> list[str]:
@@ -107,7 +113,7 @@ def _parse(text: str | None, *, field: str, max_count: int | None, lenient: bool
         return []
     result: list[_Mailbox] = []
     seen: set[str] = set()
-    for token in _split(text, field=field, drop_group_labels=lenient):
+    for token in _split(text, field=field, drop_group_labels=lenient, lenient=lenient):
         try:
             box = _parse_mailbox(token, field=field)
         except InvalidInputError:
@@ -127,8 +133,22 @@ def _parse(text: str | None, *, field: str, max_count: int | None, lenient: bool
     return result
 
 
-def _split(text: str, *, field: str, drop_group_labels: bool) -> list[str]:
-    """Split at top-level separators; quotes, <...> and (comments) protect them."""
+def split_received(text: str) -> list[str]:
+    """Entries of an address header we received, split at top-level commas and semicolons.
+
+    Never raises and is linear in the header (a hostile From may nest thousands of comments
+    or never close a quote): whatever is still open at the end closes there. Group labels
+    are kept; the entries are the header's own text, stripped.
+    """
+    return _split(text, field="header", drop_group_labels=False, lenient=True)
+
+
+def _split(text: str, *, field: str, drop_group_labels: bool, lenient: bool = False) -> list[str]:
+    """Split at top-level separators; quotes, <...> and (comments) protect them.
+
+    Strict mode (what a user typed) refuses line breaks inside an entry and unclosed
+    quotes, brackets or comments; lenient mode (received headers) reads them as they are.
+    """
     tokens: list[str] = []
     buf: list[str] = []
     in_quote = escaped = False
@@ -136,6 +156,9 @@ def _split(text: str, *, field: str, drop_group_labels: bool) -> list[str]:
     comment_depth = 0
     for ch in text:
         if ch in _LINE_BREAKS and (in_quote or in_angle or comment_depth or escaped):
+            if lenient:
+                buf.append(" ")
+                continue
             raise InvalidInputError(
                 f"A line break inside an address in {field} is not allowed. "
                 "Put each address on one line and try again."
@@ -170,7 +193,7 @@ def _split(text: str, *, field: str, drop_group_labels: bool) -> list[str]:
             buf = []  # "Group name:" prefix of RFC 5322 group syntax
             continue
         buf.append(ch)
-    if in_quote or in_angle or comment_depth or escaped:
+    if (in_quote or in_angle or comment_depth or escaped) and not lenient:
         raise InvalidInputError(
             f"Unclosed quote, '<' or '(' in {field}: {_echo(text)}. Close it and try again."
         )
@@ -193,7 +216,8 @@ def _parse_mailbox(token: str, *, field: str) -> _Mailbox:
             text, i = _read_delimited(token, i, ")")
             comments.append(text)
         elif ch == "<":
-            end = token.index(">", i)  # _split guarantees it is closed
+            end = token.find(">", i)  # closed unless the header was read leniently
+            end = len(token) if end < 0 else end
             angle_addrs.append(token[i + 1 : end].strip())
             i = end + 1
         else:

@@ -138,29 +138,47 @@ def unfold(value: str) -> str:
     return _STRAY_BREAKS.sub(" ", _FOLD.sub("", value))
 
 
+# RFC 2047 words decoded per header value. A Subject or a To of a few hundred recipients
+# holds far fewer; each word may cost a codec lookup, so hostile values stop here.
+MAX_ENCODED_WORDS = 2_000
+
+
 def decode_header_value(value: str) -> str:
     """Decode RFC 2047 encoded-words defensively; plain or already-decoded text is unchanged.
 
     Not ``email.header.decode_header``: it raises on a bad word, and it cannot apply
     ``decode_text``'s rule to words Gmail re-encoded. Malformed words are kept as written.
+    A value with more than ``MAX_ENCODED_WORDS`` words is cut there and ends with "[…]".
     """
+    text, cut = decode_header_words(value)
+    return f"{text} […]" if cut else text
+
+
+def decode_header_words(value: str, max_words: int = MAX_ENCODED_WORDS) -> tuple[str, bool]:
+    """``decode_header_value`` and whether the value was cut after ``max_words`` words."""
     if not isinstance(value, str):
-        return ""
+        return "", False
     value = unfold(value)
     if "=?" not in value:
-        return value
+        return value, False
     out: list[str] = []
-    pending = b""  # bytes of adjacent words in one charset: a character may span two words
+    # Bytes of adjacent words in one charset (a character may span two words); a list, not
+    # bytes +=, which would copy the run once per word.
+    pending: list[bytes] = []
     pending_charset: str | None = None
     position = 0
 
     def flush() -> None:
-        nonlocal pending, pending_charset
+        nonlocal pending_charset
         if pending_charset is not None:
-            out.append(decode_text(pending, pending_charset))
-        pending, pending_charset = b"", None
+            out.append(decode_text(b"".join(pending), pending_charset))
+        pending.clear()
+        pending_charset = None
 
-    for match in _ENCODED_WORD.finditer(value):
+    for count, match in enumerate(_ENCODED_WORD.finditer(value)):
+        if count >= max_words:
+            flush()
+            return "".join(out), True
         between = value[position : match.start()]
         charset = match.group(1).split("*", 1)[0]  # RFC 2231 adds "*language"
         decoded = _decode_word_bytes(match.group(2), match.group(3))
@@ -174,9 +192,9 @@ def decode_header_value(value: str) -> str:
                 out.append(between)
             if pending_charset is not None and pending_charset.lower() != charset.lower():
                 flush()
-            pending += decoded
+            pending.append(decoded)
             pending_charset = charset
         position = match.end()
     flush()
     out.append(value[position:])
-    return "".join(out)
+    return "".join(out), False

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
-import urllib3
+import urllib3.exceptions
 
 from gmail_core import batch, config, scopes, transport
 from gmail_core.errors import (
@@ -44,14 +44,19 @@ _RATE_REASONS = {
     "quotaExceeded",
 }
 _SCOPE_REASONS = {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}
-_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,512}$")
+_ID_CHARS = re.compile(r"[A-Za-z0-9_-]+")
+MAX_ID_LEN = 512
+# Attachment IDs are long opaque tokens (reported at 300-600+ characters, not documented);
+# the bound only keeps absurd input out of the URL, far above anything Gmail was seen to issue.
+MAX_ATTACHMENT_ID_LEN = 4096
 _TIMED_OUT = "Gmail did not answer in time. This is usually temporary: try again in a minute."
 
 
 def path_id(value: object, what: str = "message ID") -> str:
     """Validate an ID that goes into a URL path; Gmail IDs never need more than [A-Za-z0-9_-]."""
     text = str(value if value is not None else "").strip()
-    if not _ID_RE.fullmatch(text):
+    limit = MAX_ATTACHMENT_ID_LEN if what == "attachment ID" else MAX_ID_LEN
+    if len(text) > limit or not _ID_CHARS.fullmatch(text):
         shown = text if len(text) <= 40 else text[:37] + "..."
         raise InvalidInputError(
             f"'{shown}' is not a valid Gmail {what}. Use an ID returned by another Gmail tool "
@@ -66,6 +71,7 @@ class GmailClient:
         access_token: str,
         *,
         granted_scopes: str | None = None,
+        access_level: str | None = None,
         deadline: transport.Deadline | None = None,
         capability: str | None = None,
     ) -> None:
@@ -77,16 +83,33 @@ class GmailClient:
             )
         self._auth = {"Authorization": f"Bearer {access_token}"}
         self._granted = scopes.parse(granted_scopes)
+        # None for connections made before levels were recorded: the granted scopes decide.
+        self._level = scopes.access_level(access_level) if access_level else None
         # What the calling tool does (scopes.CAPABILITIES): names the permission in a 403.
         self.capability = capability
         self.deadline = deadline or transport.Deadline()
         self.base = config.gmail_api_base()
 
     # -- scopes -----------------------------------------------------------------
-    def require(self, capability: str) -> None:
-        """Fail before any request when the granted scopes cannot do ``capability``."""
+    def require(self, capability: str, *, instead: str = "") -> None:
+        """Fail before any request unless both the connection's access level and its
+        granted scopes allow ``capability``; ``instead`` tells the caller what it can do
+        when the level refuses on purpose (see scopes.AccessLevel.refusals)."""
+        if self._level is not None and capability not in self._level.capabilities:
+            raise ScopeError(
+                scopes.level_forbids_message(self._level, capability, instead),
+                status=403,
+                reason="access_level",
+            )
         if self._granted is not None and not scopes.allows(self._granted, capability):
-            raise ScopeError(scopes.missing_message(capability), status=403, reason="scope")
+            raise ScopeError(
+                scopes.missing_message(capability, self._level), status=403, reason="scope"
+            )
+
+    def allows(self, capability: str) -> bool:
+        """Whether ``require(capability)`` would pass (to word an answer, not to guard)."""
+        level_ok = self._level is None or capability in self._level.capabilities
+        return level_ok and (self._granted is None or scopes.allows(self._granted, capability))
 
     # -- single calls -----------------------------------------------------------
     def get(
@@ -116,6 +139,14 @@ class GmailClient:
             )
         )
 
+    def get_raw(self, path: str, *, what: str = "item") -> bytes:
+        """A GET retried like ``get``, its body not parsed: for answers too large to parse
+        whole comfortably (a 25 MB attachment arrives as 34 MB of JSON)."""
+        body: bytes = self._retrying(
+            lambda: self._http("GET", path, None, None, None, None, what).content, True
+        )
+        return body
+
     def request(
         self,
         method: str,
@@ -127,29 +158,46 @@ class GmailClient:
         headers: Mapping[str, str] | None = None,
         retry: bool = True,
         what: str = "item",
+        after_unclear: Callable[[GmailApiError], Any] | None = None,
     ) -> Any:
         """One API call; ``path`` is relative to the API base (``/gmail/v1/...``).
 
         ``retry`` is for idempotent calls: rate limits, 5xx and network failures are retried
         with backoff inside the invocation's time budget. Returns parsed JSON or None.
+
+        ``after_unclear`` is for writes whose repetition answers differently once the first
+        one landed (a create gets 409, a delete 404): an error that follows an attempt of
+        unknown outcome goes to it, and it returns what the request did, or raises.
         """
         return self._retrying(
             lambda: _json_or_none(
                 self._http(method, path, params, json_body, data, headers, what).content
             ),
             retry,
+            after_unclear,
         )
 
-    def _retrying(self, attempt_call: Callable[[], Any], retry: bool) -> Any:
+    def _retrying(
+        self,
+        attempt_call: Callable[[], Any],
+        retry: bool,
+        after_unclear: Callable[[GmailApiError], Any] | None = None,
+    ) -> Any:
         attempt = 0
+        unclear = False  # an earlier attempt may have been carried out
         while True:
             try:
                 return attempt_call()
             except TransientError as exc:
+                unclear = unclear or outcome_unknown(exc)
                 attempt += 1
                 if not retry or attempt >= MAX_ATTEMPTS:
                     raise
                 self._sleep_before_retry(attempt, exc)
+            except GmailApiError as exc:
+                if unclear and after_unclear is not None:
+                    return after_unclear(exc)
+                raise
 
     def _http(
         self,
@@ -176,9 +224,21 @@ class GmailClient:
                 headers=all_headers,
                 timeout=self.deadline.timeout(),
             )
-        except requests.RequestException as exc:
-            if _timed_out(exc):
+        except requests.ConnectionError as exc:  # ConnectTimeout included
+            if _read_timed_out(exc):
                 raise TransientError(_TIMED_OUT, reason="timeout") from exc
+            raise TransientError(
+                "Could not reach Gmail (network error). This is usually temporary: check the "
+                "plugin's network access and try again.",
+                # "connect": no connection was made, so nothing reached Gmail (a send may be
+                # retried); "network": it may have, before the connection broke.
+                reason="connect" if _never_connected(exc) else "network",
+            ) from exc
+        except requests.Timeout as exc:
+            raise TransientError(_TIMED_OUT, reason="timeout") from exc
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            # requests re-raises some urllib3 errors as they are (UnrewindableBodyError among
+            # them): they are network failures all the same, so a send is checked, not lost.
             raise TransientError(
                 "Could not reach Gmail (network error). This is usually temporary: check the "
                 "plugin's network access and try again.",
@@ -188,7 +248,7 @@ class GmailClient:
             error = error_from_response(resp.status_code, resp.content, resp.headers, what=what)
             if isinstance(error, ScopeError) and self.capability:
                 error = ScopeError(
-                    scopes.missing_message(self.capability),
+                    scopes.missing_message(self.capability, self._level),
                     status=error.status,
                     reason=error.reason,
                 )
@@ -366,11 +426,26 @@ class GmailClient:
         )
 
 
-def _timed_out(exc: requests.RequestException) -> bool:
-    """A read timeout arrives as a ConnectionError: urllib3's Retry (read=0) wraps it in
+def outcome_unknown(exc: TransientError) -> bool:
+    """Whether Gmail may have carried out the request that failed with ``exc``: not for a rate
+    limit (refused before it was taken) nor for a connection that was never made."""
+    return not isinstance(exc, RateLimitError) and exc.reason != "connect"
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """True when no connection was made, so the request cannot have reached Gmail: a connect
+    timeout, or urllib3 giving up on new connections (refused, unreachable, DNS)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
+def _read_timed_out(exc: requests.ConnectionError) -> bool:
+    """A read timeout can arrive as a ConnectionError: urllib3's Retry (read=0) wraps it in
     MaxRetryError, which requests turns into ConnectionError. It is still a timeout."""
-    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
-    return isinstance(exc, requests.Timeout) or isinstance(reason, urllib3.exceptions.TimeoutError)
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, urllib3.exceptions.ReadTimeoutError)
 
 
 def _unreadable() -> TransientError:

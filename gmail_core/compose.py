@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Protocol
 
-from gmail_core import messages, params, sending, writing
+from gmail_core import (
+    addresses,
+    messages,
+    params,
+    reading,
+    sendas,
+    sending,
+    signatures,
+    transfers,
+    writing,
+)
 from gmail_core.client import USER_PATH, GmailClient, path_id
-from gmail_core.message import Message
-from gmail_core.reading import body_for, parse_message
+from gmail_core.message import Attachment, Message
+from gmail_core.reading import parse_message
+from gmail_core.signatures import Signature
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +37,8 @@ class Draft:
     body: str | None = None
     body_format: str = "markdown"
     reply_to: str | None = None
+    send_as: str | None = None  # a send-as address or its name; None = the default
+    signature: bool = True  # append the send-as address's Gmail signature
 
 
 def fields_from_params(
@@ -46,7 +61,17 @@ def fields_from_params(
         body=text(p, "body", max_len=5_000_000),
         body_format=params.body_format(p),
         reply_to=params.optional_str(p, "reply_to", max_len=10_000),
+        send_as=send_as_param(p),
+        signature=signature_param(p),
     )
+
+
+def send_as_param(p: Mapping[str, Any]) -> str | None:
+    return params.optional_str(p, "send_as", max_len=1_000)
+
+
+def signature_param(p: Mapping[str, Any]) -> bool:
+    return params.as_bool(p, "include_signature", default=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,23 +81,87 @@ class Outcome:
     message_id_header: str = ""
     draft_id: str = ""
     to: str = ""
+    from_: str = ""  # the From header it went out (or was saved) with
 
 
-def own_addresses(client: GmailClient) -> list[str]:
-    """The user's addresses: the primary one and every send-as alias (left out of reply-all)."""
+def identities(client: GmailClient, *, with_signature: bool) -> sendas.Identities:
+    """The user's send-as addresses: one ``settings.sendAs.list`` (a partial response),
+    read afresh by every invocation that writes mail."""
+    client.require("read")
     found = client.get(
-        USER_PATH + "/settings/sendAs", {"fields": "sendAs(sendAsEmail)"}, what="address list"
+        USER_PATH + "/settings/sendAs",
+        {"fields": sendas.fields(with_signature=with_signature)},
+        what="send-as address list",
     )
-    entries = (found or {}).get("sendAs") if isinstance(found, dict) else None
-    return [
-        str(e["sendAsEmail"]) for e in entries or [] if isinstance(e, dict) and e.get("sendAsEmail")
-    ]
+    return sendas.Identities.from_response(found)
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """How a message goes out: its From header, the Reply-To its address asks for, and the
+    signature to append (None: none, or not wanted)."""
+
+    from_: str | None = None
+    reply_to: str | None = None
+    signature: Signature | None = None
+
+
+NO_SENDER = Sender()
+
+
+def sender_for(
+    ids: sendas.Identities,
+    send_as: str | None,
+    *,
+    signature: bool,
+    otherwise: sendas.SendAs | None = None,
+) -> Sender:
+    """The address ``send_as`` names (refused unless verified), else ``otherwise``, else
+    Gmail's default; NO_SENDER when Gmail listed no address (Gmail then picks)."""
+    alias = ids.pick(send_as) if send_as else (otherwise or ids.default())
+    if alias is None:
+        return NO_SENDER
+    return Sender(
+        ids.from_header(alias),
+        alias.reply_to or None,
+        signatures.from_gmail(alias.signature) if signature else None,
+    )
+
+
+class AttachmentSource(Protocol):
+    """Files to attach, fetched only inside the operation's transfer-budget share."""
+
+    def declared_size(self) -> int: ...
+
+    def fetch(self) -> list[writing.OutgoingAttachment]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Attachments:
+    """An AttachmentSource of bytes already in hand (and the empty one)."""
+
+    items: tuple[writing.OutgoingAttachment, ...] = ()
+
+    def declared_size(self) -> int:
+        return sum(len(a.data) for a in self.items)
+
+    def fetch(self) -> list[writing.OutgoingAttachment]:
+        return list(self.items)
+
+
+NO_ATTACHMENTS = Attachments()
 
 
 def _build_new(
-    fields: Draft, attachments: list[writing.OutgoingAttachment], *, require_recipient: bool
+    fields: Draft,
+    attachments: list[writing.OutgoingAttachment],
+    *,
+    require_recipient: bool,
+    sender: Sender = NO_SENDER,
 ) -> EmailMessage:
     return writing.build_message(
+        sender=sender.from_,
+        signature=sender.signature,
         to=fields.to,
         cc=fields.cc,
         bcc=fields.bcc,
@@ -80,24 +169,34 @@ def _build_new(
         body=fields.body or "",
         body_format=fields.body_format,
         attachments=attachments,
-        reply_to=fields.reply_to,
+        reply_to=fields.reply_to or sender.reply_to,
         require_recipient=require_recipient,
     )
 
 
-def send_new(
-    client: GmailClient, fields: Draft, attachments: list[writing.OutgoingAttachment]
-) -> Outcome:
+def _new_message_sender(client: GmailClient, fields: Draft) -> Sender:
+    ids = identities(client, with_signature=fields.signature)
+    return sender_for(ids, fields.send_as, signature=fields.signature)
+
+
+def send_new(client: GmailClient, fields: Draft, attachments: AttachmentSource) -> Outcome:
     client.require("send")
-    msg = _build_new(fields, attachments, require_recipient=True)
-    header = str(msg["Message-ID"])
-    sent = sending.send_raw(client, writing.to_bytes(msg), header)
-    return Outcome(str(sent.get("id", "")), str(sent.get("threadId", "")), header)
+    _build_new(fields, [], require_recipient=True)  # bad input fails before any request
+    sender = _new_message_sender(client, fields)
+    with transfers.large_transfer(attachments.declared_size(), client.deadline):
+        msg = _build_new(fields, attachments.fetch(), require_recipient=True, sender=sender)
+        header = str(msg["Message-ID"])
+        sent = sending.send_raw(client, writing.to_bytes(msg), header)
+    return Outcome(str(sent.get("id", "")), str(sent.get("threadId", "")), header, from_=_from(msg))
+
+
+def _from(msg: EmailMessage) -> str:
+    return str(msg["From"] or "")
 
 
 def _original(client: GmailClient, message_id: str) -> tuple[Message, str]:
     original, _ = messages.get_message(client, message_id)
-    return original, body_for(original, "text", 0)
+    return messages.message_body(original, "text", 0, client=client)
 
 
 def reply(
@@ -109,35 +208,59 @@ def reply(
     reply_all: bool,
     quote_original: bool,
     as_draft: bool,
-    attachments: list[writing.OutgoingAttachment],
+    attachments: AttachmentSource,
+    send_as: str | None = None,
+    signature: bool = True,
 ) -> Outcome:
+    """Reply from ``send_as``, else from the address the original was sent to (Gmail's
+    default), else from the default address."""
     client.require("compose" if as_draft else "send")
     original, original_text = _original(client, message_id)
-    msg = writing.build_reply(
+    ids = identities(client, with_signature=signature)
+    sender = sender_for(ids, send_as, signature=signature, otherwise=ids.for_reply(original))
+
+    build = functools.partial(
+        writing.build_reply,
         original=original,
-        own_addresses=own_addresses(client),
+        own_addresses=ids.emails,
+        sender=sender.from_,
+        reply_to=sender.reply_to,
+        signature=sender.signature,
         body=body,
         body_format=body_format,
         reply_all=reply_all,
         quote_original=quote_original,
         original_body=original_text,
-        attachments=attachments,
     )
-    raw = writing.to_bytes(msg)
-    header = str(msg["Message-ID"])
-    recipients = ", ".join(str(msg[h]) for h in ("To", "Cc") if msg[h])
+    build(attachments=[])  # bad input fails before any download
+    with transfers.large_transfer(attachments.declared_size(), client.deadline):
+        msg = build(attachments=attachments.fetch())
+        raw = writing.to_bytes(msg)
+        header = str(msg["Message-ID"])
+        recipients = ", ".join(str(msg[h]) for h in ("To", "Cc") if msg[h])
+        if as_draft:
+            draft = sending.create_draft(client, raw, thread_id=original.thread_id)
+        else:
+            sent = sending.send_raw(client, raw, header, thread_id=original.thread_id)
     if as_draft:
-        draft = sending.create_draft(client, raw, thread_id=original.thread_id)
-        inner = draft.get("message") or {}
-        return Outcome(
-            str(inner.get("id", "")),
-            str(inner.get("threadId", original.thread_id)),
-            header,
-            str(draft.get("id", "")),
-            recipients,
-        )
-    sent = sending.send_raw(client, raw, header, thread_id=original.thread_id)
-    return Outcome(str(sent.get("id", "")), str(sent.get("threadId", "")), header, "", recipients)
+        return _draft_outcome(draft, original.thread_id, msg, recipients)
+    return Outcome(
+        str(sent.get("id", "")), str(sent.get("threadId", "")), header, "", recipients, _from(msg)
+    )
+
+
+def _draft_outcome(
+    draft: Mapping[str, Any], thread_id: str, msg: EmailMessage, recipients: str = ""
+) -> Outcome:
+    inner = draft.get("message") or {}
+    return Outcome(
+        str(inner.get("id", "")),
+        str(inner.get("threadId", thread_id)),
+        str(msg["Message-ID"]),
+        str(draft.get("id", "")),
+        recipients,
+        _from(msg),
+    )
 
 
 def forward(
@@ -150,19 +273,20 @@ def forward(
     note: str,
     body_format: str,
     include_attachments: bool,
+    as_draft: bool = False,
+    send_as: str | None = None,
+    signature: bool = True,
 ) -> Outcome:
-    client.require("send")
+    """Forward (or, ``as_draft``, save the forward as a draft) from ``send_as``, else from
+    the default address."""
+    client.require("compose" if as_draft else "send")
     original, original_text = _original(client, message_id)
-    files: list[writing.OutgoingAttachment] = []
-    if include_attachments and original.attachments:
-        writing.check_sizes([(a.filename, a.size) for a in original.attachments])
-        files = [
-            writing.OutgoingAttachment(a.filename, a.mime_type, data)
-            for a, data in messages.download_attachments(
-                client, original.id, list(original.attachments)
-            )
-        ]
-    msg = writing.build_forward(
+    kept = list(original.attachments) if include_attachments else []
+    writing.check_sizes([(a.filename, a.size) for a in kept])
+    sender = sender_for(identities(client, with_signature=signature), send_as, signature=signature)
+
+    build = functools.partial(
+        writing.build_forward,
         original=original,
         original_body=original_text,
         to=to,
@@ -170,74 +294,119 @@ def forward(
         bcc=bcc,
         note=note,
         body_format=body_format,
-        attachments=files,
+        sender=sender.from_,
+        reply_to=sender.reply_to,
+        signature=sender.signature,
     )
-    header = str(msg["Message-ID"])
-    sent = sending.send_raw(client, writing.to_bytes(msg), header)
-    return Outcome(str(sent.get("id", "")), str(sent.get("threadId", "")), header)
+    build(attachments=[])  # bad input fails before any download
+    with transfers.large_transfer(sum(a.size for a in kept), client.deadline):
+        msg = build(attachments=_download(client, original.id, kept))
+        header = str(msg["Message-ID"])
+        raw = writing.to_bytes(msg)
+        if as_draft:
+            return _draft_outcome(sending.create_draft(client, raw), "", msg)
+        sent = sending.send_raw(client, raw, header)
+    return Outcome(str(sent.get("id", "")), str(sent.get("threadId", "")), header, from_=_from(msg))
 
 
-def create_draft(
-    client: GmailClient, fields: Draft, attachments: list[writing.OutgoingAttachment]
-) -> Outcome:
+def _download(
+    client: GmailClient, message_id: str, attachments: list[Attachment]
+) -> list[writing.OutgoingAttachment]:
+    """The bytes of a message's attachments (the caller holds the transfer budget)."""
+    if not attachments:
+        return []
+    return [
+        writing.OutgoingAttachment(a.filename, a.mime_type, data)
+        for a, data in messages.download_attachments(client, message_id, attachments)
+    ]
+
+
+def create_draft(client: GmailClient, fields: Draft, attachments: AttachmentSource) -> Outcome:
     client.require("compose")
-    msg = _build_new(fields, attachments, require_recipient=False)
-    draft = sending.create_draft(client, writing.to_bytes(msg))
-    inner = draft.get("message") or {}
-    return Outcome(
-        str(inner.get("id", "")),
-        str(inner.get("threadId", "")),
-        str(msg["Message-ID"]),
-        str(draft.get("id", "")),
-    )
+    _build_new(fields, [], require_recipient=False)  # bad input fails before any request
+    sender = _new_message_sender(client, fields)
+    with transfers.large_transfer(attachments.declared_size(), client.deadline):
+        msg = _build_new(fields, attachments.fetch(), require_recipient=False, sender=sender)
+        draft = sending.create_draft(client, writing.to_bytes(msg))
+    return _draft_outcome(draft, "", msg)
 
 
 def update_draft(
     client: GmailClient,
     draft_id: str,
     fields: Draft,
-    attachments: list[writing.OutgoingAttachment] | None,
+    attachments: AttachmentSource | None,
 ) -> Outcome:
-    """Replace the draft, keeping every field (and attachment) the caller did not give."""
+    """Replace the draft, keeping every field (and attachment) the caller did not give:
+    its send-as From, threading headers, and the inline images a kept HTML body shows.
+
+    A new body gets the signature of the draft's send-as address (``fields.send_as``, else
+    its From); a kept body keeps the signature it has."""
     client.require("compose")
     current = sending.get_draft(client, draft_id)
-    old = parse_message(current.get("message") or {})
-    if attachments is None:
-        attachments = [
-            writing.OutgoingAttachment(a.filename, a.mime_type, data)
-            for a, data in messages.download_attachments(client, old.id, list(old.attachments))
-        ]
+    resource = current.get("message") or {}
+    old = parse_message(resource)
+    sender = Sender(_sender(old.from_))
+    sign = fields.body is not None and fields.signature
+    if fields.send_as or sign:
+        ids = identities(client, with_signature=sign)
+        chosen = sender_for(ids, fields.send_as, signature=sign, otherwise=ids.matching(old.from_))
+        sender = Sender(
+            chosen.from_ if fields.send_as else sender.from_ or chosen.from_,
+            signature=chosen.signature,
+        )
+    kept = list(old.attachments) if attachments is None else []
     if fields.body is not None:
         body, body_format = fields.body, fields.body_format
     elif old.html_body:
         body, body_format = old.html_body, "html"
     else:
         body, body_format = old.text_body, "text"
-    msg = writing.build_message(
+    # The body (kept or new) may show the draft's inline images through cid: links.
+    inline = reading.inline_images(resource) if "cid:" in body else []
+
+    build = functools.partial(
+        writing.build_message,
+        sender=sender.from_,
+        signature=sender.signature,
         to=_keep(fields.to, old.to),
         cc=_keep(fields.cc, old.cc),
         bcc=_keep(fields.bcc, old.bcc),
         subject=_keep(fields.subject, old.subject) or "",
         body=body,
         body_format=body_format,
-        attachments=attachments,
         reply_to=_keep(fields.reply_to, old.reply_to),
         in_reply_to=old.in_reply_to or None,
         references=old.references or None,
         require_recipient=False,
     )
-    updated = sending.update_draft(client, draft_id, writing.to_bytes(msg), thread_id=old.thread_id)
-    inner = updated.get("message") or {}
-    return Outcome(
-        str(inner.get("id", "")),
-        str(inner.get("threadId", old.thread_id)),
-        str(msg["Message-ID"]),
-        str(updated.get("id", draft_id)),
-    )
+    build(attachments=[])  # bad input fails before any download
+    new_files = attachments or NO_ATTACHMENTS
+    size = new_files.declared_size() + sum(a.size for a in kept) + sum(a.size for _, a in inline)
+    with transfers.large_transfer(size, client.deadline):
+        files = new_files.fetch() + _download(client, old.id, kept)
+        images = _download(client, old.id, [a for _, a in inline])
+        files += [
+            dataclasses.replace(f, content_id=cid)
+            for (cid, _), f in zip(inline, images, strict=True)
+        ]
+        msg = build(attachments=files)
+        updated = sending.update_draft(
+            client, draft_id, writing.to_bytes(msg), thread_id=old.thread_id
+        )
+    outcome = _draft_outcome(updated, old.thread_id, msg)
+    return dataclasses.replace(outcome, draft_id=outcome.draft_id or draft_id)
 
 
 def _keep(new: str | None, old: str) -> str | None:
     return new if new is not None else (old or None)
+
+
+def _sender(from_header: str) -> str | None:
+    """The draft's From (a send-as alias, say) in a form build_message accepts; None if none."""
+    return (
+        addresses.format_address_list(addresses.parse_received_addresses(from_header)[:1]) or None
+    )
 
 
 def list_drafts(
@@ -268,7 +437,7 @@ def list_drafts(
         data = done.get(str(ref["id"]))
         if data is None:
             continue
-        m = parse_message(data.get("message") or {})
+        m = messages.read_message(data.get("message") or {}, client)
         out.append(
             {
                 "draft_id": str(ref["id"]),
@@ -278,6 +447,7 @@ def list_drafts(
                 "to": m.to,
                 "date": m.date,
                 "snippet": m.snippet,
+                "notes": list(m.notes),
             }
         )
     return out, str(listing.get("nextPageToken") or ""), list(failed)

@@ -11,6 +11,7 @@ GMAIL_API_BASE_URL = "GMAIL_API_BASE_URL"
 GOOGLE_OAUTH_AUTH_URL = "GOOGLE_OAUTH_AUTH_URL"
 GOOGLE_OAUTH_TOKEN_URL = "GOOGLE_OAUTH_TOKEN_URL"
 GMAIL_TIME_BUDGET_SECONDS = "GMAIL_TIME_BUDGET_SECONDS"
+GMAIL_DIFY_FILE_HOSTS = "GMAIL_DIFY_FILE_HOSTS"
 
 _DEFAULTS = {
     GMAIL_API_BASE_URL: "https://gmail.googleapis.com",
@@ -38,3 +39,14 @@ def time_budget_seconds() -> float:
     except ValueError:
         return DEFAULT_TIME_BUDGET_SECONDS
     return value if value > 0 else DEFAULT_TIME_BUDGET_SECONDS
+
+
+def dify_file_hosts() -> frozenset[str]:
+    """Hosts (``host`` or ``host:port``, lower case, IPv6 without brackets) whose file links
+    may point at non-public addresses; empty = only Dify-signed links on private networks."""
+    raw = os.environ.get(GMAIL_DIFY_FILE_HOSTS, "")
+    entries = (
+        e.strip().lower().replace("[", "").replace("]", "")
+        for e in raw.replace(";", ",").split(",")
+    )
+    return frozenset(e for e in entries if e)

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Generator, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import pydantic
 import requests
 from dify_plugin import Tool
 from dify_plugin.entities.tool import ToolInvokeMessage
 from dify_plugin.errors import model as dify_errors
+from dify_plugin.file.constants import DIFY_FILE_IDENTITY
 from dify_plugin.file.file import File
 
-from gmail_core import transport, writing
+from gmail_core import file_urls, render, transfers, transport, writing
 from gmail_core.client import GmailClient
+from gmail_core.compose import Outcome
 from gmail_core.errors import (
     AuthError,
     GmailError,
@@ -90,6 +94,8 @@ class GmailTool(Tool):
 
     #: the capability this tool needs (see gmail_core.scopes.CAPABILITIES)
     capability = "read"
+    #: what a refusal to send (the read-and-draft access level) offers instead
+    instead_of_sending = ""
 
     def _invoke(self, tool_parameters: dict[str, Any]) -> Messages:
         try:
@@ -132,14 +138,19 @@ class GmailTool(Tool):
     def run(self, params: dict[str, Any]) -> Messages:
         raise NotImplementedError
 
-    def gmail(self) -> GmailClient:
+    def gmail(self, capability: str | None = None) -> GmailClient:
+        """A client for this invocation, once the connection allows ``capability`` (the
+        tool's own unless the parameters change it, like ``as_draft``): a refusal comes
+        before any request."""
+        needed = capability or self.capability
         creds = self.runtime.credentials if self.runtime else {}
         client = GmailClient(
             str(creds.get("access_token") or ""),
             granted_scopes=creds.get("scope") or None,
-            capability=self.capability,
+            access_level=creds.get("access_level") or None,
+            capability=needed,
         )
-        client.require(self.capability)
+        client.require(needed, instead=self.instead_of_sending)
         return client
 
     def answer(self, text: str, values: Mapping[str, Any]) -> Iterable[ToolInvokeMessage]:
@@ -150,6 +161,37 @@ class GmailTool(Tool):
         if self.for_workflow():
             for name, value in values.items():
                 yield self.create_variable_message(name, value)
+
+    def written(
+        self,
+        client: GmailClient,
+        done: Outcome,
+        variables: Sequence[str],
+        *,
+        draft: bool = False,
+        sent: str = "Sent",
+        saved: str = "Draft saved",
+        to: str = "",
+    ) -> Iterable[ToolInvokeMessage]:
+        """The answer of a tool that sent a message (``sent`` names it) or saved a ``draft``
+        (``saved``): which address it is from, to whom, and its IDs; the output_schema
+        ``variables`` are the Outcome's fields (``from`` is ``from_``)."""
+        if draft:
+            text = render.draft_saved_text(
+                done.draft_id,
+                done.message_id,
+                done.thread_id,
+                what=saved,
+                to=to,
+                from_=done.from_,
+                send_hint=client.allows("send"),  # not at the read-and-draft level
+            )
+        else:
+            text = render.sent_text(
+                done.message_id, done.thread_id, what=sent, to=to, from_=done.from_
+            )
+        values = {name: getattr(done, "from_" if name == "from" else name) for name in variables}
+        return self.answer(text, values)
 
     def for_workflow(self) -> bool:
         """Whether a workflow may read this invocation's variables.
@@ -171,17 +213,68 @@ def _present(value: object) -> bool:
 FILE_TIMEOUT = (10.0, 120.0)  # Dify's own File.blob allows 5 s in total: too short for 25 MB
 
 
-def attachments_from_files(files: object) -> list[writing.OutgoingAttachment]:
-    """Dify file parameters -> attachments, size-checked before anything is downloaded."""
-    items = [f for f in (files if isinstance(files, list) else [files]) if isinstance(f, File)]
-    names = [_file_name(f, i) for i, f in enumerate(items)]
-    writing.check_sizes([(name, int(f.size or 0)) for name, f in zip(names, items, strict=True)])
-    out = [
-        writing.OutgoingAttachment(name, f.mime_type or "", _download(f, name))
-        for name, f in zip(names, items, strict=True)
-    ]
-    writing.check_size(out)  # declared sizes can be missing or wrong
-    return out
+def dify_files(value: object) -> list[File]:
+    """The files of a ``files`` parameter; anything that is not a Dify file is refused.
+
+    A workflow can wire a text or an object into a files parameter, and Dify then passes it
+    as it is: dropping it would send the mail without the attachments, or make update_draft
+    delete the draft's own."""
+    if value is None or value == "" or value == []:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [_dify_file(item, index, len(items)) for index, item in enumerate(items, start=1)]
+
+
+def _dify_file(item: object, index: int, count: int) -> File:
+    if isinstance(item, File):
+        return item
+    # The SDK turns file dicts into File only when every item of a list is one.
+    if isinstance(item, dict) and item.get("dify_model_identity") == DIFY_FILE_IDENTITY:
+        try:
+            return File.model_validate(item)
+        except pydantic.ValidationError:
+            pass
+    shown = f"text {str(item)[:40]!r}" if isinstance(item, str) else type(item).__name__
+    where = f"item {index} of attachments" if count > 1 else "attachments"
+    raise InvalidInputError(
+        f"{where} is not a file (got {shown}). Pass files: an upload, or the files output of "
+        "an earlier node. Nothing was sent or changed."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DifyFiles:
+    """Dify file parameters, checked (type, declared size, link) but not yet downloaded:
+    ``fetch`` runs inside the operation's share of the transfer budget (gmail_core.transfers),
+    so files are not held in memory while the invocation waits its turn."""
+
+    files: tuple[tuple[str, File], ...] = ()  # (attachment name, file)
+
+    def declared_size(self) -> int:
+        return sum(_declared(f) for _, f in self.files)
+
+    def fetch(self) -> list[writing.OutgoingAttachment]:
+        out = [
+            writing.OutgoingAttachment(name, f.mime_type or "", _download(f, name))
+            for name, f in self.files
+        ]
+        writing.check_size(out)  # declared sizes can be missing or wrong
+        return out
+
+
+def attachments_from_files(files: object) -> DifyFiles:
+    """Dify file parameters -> attachments to fetch, checked before anything is downloaded."""
+    items = dify_files(files)
+    named = tuple((_file_name(f, i), f) for i, f in enumerate(items))
+    writing.check_sizes([(name, int(f.size or 0)) for name, f in named])
+    for name, f in named:
+        file_urls.check(f.url, name=name)  # every link, before anything is downloaded
+    return DifyFiles(named)
+
+
+def _declared(f: File) -> int:
+    size = int(f.size or 0)
+    return size if size > 0 else transfers.UNKNOWN
 
 
 def _file_name(f: File, index: int) -> str:

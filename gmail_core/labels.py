@@ -154,15 +154,32 @@ def create_label(
             "backgroundColor": check_color(background_color or "#ffffff", "background_color"),
             "textColor": check_color(text_color or "#000000", "text_color"),
         }
+
+    def created_earlier(exc: GmailApiError) -> Any:
+        # The retry of a create whose answer was lost meets the label that create made.
+        if _exists(exc):
+            # labels.list itself, not list_labels: gmail.labels allows it without "read".
+            for label in parse_list(client.get(LABELS_PATH, what="label list")):
+                if label.name.casefold() == name.casefold():
+                    return {"id": label.id, "name": label.name, "type": label.type}
+        raise exc
+
     try:
-        return Label.from_api(client.request("POST", LABELS_PATH, json_body=body, what="label"))
+        created = client.request(
+            "POST", LABELS_PATH, json_body=body, what="label", after_unclear=created_earlier
+        )
     except GmailApiError as exc:
-        if exc.status in (400, 409) and "exists" in str(exc).lower():
+        if _exists(exc):
             raise InvalidInputError(
                 f"A label named '{name}' already exists (or conflicts with a system label). "
                 "Pick another name, or use the existing label."
             ) from None
         raise
+    return Label.from_api(created)
+
+
+def _exists(exc: GmailApiError) -> bool:
+    return exc.status in (400, 409) and "exists" in str(exc).lower()
 
 
 def check_color(value: str, field: str) -> str:

@@ -43,6 +43,9 @@ class Message:
     text_body: str = ""
     html_body: str = ""
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    # What could not be read, or was cut, in this message (hostile or broken mail): short
+    # lines for the user, such as "Could not read this message's From header."
+    notes: tuple[str, ...] = ()
 
     @property
     def unread(self) -> bool:

@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
+import logging
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from gmail_core import extract, memory, offload, reading, transfers
 from gmail_core import labels as labels_mod
 from gmail_core.batch import BatchCall
-from gmail_core.client import USER_PATH, GmailClient, path_id
+from gmail_core.client import USER_PATH, GmailClient, _json_or_none, path_id
 from gmail_core.errors import GmailApiError, InvalidInputError, NotFoundError, TransientError
 from gmail_core.message import Attachment, Message
-from gmail_core.reading import parse_message
+
+log = logging.getLogger(__name__)
 
 MESSAGES_PATH = USER_PATH + "/messages"
 THREADS_PATH = USER_PATH + "/threads"
@@ -41,6 +45,75 @@ def _parts_mask(depth: int) -> str:
 STRUCTURE_FIELDS = (
     "id,threadId,labelIds,snippet,internalDate,sizeEstimate,payload(" + _parts_mask(6) + ")"
 )
+
+
+def read_message(resource: object, client: GmailClient | None = None) -> Message:
+    """``parse_message`` off the event loop (see ``offload``), within the time budget.
+
+    Never raises for what a message contains: a message that cannot be read in time keeps
+    its IDs and labels and says so in ``notes``; the other messages of a call are unaffected.
+    """
+    seconds = offload.READ_SECONDS
+    if client is not None:
+        seconds = min(seconds, client.deadline.remaining())
+    # Gmail's size of the raw message; a resource that is not even an object is read in place.
+    size = resource.get("sizeEstimate", 0) if isinstance(resource, Mapping) else 0
+    try:
+        message = offload.run(
+            lambda: reading.parse_message(resource),
+            size=size if isinstance(size, int) else offload.INLINE_BELOW,
+            seconds=seconds,
+        )
+    except offload.TookTooLong:
+        return reading.unread_message(
+            resource,
+            f"Reading this message took longer than {seconds:.3g} s: only its IDs and labels "
+            "are shown. Open it in Gmail.",
+        )
+    except Exception as exc:  # noqa: BLE001  (parse_message is total; this is the last guard)
+        log.warning("Gmail message could not be read: %s", type(exc).__name__)
+        return reading.unread_message(
+            resource, "Could not read this message: only its IDs and labels are shown."
+        )
+    if any(note.startswith("Could not read") for note in message.notes):
+        log.warning("Gmail message %s: %s", message.id, " ".join(message.notes))
+    return message
+
+
+def message_body(
+    message: Message,
+    body_format: str,
+    max_chars: int,
+    *,
+    trim: bool = False,
+    client: GmailClient | None = None,
+) -> tuple[Message, str]:
+    """The body as tools return it (``reading.rendered_body``), converted off the event loop.
+
+    A body that cannot be converted in time is replaced by a line saying so, also added to
+    the message's notes.
+    """
+    reading.check_body_arguments(body_format, max_chars)
+    seconds = offload.READ_SECONDS
+    if client is not None:
+        seconds = min(seconds, client.deadline.remaining())
+    try:
+        body = offload.run(
+            lambda: reading.rendered_body(message, body_format, max_chars, trim=trim),
+            size=len(message.text_body) + len(message.html_body),
+            seconds=seconds,
+        )
+    except offload.TookTooLong:
+        note = (
+            f"Converting this message's body took longer than {seconds:.3g} s: it is not "
+            "shown. Open the message in Gmail."
+        )
+        return replace(message, notes=(*message.notes, note)), f"[… {note}]"
+    except Exception as exc:  # noqa: BLE001  (a converter bug costs this body, not the call)
+        log.warning("Gmail message %s: body not converted: %s", message.id, type(exc).__name__)
+        note = "Could not convert this message's body: it is not shown. Open it in Gmail."
+        return replace(message, notes=(*message.notes, note)), f"[… {note}]"
+    return message, body
 
 
 @dataclass
@@ -106,7 +179,7 @@ def search(
         failed.pop(LABELS_CALL.id, None)
         known_labels = labels_mod.parse_list(labels_json) if labels_json else []
     result.label_names = labels_mod.names_by_id(known_labels)
-    parsed = [parse_message(done[key]) for key, _ in calls if key in done]
+    parsed = [read_message(done[key], client) for key, _ in calls if key in done]
     parsed.sort(key=lambda m: m.internal_date, reverse=True)  # the API does not order results
     result.messages = parsed
     result.failed = {key: str(err) for key, err in failed.items()}
@@ -168,7 +241,7 @@ def get_message(client: GmailClient, message_id: str) -> tuple[Message, dict[str
     data = client.get(
         f"{MESSAGES_PATH}/{path_id(gmail_id)}", {"format": "full"}, what="message", key="id"
     )
-    message = parse_message(data)
+    message = read_message(data, client)
     return message, _label_names_for(client, message.label_ids)
 
 
@@ -201,7 +274,7 @@ def get_thread(
             key="id",
             items="messages",
         )
-    messages = [parse_message(m) for m in data.get("messages", [])]
+    messages = [read_message(m, client) for m in data.get("messages", [])]
     messages.sort(key=lambda m: m.internal_date)
     label_ids = {lid for m in messages for lid in m.label_ids}
     return messages, _label_names_for(client, label_ids)
@@ -225,31 +298,57 @@ def check_dify_file_limit(attachments: list[Attachment]) -> None:
 
 
 def iter_attachments(
-    client: GmailClient, message_id: str, attachments: list[Attachment]
+    client: GmailClient, message_id: str, attachments: list[Attachment], *, hold: bool = True
 ) -> Iterator[tuple[Attachment, bytes]]:
     """Bytes of each attachment, one at a time: inline data as is, the rest fetched with
     attachments.get. One by one, not batched: a batch answer would hold every file (each
-    up to 30 MB) in memory at once, in a 256 MB plugin."""
+    up to 30 MB) in memory at once, in a 256 MB plugin.
+
+    Until the caller is done with the last one, the largest holds its share of the
+    process's transfer budget (``hold=False``: the caller holds one for all of them).
+    """
     check_dify_file_limit(attachments)
-    base = f"{MESSAGES_PATH}/{path_id(message_id)}/attachments/"
-    for a in attachments:
-        if a.data is not None:
-            yield a, a.data
-            continue
-        try:
-            found = client.get(
-                base + path_id(a.attachment_id or "", "attachment ID"), what="attachment"
-            )
-        except GmailApiError as exc:
-            raise _prefixed(exc, f"Could not download '{a.filename}':") from None
-        yield a, _b64url(str((found or {}).get("data") or ""), a.filename)
+    largest = max((a.size for a in attachments if a.data is None), default=0)
+    with transfers.large_transfer(largest if hold else 0, client.deadline):
+        for a in attachments:
+            yield a, attachment_bytes(client, message_id, a)
+
+
+def attachment_bytes(client: GmailClient, message_id: str, a: Attachment) -> bytes:
+    """One attachment's bytes: inline data as is, else fetched with attachments.get."""
+    if a.data is not None:
+        return a.data
+    path = f"{MESSAGES_PATH}/{path_id(message_id)}/attachments/"
+    path += path_id(a.attachment_id or "", "attachment ID")
+    try:
+        body = client.get_raw(path, what="attachment")
+    except GmailApiError as exc:
+        raise _prefixed(exc, f"Could not download '{a.filename}':") from None
+    return _attachment_data(body, a.filename)
+
+
+_DATA_FIELD = re.compile(rb'"data"\s*:\s*"')
+
+
+def _attachment_data(body: bytes, filename: str) -> bytes:
+    """The file in an attachments.get answer (``{"size": n, "data": "<base64url>"}``), taken
+    from the raw JSON: base64url never needs JSON unescaping, and ``json.loads`` would hold
+    the 27 MB of text of a 20 MB file twice more. Anything unexpected goes through JSON."""
+    field = _DATA_FIELD.search(body)
+    end = body.find(b'"', field.end()) if field else -1
+    if field is None or end < 0 or body.find(b"\\", field.end(), end) >= 0:
+        found = _json_or_none(body)
+        data = found.get("data") if isinstance(found, dict) else None
+        return _b64url(data if isinstance(data, str) else "", filename)
+    return _b64url(memoryview(body)[field.end() : end], filename)
 
 
 def download_attachments(
     client: GmailClient, message_id: str, attachments: list[Attachment]
 ) -> list[tuple[Attachment, bytes]]:
-    """All attachments' bytes at once (for re-attaching; the caller checks the total)."""
-    return list(iter_attachments(client, message_id, attachments))
+    """All attachments' bytes at once (for re-attaching; the caller checks the total and
+    holds the transfer budget for it)."""
+    return list(iter_attachments(client, message_id, attachments, hold=False))
 
 
 def _prefixed(error: GmailApiError, prefix: str) -> GmailApiError:
@@ -257,10 +356,103 @@ def _prefixed(error: GmailApiError, prefix: str) -> GmailApiError:
     return type(error)(f"{prefix} {error}", status=error.status, reason=error.reason)
 
 
-def _b64url(data: str, filename: str) -> bytes:
+# A multiple of 4 characters: every chunk but the last decodes to whole bytes.
+_BASE64_CHUNK = 4 * 1024 * 1024
+
+
+def _b64url(data: str | memoryview, filename: str) -> bytes:
+    """Gmail's base64url attachment data, decoded 4 MB at a time: at once, 27 MB of it
+    (a 20 MB file) would be copied three more times (padded, as bytes, translated)."""
+    out = io.BytesIO()
     try:
-        return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+        for start in range(0, len(data), _BASE64_CHUNK):
+            piece = data[start : start + _BASE64_CHUNK]
+            chunk = piece.encode("ascii") if isinstance(piece, str) else piece.tobytes()
+            out.write(base64.urlsafe_b64decode(chunk + b"=" * (-len(chunk) % 4)))
     except (binascii.Error, ValueError) as exc:
         raise TransientError(
             f"Gmail sent unreadable data for '{filename}'. Try again.", reason="bad_base64"
         ) from exc
+    return out.getvalue()  # the buffer itself, not a copy
+
+
+def read_attachment_texts(
+    client: GmailClient,
+    message_id: str,
+    attachments: list[Attachment],
+    allowance: extract.Allowance,
+) -> list[tuple[Attachment, extract.Extracted]]:
+    """The text of each attachment, one file in memory at a time, parsed off the gevent hub
+    (``offload``). What the file holds never fails the call — it gives a note — but a
+    failed download does, as it would for the file itself."""
+    out: list[tuple[Attachment, extract.Extracted]] = []
+    for a in attachments:
+        found = _before_download(client, message_id, a, allowance)
+        if found is None:
+            # The file's share of the process's transfer budget covers its bytes and their
+            # parsed form: two large files are never read side by side.
+            with transfers.large_transfer(a.size, client.deadline):
+                data = attachment_bytes(client, message_id, a)
+                found = _read_text(client, a, data, allowance.chars_for_next_file())
+                del data  # freed before the share is
+            allowance.spend(found)
+        out.append((a, found))
+    return out
+
+
+def _read_text(
+    client: GmailClient, a: Attachment, data: bytes, max_chars: int
+) -> extract.Extracted:
+    """``extract.text_of`` off the event loop (``offload``), within the file's time budget,
+    then the parsed file's memory back to the OS (``memory``) — in the reading thread too,
+    so the collection does not hold up the event loop either."""
+    seconds = max(min(extract.SECONDS_PER_FILE, client.deadline.remaining() - 5), 0.5)
+
+    def work() -> extract.Extracted:
+        try:
+            return extract.text_of(
+                data, a.mime_type, a.filename, max_chars=max_chars, seconds=seconds
+            )
+        finally:
+            memory.release()
+
+    try:
+        # The extraction stops itself at ``seconds`` (between pages, rows, paragraphs); the
+        # pool's limit, a little later, is the last line of defence.
+        found = offload.run(work, size=len(data), seconds=seconds + 5)
+    except offload.TookTooLong:
+        kind = extract.kind_of(a.mime_type, a.filename)
+        return extract.Extracted(
+            kind, note=f"Reading this file took longer than {seconds + 5:.3g} s: it is not shown."
+        )
+    if found.note.startswith("Could not read"):
+        log.info("Attachment not read: %s", found.note)  # the note names no content
+    return found
+
+
+def _before_download(
+    client: GmailClient, message_id: str, a: Attachment, allowance: extract.Allowance
+) -> extract.Extracted | None:
+    """The answer for an attachment that is not worth fetching, or None to fetch it."""
+    kind = extract.kind_of(a.mime_type, a.filename)
+    if not kind:
+        return extract.not_readable(a.mime_type, a.filename)
+    if a.size > extract.MAX_FILE_BYTES:
+        return extract.too_large(a.size)
+    if a.data is None and not a.attachment_id:
+        # Nothing to fetch: a forwarded message Gmail parsed into parts (its text is in the
+        # body already), or an empty file.
+        forwarded = kind == "email" and a.mime_type.lower() == "message/rfc822"
+        return extract.Extracted(
+            kind, note="Shown in the body (a forwarded message)." if forwarded else "Empty file."
+        )
+    why = allowance.spent() or (
+        "this call's time budget is used up" if client.deadline.remaining() < 10 else ""
+    )
+    if why:
+        return extract.Extracted(
+            kind,
+            note=f"Not read: {why}. Read it alone with download_attachment (message_id "
+            f"{message_id}, attachment {a.part_id or a.filename}, attachment_text true).",
+        )
+    return None

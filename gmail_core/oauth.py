@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 import time
 from collections.abc import Mapping
@@ -66,11 +67,14 @@ class ClientConfig:
                 f"Google Cloud OAuth client ({CREDENTIALS_PAGE_URL}) in the Gmail plugin's OAuth "
                 "client settings."
             )
-        level = str(creds.get("access_level") or scopes.DEFAULT_ACCESS_LEVEL).strip()
+        level = scopes.access_level(str(creds.get("access_level") or "")).name
         return cls(client_id, client_secret, level)
 
 
 # -- state and PKCE (pure) -----------------------------------------------------------
+_STATE_SHAPE = re.compile(rf"{STATE_VERSION}\.[0-9]{{1,12}}(\.[A-Za-z0-9_-]{{1,64}}){{2}}")
+
+
 def make_state(client: ClientConfig, redirect_uri: str, *, now: float | None = None) -> str:
     issued = str(int(time.time() if now is None else now))
     nonce = secrets.token_urlsafe(16)
@@ -85,10 +89,11 @@ def verify_state(
 ) -> None:
     """Raise OAuthError unless make_state made ``state`` for this client and URI, recently."""
     restart = "Close this window and press Connect again in Dify."
-    parts = (state or "").split(".")
-    if len(parts) != 4 or parts[0] != STATE_VERSION or not parts[1].isdigit():
+    # make_state only ever writes base64url and ASCII digits: anything else is not ours, and
+    # must be refused before hmac.compare_digest (which raises TypeError on non-ASCII str).
+    if not _STATE_SHAPE.fullmatch(state or ""):
         raise OAuthError(f"The sign-in response is not one this plugin started. {restart}")
-    version, issued, nonce, sig = parts
+    version, issued, nonce, sig = state.split(".")
     expected = _b64(
         _mac(client.client_secret, version, issued, nonce, client.client_id, redirect_uri)
     )
@@ -117,14 +122,18 @@ def authorization_url(
     client: ClientConfig, redirect_uri: str, *, now: float | None = None, login_hint: str = ""
 ) -> str:
     state = make_state(client, redirect_uri, now=now)
+    level = scopes.access_level(client.access_level)
     params = {
         "client_id": client.client_id,
         "redirect_uri": redirect_uri,
         "response_type": "code",
-        "scope": " ".join(scopes.for_access_level(client.access_level)),
+        "scope": " ".join(level.scopes),
         "access_type": "offline",
         "prompt": "consent",
-        "include_granted_scopes": "true",
+    }
+    if level.include_granted_scopes:
+        params["include_granted_scopes"] = "true"
+    params |= {
         "state": state,
         "code_challenge": code_challenge(code_verifier(client, state)),
         "code_challenge_method": "S256",
@@ -201,14 +210,22 @@ def token_error_message(
 
 @dataclass(frozen=True, slots=True)
 class TokenSet:
-    credentials: dict[str, Any]  # access_token, refresh_token, scope
+    credentials: dict[str, Any]  # access_token, refresh_token, scope, access_level
     expires_at: int  # absolute Unix seconds, as Dify expects
 
 
 def parse_token_response(
-    token: Mapping[str, Any], *, previous_refresh_token: str = "", now: float | None = None
+    token: Mapping[str, Any],
+    *,
+    access_level: str,
+    previous_refresh_token: str = "",
+    now: float | None = None,
 ) -> TokenSet:
-    """Turn a successful token response into the full credential set Dify stores."""
+    """Turn a successful token response into the full credential set Dify stores.
+
+    ``access_level`` is the level configured now: the tools enforce it (with the granted
+    scopes) because Dify hands them only these credentials, never the client settings.
+    """
     now = time.time() if now is None else now
     if not token.get("access_token"):
         raise OAuthError("Google's answer held no access token. Press Connect again.")
@@ -227,6 +244,7 @@ def parse_token_response(
         "access_token": str(token["access_token"]),
         "refresh_token": refresh_token,
         "scope": str(token.get("scope") or ""),
+        "access_level": scopes.access_level(access_level).name,
     }
     return TokenSet(credentials=creds, expires_at=int(now) + lifetime)
 
@@ -275,7 +293,8 @@ def exchange_code(client: ClientConfig, code: str, state: str, redirect_uri: str
         "redirect_uri": redirect_uri,
         "code_verifier": code_verifier(client, state),
     }
-    return parse_token_response(_post_token(form, redirect_uri=redirect_uri, refreshing=False))
+    body = _post_token(form, redirect_uri=redirect_uri, refreshing=False)
+    return parse_token_response(body, access_level=client.access_level)
 
 
 def refresh(
@@ -301,7 +320,9 @@ def refresh(
                 raise
             time.sleep(transport.backoff_delay(attempt))
             continue
-        return parse_token_response(body, previous_refresh_token=refresh_token)
+        return parse_token_response(
+            body, access_level=client.access_level, previous_refresh_token=refresh_token
+        )
     raise AssertionError("unreachable")  # the loop returns or raises
 
 

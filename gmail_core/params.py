@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from gmail_core import extract
 from gmail_core.errors import InvalidInputError
 
 _TRUE = {"true", "yes", "y", "1", "on"}
@@ -130,3 +131,18 @@ def optional_str(params: Mapping[str, Any], name: str, *, max_len: int = 0) -> s
 
 def body_format(params: Mapping[str, Any]) -> str:
     return as_choice(params, "body_format", BODY_FORMATS, "markdown")
+
+
+def attachment_text(params: Mapping[str, Any]) -> extract.Allowance | None:
+    """What ``attachment_text`` and ``max_attachment_chars`` ask for: None when the text of
+    attachments is not wanted, else what the call may spend on it."""
+    chars = as_int(
+        params,
+        "max_attachment_chars",
+        extract.DEFAULT_CHARS_PER_FILE,
+        minimum=100,
+        maximum=extract.MAX_CHARS_PER_CALL,
+    )
+    if not as_bool(params, "attachment_text"):
+        return None
+    return extract.Allowance(chars_per_file=chars)

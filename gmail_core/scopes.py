@@ -1,6 +1,17 @@
-"""Gmail OAuth scopes: what each access level asks for and what each action needs."""
+"""Gmail OAuth scopes, access levels, and what each action needs.
+
+Two checks guard every tool before its first request: the connection's **access level**
+(what the admin allowed, recorded in the credentials at connect and refresh) and the
+**granted scopes** (what Google says the token can do). An action runs only when both
+allow it. The level matters because a token may carry more than the level asked for:
+Google adds earlier grants to it (``include_granted_scopes``), so a connection switched
+from full to read-only could otherwise still send.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 PREFIX = "https://www.googleapis.com/auth/"
 MODIFY = PREFIX + "gmail.modify"
@@ -9,13 +20,6 @@ COMPOSE = PREFIX + "gmail.compose"
 SEND = PREFIX + "gmail.send"
 LABELS = PREFIX + "gmail.labels"
 FULL_MAIL = "https://mail.google.com/"
-
-# Access level (provider client setting) -> scopes requested at Connect.
-ACCESS_LEVELS: dict[str, tuple[str, ...]] = {
-    "full": (MODIFY,),
-    "read_only": (READONLY,),
-}
-DEFAULT_ACCESS_LEVEL = "full"
 
 # Capability -> any one of these scopes is enough (gmail.modify covers all of them).
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -35,8 +39,63 @@ _DESCRIPTIONS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class AccessLevel:
+    """One choice of the provider's "Access level" setting."""
+
+    name: str  # the stored value (provider/gmail.yaml option)
+    label: str  # how messages name it
+    scopes: tuple[str, ...]  # asked for at Connect
+    capabilities: frozenset[str]  # what tools may do, whatever else the token was granted
+    # What a refusal says for a capability the level withholds on purpose (else the generic
+    # text of level_forbids_message)
+    refusals: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def include_granted_scopes(self) -> bool:
+        """Ask Google to fold earlier grants into the token only when the level may use
+        everything anyway: for a narrower level they would reach past it."""
+        return self.capabilities >= set(CAPABILITIES)
+
+
+# Read and draft: gmail.compose is the narrowest scope that writes drafts, and every scope
+# that writes drafts (compose, modify, mail.google.com) can send too, so the plugin itself
+# refuses to send. gmail.readonly reads mail, labels and the send-as addresses (compose
+# reads none of them). gmail.modify is not asked for: it would add relabelling and trash.
+NEVER_SENDS = (
+    "This Gmail connection uses the 'Read and draft (never sends)' access level: the plugin "
+    "never sends mail on it, and nothing was sent. It saves drafts, and a person reviews and "
+    "sends them in Gmail."
+)
+
+# A new level is one entry here plus one option in provider/gmail.yaml.
+ACCESS_LEVELS: dict[str, AccessLevel] = {
+    level.name: level
+    for level in (
+        AccessLevel("full", "full", (MODIFY,), frozenset(CAPABILITIES)),
+        AccessLevel(
+            "read_and_draft",
+            "read-and-draft (never sends)",
+            (READONLY, COMPOSE),
+            frozenset({"read", "compose"}),
+            refusals={"send": NEVER_SENDS},
+        ),
+        AccessLevel("read_only", "read-only", (READONLY,), frozenset({"read"})),
+    )
+}
+DEFAULT_ACCESS_LEVEL = "full"
+# A level name this version does not know (e.g. written by a newer one) allows least.
+LEAST_ACCESS_LEVEL = "read_only"
+
+
+def access_level(name: str | None) -> AccessLevel:
+    """The level for a setting or recorded value: empty = the default; unknown = the least."""
+    key = (name or "").strip() or DEFAULT_ACCESS_LEVEL
+    return ACCESS_LEVELS.get(key) or ACCESS_LEVELS[LEAST_ACCESS_LEVEL]
+
+
 def for_access_level(level: str | None) -> tuple[str, ...]:
-    return ACCESS_LEVELS.get((level or DEFAULT_ACCESS_LEVEL).strip(), ACCESS_LEVELS["full"])
+    return access_level(level).scopes
 
 
 def parse(granted: str | None) -> frozenset[str] | None:
@@ -50,9 +109,29 @@ def allows(granted: frozenset[str], capability: str) -> bool:
     return bool(granted & CAPABILITIES[capability])
 
 
-def missing_message(capability: str) -> str:
+def missing_message(capability: str, level: AccessLevel | None = None) -> str:
+    """Google did not grant what ``capability`` needs; ``level`` is the connection's."""
+    fix = (
+        "Reconnect Gmail in Dify"
+        if level is not None and capability in level.capabilities
+        else "Reconnect Gmail in Dify with access level 'full'"
+    )
     return (
         f"This action needs permission to {_DESCRIPTIONS[capability]}, which this Gmail "
-        "connection was not granted. Reconnect Gmail in Dify with access level 'full' and tick "
-        "every Gmail permission on Google's consent screen."
+        f"connection was not granted. {fix} and tick every Gmail permission on Google's "
+        "consent screen."
+    )
+
+
+def level_forbids_message(level: AccessLevel, capability: str, instead: str = "") -> str:
+    """Why the level refuses ``capability``; ``instead`` (the calling tool's) names what the
+    caller can do at this level."""
+    special = level.refusals.get(capability)
+    if special:
+        return f"{special} {instead}".strip()
+    wanted = _DESCRIPTIONS[capability].split(" (", 1)[0]
+    return (
+        f"This Gmail connection uses the {level.label} access level, which does not allow this "
+        f"action (it needs permission to {wanted}). To allow it, set 'Access level' in the Gmail "
+        "plugin's OAuth client settings to one that includes it, then reconnect Gmail."
     )

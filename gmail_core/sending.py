@@ -1,7 +1,11 @@
-"""Sending mail exactly once, and the draft operations.
+"""Sending mail at most once, and the draft operations.
 
-A send whose outcome is unknown (timeout, dropped connection, 5xx after the bytes left) is
-checked by its own Message-ID before any retry: if Gmail has it, it went out.
+A send that Gmail refused before taking it (rate limits; a connection that was never made)
+is retried. Any other failure leaves the outcome unknown: Gmail may have sent the message,
+even seconds after the client gave up. Then the plugin looks for the message's own
+Message-ID among the newest messages labelled SENT (a listing plus their headers, which do
+not wait for the search index), for a bounded time. Found: the send is reported done. Not
+found: it is **not** sent again; the error names the Message-ID and says to check Sent.
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from gmail_core import messages, transport
-from gmail_core.client import USER_PATH, GmailClient, path_id
+from gmail_core import transport
+from gmail_core.client import USER_PATH, GmailClient, outcome_unknown, path_id
 from gmail_core.errors import (
     GmailApiError,
+    NotFoundError,
     RateLimitError,
     SendOutcomeUnknownError,
     TransientError,
@@ -22,16 +27,19 @@ from gmail_core.errors import (
 
 log = logging.getLogger(__name__)
 
+MESSAGES_PATH = USER_PATH + "/messages"
 SEND_ATTEMPTS = 3
-# Gmail's search index can trail a fresh send by a moment; look twice before concluding
-# that a message is not there.
-LOOKUP_TRIES = 2
-LOOKUP_PAUSE = 1.0
-
-
-def _outcome_unknown(exc: TransientError) -> bool:
-    """Rate limits were refused before acceptance; everything else transient may have landed."""
-    return not isinstance(exc, RateLimitError)
+# After an unknown outcome: keep looking this long (bounded by the invocation's budget),
+# pausing LOOKUP_PAUSE, then twice as long each time, up to LOOKUP_PAUSE_CAP. Sends that
+# Gmail completes after the client gave up typically show within seconds (unverified: no
+# documented bound), so the window is generous rather than tight.
+LOOKUP_WINDOW = 30.0
+LOOKUP_PAUSE = 0.5
+LOOKUP_PAUSE_CAP = 8.0
+# How many of the newest SENT messages each look-up reads the Message-ID of (only those
+# not read by an earlier look-up of the same send are fetched again).
+SENT_SCAN = 50
+_HEADER_FIELDS = "id,threadId,payload/headers"
 
 
 def send_once(
@@ -41,53 +49,162 @@ def send_once(
     *,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
-    """Run ``attempt_send`` until Gmail has the message, never producing a second copy.
+    """Run ``attempt_send`` so that the message goes out at most once.
 
-    Permanent errors (4xx other than rate limits) raise at once; nothing was sent.
+    Returns Gmail's answer (``{"id", "threadId", ...}``), or the message found in Sent
+    after an unknown outcome. Permanent errors (4xx other than rate limits) raise at once:
+    nothing was sent. An outcome that stays unknown raises SendOutcomeUnknownError.
     """
     attempt = 0
     while True:
         try:
             return dict(attempt_send() or {})
+        except NotFoundError:
+            if attempt == 0:
+                raise  # e.g. no draft with that ID: nothing was sent
+            # The draft vanished between attempts: maybe another client sent it.
+            return _look_up_or_raise(client, message_id_header, sleep)
         except TransientError as exc:
-            if _outcome_unknown(exc):
-                landed = _lookup_after_failure(client, message_id_header, sleep)
-                if landed is not None:
-                    log.info("send outcome was unknown; the message is in Gmail, not resending")
-                    return landed
+            if outcome_unknown(exc):
+                return _look_up_or_raise(client, message_id_header, sleep)
             attempt += 1
             delay = transport.backoff_delay(attempt - 1, exc.retry_after)
             if attempt >= SEND_ATTEMPTS or delay >= client.deadline.remaining() - 2:
-                if not _outcome_unknown(exc):
+                if isinstance(exc, RateLimitError):
                     raise
-                raise SendOutcomeUnknownError(
-                    "Gmail did not confirm the send and the message is not in the mailbox, so it "
-                    f"was not sent. Gmail's last answer: {exc} Try again in a minute.",
+                raise TransientError(
+                    "Could not reach Gmail, so the message was not sent. This is usually "
+                    "temporary: check the plugin's network access and try again.",
                     status=exc.status,
                     reason=exc.reason,
                 ) from None
             sleep(delay)
 
 
-def _lookup_after_failure(
+def _look_up_or_raise(
     client: GmailClient, message_id_header: str, sleep: Callable[[float], None]
+) -> dict[str, Any]:
+    found = wait_for_sent(client, message_id_header, sleep=sleep)
+    if found is not None:
+        log.info("send outcome was unknown; the message is in Sent, not resending")
+        return found
+    raise SendOutcomeUnknownError(
+        f"Gmail did not confirm the send and message {message_id_header} has not appeared "
+        "in Sent yet. It may still have been sent: check the Sent folder before retrying, "
+        "so that it does not go out twice.",
+        reason="unknown_outcome",
+    )
+
+
+def wait_for_sent(
+    client: GmailClient, message_id_header: str, *, sleep: Callable[[float], None] = time.sleep
 ) -> dict[str, Any] | None:
-    for i in range(LOOKUP_TRIES):
-        if i:
-            sleep(LOOKUP_PAUSE)
+    """Look for the sent message with this Message-ID for up to LOOKUP_WINDOW seconds."""
+    window = min(LOOKUP_WINDOW, client.deadline.remaining() - 5)
+    ends = time.monotonic() + max(window, 0.0)
+    checked: set[str] = set()
+    pause = LOOKUP_PAUSE
+    while True:
         try:
-            # in:sent matters: an unsent draft carries the same Message-ID and must not count.
-            found = messages.find_by_rfc822_id(client, message_id_header, sent_only=True)
+            found = find_sent(client, message_id_header, checked)
+        except TransientError:
+            found = None  # Gmail struggling: look again until the window closes
         except GmailApiError as exc:
             raise SendOutcomeUnknownError(
-                "Gmail did not confirm the send, and checking whether it went out failed too "
-                "(a temporary Gmail problem). Look in the Sent folder before sending again.",
+                f"Gmail did not confirm the send, and checking whether message "
+                f"{message_id_header} went out failed too ({exc}). Look in the Sent folder "
+                "before sending again.",
                 status=exc.status,
                 reason=exc.reason,
             ) from None
         if found is not None:
             return found
+        left = ends - time.monotonic()
+        if left <= 0:
+            return _search_sent(client, message_id_header)
+        sleep(min(pause, left))
+        pause = min(pause * 2, LOOKUP_PAUSE_CAP)
+
+
+def _search_sent(client: GmailClient, message_id_header: str) -> dict[str, Any] | None:
+    """Last resort once the window closed: Gmail's search, which finds the message however
+    many others were sent meanwhile, once its index has caught up."""
+    try:
+        listing = client.get(
+            MESSAGES_PATH,
+            {
+                "q": f"rfc822msgid:{_bare(message_id_header)} in:sent",
+                "includeSpamTrash": "true",
+                "maxResults": 1,
+                "fields": "messages(id,threadId)",
+            },
+            what="message list",
+        )
+    except GmailApiError:
+        return None  # the error that follows says to check Sent
+    found = listing.get("messages") if isinstance(listing, dict) else None
+    first = found[0] if found else None
+    return dict(first) if isinstance(first, dict) and first.get("id") else None
+
+
+def find_sent(
+    client: GmailClient, message_id_header: str, checked: set[str]
+) -> dict[str, Any] | None:
+    """``{"id", "threadId"}`` of the message labelled SENT whose Message-ID header is
+    ``message_id_header``, among the SENT_SCAN newest; None if not among them.
+
+    One ``messages.list(labelIds=SENT)`` and one batch of ``format=metadata`` gets (partial
+    responses) for messages not in ``checked``, which is updated. A draft carries the same
+    Message-ID but not the SENT label, so it never counts.
+    """
+    wanted = _bare(message_id_header)
+    listing = client.get(
+        MESSAGES_PATH,
+        {
+            "labelIds": "SENT",
+            "includeSpamTrash": "true",
+            "maxResults": SENT_SCAN,
+            "fields": "messages(id,threadId)",
+        },
+        what="message list",
+    )
+    found = listing.get("messages") if isinstance(listing, dict) else None
+    refs = [str(m["id"]) for m in found or [] if isinstance(m, dict) and m.get("id")]
+    fresh = [i for i in refs if i not in checked]
+    if not fresh:
+        return None
+    done, _failed = client.get_many(
+        [(i, f"{MESSAGES_PATH}/{path_id(i)}") for i in fresh],
+        [("format", "metadata"), ("metadataHeaders", "Message-ID"), ("fields", _HEADER_FIELDS)],
+        what="message",
+    )
+    checked.update(done)  # parts that failed are read again by the next look-up
+    for key in fresh:
+        data = done.get(key)
+        if isinstance(data, dict) and _bare(_message_id_of(data)) == wanted:
+            return {"id": str(data.get("id") or key), "threadId": str(data.get("threadId", ""))}
     return None
+
+
+def _message_id_of(resource: dict[str, Any]) -> str:
+    return _header(resource, "message-id")
+
+
+def _header(resource: dict[str, Any], name: str) -> str:
+    """The first ``name`` header (lower case) of a metadata resource; "" if none."""
+    headers = (resource.get("payload") or {}).get("headers") or []
+    return next(
+        (
+            str(h.get("value", ""))
+            for h in headers
+            if isinstance(h, dict) and str(h.get("name", "")).lower() == name
+        ),
+        "",
+    )
+
+
+def _bare(message_id: str) -> str:
+    return message_id.strip().strip("<>").strip()
 
 
 def send_raw(
@@ -142,23 +259,20 @@ def get_draft(client: GmailClient, draft_id: str, fmt: str = "full") -> dict[str
     )
 
 
-def send_draft(client: GmailClient, draft_id: str) -> dict[str, Any]:
-    """Send a draft once: its Message-ID (read first) decides an unknown outcome."""
+def send_draft(client: GmailClient, draft_id: str) -> tuple[dict[str, Any], str]:
+    """Send a draft once: its Message-ID (read first) decides an unknown outcome.
+
+    Returns Gmail's answer and the draft's From header (what it went out as)."""
     client.require("send")
     draft = client.get(
         f"{DRAFTS_PATH}/{path_id(draft_id, 'draft ID')}",
         {"format": "metadata"},  # drafts.get has no metadataHeaders; all headers come back
         what="draft",
     )
-    headers = ((draft or {}).get("message") or {}).get("payload", {}).get("headers") or []
-    message_id_header = next(
-        (
-            str(h.get("value", ""))
-            for h in headers
-            if str(h.get("name", "")).lower() == "message-id"
-        ),
-        "",
-    )
+    message = (draft or {}).get("message") if isinstance(draft, dict) else None
+    message = message if isinstance(message, dict) else {}
+    message_id_header = _message_id_of(message)
+    from_header = " ".join(_header(message, "from").split())
 
     def attempt() -> Any:
         return client.request(
@@ -166,11 +280,33 @@ def send_draft(client: GmailClient, draft_id: str) -> dict[str, Any]:
         )
 
     if not message_id_header:
-        # Without a Message-ID an unknown outcome cannot be checked: send exactly one attempt.
-        return dict(attempt() or {})
-    return send_once(client, attempt, message_id_header)
+        # Without a Message-ID an unknown outcome cannot be checked: one attempt, and if its
+        # outcome is unknown, say so (a sent draft is gone, so a retry cannot send it twice).
+        try:
+            return dict(attempt() or {}), from_header
+        except TransientError as exc:
+            if not outcome_unknown(exc):
+                raise
+            raise SendOutcomeUnknownError(
+                f"Gmail did not confirm sending draft {draft_id}. It may have been sent: check "
+                "the Sent folder (and whether the draft is still in Drafts) before retrying.",
+                status=exc.status,
+                reason="unknown_outcome",
+            ) from None
+    return send_once(client, attempt, message_id_header), from_header
 
 
 def delete_draft(client: GmailClient, draft_id: str) -> None:
     client.require("compose")
-    client.request("DELETE", f"{DRAFTS_PATH}/{path_id(draft_id, 'draft ID')}", what="draft")
+    client.request(
+        "DELETE",
+        f"{DRAFTS_PATH}/{path_id(draft_id, 'draft ID')}",
+        what="draft",
+        after_unclear=_gone_already,
+    )
+
+
+def _gone_already(exc: GmailApiError) -> None:
+    """A retried delete that finds nothing: the attempt whose answer was lost deleted it."""
+    if not isinstance(exc, NotFoundError):
+        raise exc

@@ -7,7 +7,9 @@ Nothing user-specific is ever set on the session; callers pass ``Authorization``
 
 from __future__ import annotations
 
+import bisect
 import io
+import itertools
 import random
 import re
 import threading
@@ -129,14 +131,16 @@ def retry_hint(
 
 class UploadBody(io.RawIOBase):
     """Several buffers read as one request body, without joining them (a 30 MB message is
-    not copied again); requests takes its Content-Length from ``__len__``. One per attempt."""
+    not copied again). Seekable, so that requests sends a Content-Length (it measures
+    ``len`` minus ``tell``) and urllib3 can rewind the body when it retries a connection
+    that was never made. One per attempt."""
 
     def __init__(self, *parts: bytes | bytearray) -> None:
         super().__init__()
         self._parts = [memoryview(p) for p in parts if len(p)]
-        self._length = sum(len(p) for p in self._parts)
-        self._index = 0
-        self._offset = 0
+        self._starts = list(itertools.accumulate((len(p) for p in self._parts), initial=0))
+        self._length = self._starts.pop()
+        self._pos = 0
 
     def __len__(self) -> int:
         return self._length
@@ -144,14 +148,25 @@ class UploadBody(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._length}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = base + offset
+        return self._pos
+
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        if self._index >= len(self._parts):
+        if self._pos >= self._length:
             return 0
-        part = self._parts[self._index]
-        n = min(len(buffer), len(part) - self._offset)
-        buffer[:n] = part[self._offset : self._offset + n]
-        self._offset += n
-        if self._offset >= len(part):
-            self._index += 1
-            self._offset = 0
+        index = bisect.bisect_right(self._starts, self._pos) - 1
+        part, offset = self._parts[index], self._pos - self._starts[index]
+        n = min(len(buffer), len(part) - offset)
+        buffer[:n] = part[offset : offset + n]
+        self._pos += n
         return n

@@ -17,12 +17,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
+from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
+from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, make_msgid
 
 import markdown
 
+from . import signatures
 from .addresses import (
     address_key,
     ascii_addr_spec,
@@ -32,10 +33,38 @@ from .addresses import (
 from .errors import InvalidInputError
 from .html import html_to_markdown
 from .message import Message
+from .signatures import Signature
+
+
+class MessageIdListHeader(UnstructuredHeader, BaseHeader):
+    """In-Reply-To and References: folded only between msg-ids, never RFC 2047-encoded.
+
+    The email package treats both as unstructured text and encodes any word longer than a
+    line (Exchange Online and SES Message-IDs run ~80 characters), which no mail client
+    can thread. Values reach it already reduced to ASCII msg-ids by ``message_ids``.
+    """
+
+    max_count = 1
+
+    def fold(self, *, policy: email.policy.Policy) -> str:
+        limit = policy.max_line_length or 998
+        lines = [f"{self.name}:"]
+        for index, msg_id in enumerate(str(self).split()):
+            # The first id stays on the name's line however long: a field body that starts
+            # on a continuation line is legal but trips some parsers.
+            if index and len(lines[-1]) + 1 + len(msg_id) > limit:
+                lines.append("")
+            lines[-1] += " " + msg_id
+        return policy.linesep.join(lines) + policy.linesep
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("in-reply-to", MessageIdListHeader)
+_HEADERS.map_to_type("references", MessageIdListHeader)
 
 # CRLF on the wire (RFC 5322). cte_type="7bit" makes set_content pick quoted-printable
 # or base64 for non-ASCII text instead of raw 8bit, so every part survives any hop.
-POLICY = email.policy.SMTP.clone(cte_type="7bit")
+POLICY = email.policy.SMTP.clone(cte_type="7bit", header_factory=_HEADERS)
 
 GMAIL_ATTACHMENT_LIMIT = 25 * 1024 * 1024
 _MB = 1024 * 1024
@@ -50,6 +79,8 @@ class OutgoingAttachment:
     filename: str
     mime_type: str
     data: bytes
+    # Set for an inline image the HTML body shows as ``cid:<content_id>`` (no angle brackets).
+    content_id: str = ""
 
 
 class OutgoingMessage(EmailMessage):
@@ -123,6 +154,14 @@ def render_bodies(body: str, body_format: str) -> tuple[str, str | None]:
     )
 
 
+def _signed(
+    plain: str, html_body: str | None, signature: Signature | None
+) -> tuple[str, str | None]:
+    if signature is None:
+        return plain, html_body
+    return signatures.append(plain, html_body, signature)
+
+
 # ---------------------------------------------------------------------------- new message
 
 
@@ -142,12 +181,14 @@ def build_message(
     sender: str | None = None,
     require_recipient: bool = True,
     date: datetime | None = None,
+    signature: Signature | None = None,
 ) -> EmailMessage:
     """A complete message from caller input; raises InvalidInputError naming bad fields.
 
     ``require_recipient=False`` is for drafts, which may be saved without recipients.
+    ``signature`` goes below the body (see ``signatures``).
     """
-    plain, html_body = render_bodies(body, body_format)
+    plain, html_body = _signed(*render_bodies(body, body_format), signature)
     return _assemble(
         sender=_parse_sender(sender),
         to=parse_address_list(to, field="to"),
@@ -205,10 +246,12 @@ def _assemble(
     _set_header(msg, "Subject", subject.strip(), field="subject")
     _set_header(msg, "Date", format_datetime(date or datetime.now(UTC)), field="date")
     _set_header(msg, "Message-ID", _check_message_id(message_id), field="message_id")
-    if in_reply_to and in_reply_to.strip():
-        _set_header(msg, "In-Reply-To", in_reply_to.strip(), field="in_reply_to")
-    if references and references.strip():
-        _set_header(msg, "References", " ".join(references.split()), field="references")
+    parent = message_ids(in_reply_to or "")[:1]
+    if parent:
+        _set_header(msg, "In-Reply-To", parent[0], field="in_reply_to")
+    chain = _trim_references(message_ids(references or ""))
+    if chain:
+        _set_header(msg, "References", " ".join(chain), field="references")
     _set_body(msg, plain, html_body, attachments)
     if "MIME-Version" not in msg:
         msg["MIME-Version"] = "1.0"
@@ -225,6 +268,34 @@ def _check_message_id(message_id: str | None) -> str:
             "Use the form <unique-part@domain>, or leave it empty to generate one."
         )
     return value
+
+
+# A msg-id as it may appear in a header: printable ASCII without "<", ">" or spaces, and
+# short enough for one 998-character line after "References: ".
+_MSG_ID = re.compile(r"<[!-;=?-~]{1,980}>")
+_BARE_MSG_ID = re.compile(r"[!-;=?-~]+@[!-;=?-~]+")
+MAX_REFERENCES = 50
+
+
+def message_ids(value: str) -> list[str]:
+    """The msg-ids in a received In-Reply-To/References/Message-ID value, in order, once each.
+
+    Whatever else the header holds (comments, encoded words, line breaks, junk) is dropped:
+    it comes from other people's mail and must not fail or inject into our reply. A lone
+    ``id@host`` without angle brackets (seen from some mailers) is bracketed.
+    """
+    found = _MSG_ID.findall(value)
+    if not found and _BARE_MSG_ID.fullmatch(value.strip()) and len(value.strip()) <= 980:
+        found = [f"<{value.strip()}>"]
+    return list(dict.fromkeys(found))
+
+
+def _trim_references(chain: list[str]) -> list[str]:
+    """At most MAX_REFERENCES ids: the thread's first and the most recent (RFC 5322 3.6.4
+    lets a reply shorten the list; the root and the parent are what threading needs)."""
+    if len(chain) <= MAX_REFERENCES:
+        return chain
+    return [chain[0], *chain[-(MAX_REFERENCES - 1) :]]
 
 
 def _set_addresses(msg: EmailMessage, name: str, pairs: list[Pair], *, field: str) -> None:
@@ -255,21 +326,39 @@ def _set_body(
     html_body: str | None,
     attachments: Sequence[OutgoingAttachment],
 ) -> None:
-    """text/plain, or multipart/alternative, wrapped in multipart/mixed if attachments."""
+    """text/plain, or multipart/alternative (its HTML in multipart/related with the inline
+    images it shows), wrapped in multipart/mixed if attachments."""
     msg.set_content(plain, subtype="plain", charset="utf-8")
+    html_part: MIMEPart | None = None
     if html_body is not None:
         msg.add_alternative(html_body, subtype="html", charset="utf-8")
+        html_part = msg.get_body(preferencelist=("html",))
     for index, att in enumerate(attachments, start=1):
+        cid = _inline_cid(att, html_body)
+        if att.content_id and not cid:
+            continue  # an inline image the HTML does not show would only confuse the reader
         maintype, subtype = _attachment_type(att)
         filename = _attachment_filename(att, index, f"{maintype}/{subtype}")
+        placeholder = f"GFD{uuid.uuid4().hex}{index:04d}".encode()  # 39 bytes: one b64 line
         try:
-            placeholder = f"GFD{uuid.uuid4().hex}{index:04d}".encode()  # 39 bytes: one b64 line
-            msg.add_attachment(placeholder, maintype=maintype, subtype=subtype, filename=filename)
-            msg.deferred[base64.b64encode(placeholder)] = att.data
+            if cid and html_part is not None:
+                html_part.add_related(
+                    placeholder,
+                    maintype=maintype,
+                    subtype=subtype,
+                    cid=cid,
+                    filename=filename,
+                    disposition="inline",
+                )
+            else:
+                msg.add_attachment(
+                    placeholder, maintype=maintype, subtype=subtype, filename=filename
+                )
         except ValueError as exc:
             raise InvalidInputError(
                 f"Attachment {index} filename is not allowed in an email header. Rename it."
             ) from exc
+        msg.deferred[base64.b64encode(placeholder)] = att.data
     # add_alternative/add_attachment give every sub-part its own MIME-Version header;
     # it belongs on the top-level message only.
     for part in msg.walk():
@@ -277,6 +366,14 @@ def _set_body(
             del part["MIME-Version"]
 
 
+def _inline_cid(att: OutgoingAttachment, html_body: str | None) -> str:
+    """``<content-id>`` when ``att`` is an inline image that ``html_body`` shows, else ""."""
+    if not att.content_id or html_body is None or not _CONTENT_ID.fullmatch(att.content_id):
+        return ""
+    return f"<{att.content_id}>" if f"cid:{att.content_id}" in html_body else ""
+
+
+_CONTENT_ID = re.compile(r"[!-;=?-~]{1,900}")  # msg-id characters: no "<", ">" or spaces
 _MIME_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
 
 
@@ -354,8 +451,9 @@ def _b64_into(out: bytearray, pos: int, data: bytes) -> int:
 
 # ---------------------------------------------------------------------------- subjects
 
+# No two adjacent \s* (one would backtrack into the other: quadratic on a hostile subject).
 _REPLY_PREFIX = re.compile(
-    r"^(?:re|aw|sv|antw|réf|ref|回复|答复|返信)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]",
+    r"^(?:re|aw|sv|antw|réf|ref|回复|答复|返信)\s*(?:(?:\[\d+\]|\(\d+\))\s*)?[:：]",
     re.IGNORECASE,
 )
 _FORWARD_PREFIX = re.compile(r"^(?:fwd|fw|wg|tr|rv|转发)\s*[:：]", re.IGNORECASE)
@@ -377,9 +475,20 @@ def forward_subject(subject: str) -> str:
     return f"Fwd: {subject}".rstrip()
 
 
+# C0/C1 controls and the Unicode line/paragraph separators: str.splitlines (and so the email
+# package's header check) breaks on several of them (\f, \v, \x1c-\x1e, \x85, U+2028/9).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _unfold(value: str) -> str:
-    """Subjects of received mail may still carry folding line breaks: join them."""
-    return re.sub(r"\s*[\r\n]+\s*", " ", value).strip()
+    """A header value of received mail as one clean line: folding line breaks, other line
+    separators and control characters become single spaces."""
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
+def _received_addresses(value: str) -> list[Pair]:
+    # A control character in someone's display name must not cost the address itself.
+    return parse_received_addresses(_CONTROL.sub(" ", value))
 
 
 # ---------------------------------------------------------------------------- reply
@@ -396,27 +505,31 @@ def build_reply(
     original_body: str = "",
     attachments: Sequence[OutgoingAttachment] = (),
     message_id: str | None = None,
+    sender: str | None = None,
+    reply_to: str | None = None,
+    signature: Signature | None = None,
 ) -> EmailMessage:
-    """A reply in the original's thread, addressed the way Gmail would address it."""
+    """A reply in the original's thread, addressed the way Gmail would address it, with
+    ``signature`` between the reply and the quoted original."""
     to, cc = _reply_recipients(original, own_addresses, reply_all=reply_all)
-    plain, html_body = render_bodies(body, body_format)
+    plain, html_body = _signed(*render_bodies(body, body_format), signature)
     quoted = _original_text(original, original_body) if quote_original else ""
     if quoted:
         attribution = _attribution(original)
         plain = _join_blocks(plain, f"{attribution}\n{_quote_lines(quoted)}")
         if html_body is not None:
-            html_body += _html_quote(attribution, quoted)
+            html_body = signatures.append_html(html_body, _html_quote(attribution, quoted))
     return _assemble(
-        sender=[],
+        sender=_parse_sender(sender),
         to=to,
         cc=cc,
         bcc=[],
-        reply_to=[],
+        reply_to=parse_address_list(reply_to, field="reply_to"),
         subject=reply_subject(original.subject),
         plain=plain,
         html_body=html_body,
         attachments=attachments,
-        in_reply_to=original.message_id_header or None,
+        in_reply_to=original.message_id_header,
         references=_reply_references(original),
         message_id=message_id,
         require_recipient=True,
@@ -428,17 +541,17 @@ def _reply_recipients(
     original: Message, own_addresses: Sequence[str], *, reply_all: bool
 ) -> tuple[list[Pair], list[Pair]]:
     own = {key for addr in own_addresses if (key := address_key(addr))}
-    senders = parse_received_addresses(original.from_)
+    senders = _received_addresses(original.from_)
     sent_by_me = any(address_key(addr) in own for _, addr in senders)
     if sent_by_me:
         # Gmail's behaviour: replying to your own message goes to its recipients.
-        to = parse_received_addresses(original.to)
-        cc = parse_received_addresses(original.cc) if reply_all else []
+        to = _received_addresses(original.to)
+        cc = _received_addresses(original.cc) if reply_all else []
     else:
-        to = parse_received_addresses(original.reply_to) or senders
+        to = _received_addresses(original.reply_to) or senders
         cc = []
         if reply_all:
-            cc = parse_received_addresses(original.to) + parse_received_addresses(original.cc)
+            cc = _received_addresses(original.to) + _received_addresses(original.cc)
     to = _without(to, own, taken=set())
     cc = _without(cc, own, taken={address_key(addr) for _, addr in to})
     if not to:
@@ -466,11 +579,9 @@ def _without(pairs: list[Pair], own: set[str], *, taken: set[str]) -> list[Pair]
 
 def _reply_references(original: Message) -> str | None:
     # RFC 5322 3.6.4: parent's References (or its In-Reply-To if it has none) + its id.
-    parent_refs = original.references.split() or original.in_reply_to.split()[:1]
-    message_id = original.message_id_header.strip()
-    if message_id and message_id not in parent_refs:
-        parent_refs.append(message_id)
-    return " ".join(parent_refs) or None
+    chain = message_ids(original.references) or message_ids(original.in_reply_to)[:1]
+    chain += message_ids(original.message_id_header)[:1]
+    return " ".join(dict.fromkeys(chain)) or None
 
 
 def _original_text(original: Message, original_body: str) -> str:
@@ -544,24 +655,29 @@ def build_forward(
     body_format: str = "markdown",
     attachments: Sequence[OutgoingAttachment] = (),
     message_id: str | None = None,
+    sender: str | None = None,
+    reply_to: str | None = None,
+    signature: Signature | None = None,
 ) -> EmailMessage:
-    """Forward ``original`` inline, with a note on top and the given files re-attached."""
-    note_plain, note_html = render_bodies(note, body_format)
+    """Forward ``original`` inline, with a note and ``signature`` on top and the given files
+    re-attached."""
+    note_plain, note_html = _signed(*render_bodies(note, body_format), signature)
     header_block = _forward_header(original)
     text = _original_text(original, original_body)
     plain = _join_blocks(note_plain, f"{header_block}\n\n{text}")
     html_body = None
     if note_html is not None:
-        html_body = (
-            f'{note_html}<br><div class="gmail_quote">{_text_to_html(header_block)}<br><br>'
-            f"{_text_to_html(text)}</div>"
+        html_body = signatures.append_html(
+            note_html,
+            f'<br><div class="gmail_quote">{_text_to_html(header_block)}<br><br>'
+            f"{_text_to_html(text)}</div>",
         )
     return _assemble(
-        sender=[],
+        sender=_parse_sender(sender),
         to=parse_address_list(to, field="to"),
         cc=parse_address_list(cc, field="cc"),
         bcc=parse_address_list(bcc, field="bcc"),
-        reply_to=[],
+        reply_to=parse_address_list(reply_to, field="reply_to"),
         subject=forward_subject(original.subject),
         plain=plain,
         html_body=html_body,
@@ -604,6 +720,7 @@ __all__ = [
     "check_sizes",
     "forward_subject",
     "make_message_id",
+    "message_ids",
     "render_bodies",
     "reply_subject",
     "to_bytes",

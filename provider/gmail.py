@@ -54,7 +54,9 @@ class GmailProvider(ToolProvider):
             )
         except OAuthError as exc:
             raise ToolProviderOAuthError(str(exc)) from None
-        # Dify replaces the stored set: keep what Google did not resend (granted scopes).
+        # Dify replaces the stored set: keep what Google did not resend (granted scopes). The
+        # access level is the one configured now, so a switch to a narrower level reaches
+        # existing connections at their next refresh (within the hour).
         merged = dict(tokens.credentials)
         if not merged.get("scope") and credentials.get("scope"):
             merged["scope"] = credentials["scope"]

@@ -23,4 +23,9 @@ the plugin daemon's PLUGIN_REMOTE_INSTALLING_PORT (default 5003).
 MSG
   exit 2
 fi
+# Export .env, so settings such as GMAIL_DIFY_FILE_HOSTS reach the plugin too.
+set -a
+# shellcheck disable=SC1091
+. ./.env
+set +a
 exec env INSTALL_METHOD=remote .venv/bin/python -m main

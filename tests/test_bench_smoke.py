@@ -6,7 +6,16 @@ import re
 
 import pytest
 
-from bench import agent_view, run_all, search, send_memory
+from bench import (
+    agent_view,
+    attachment_text,
+    pathological,
+    run_all,
+    search,
+    send_memory,
+    stall,
+    transfer_memory,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +44,7 @@ def test_agent_view_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -
     assert int(summary[2].replace(",", "")) == int(row[2].replace(",", ""))
     assert int(summary[3].replace(",", "")) == round(node_chars / 5)
     typed = re.findall(r"\|\s*(\d+)/(\d+) typed", out)
-    assert len(typed) == 19 and all(got == declared for got, declared in typed)
+    assert len(typed) >= 19 and all(got == declared for got, declared in typed)
     for tool in ("send_draft", "delete_draft", "create_label", "untrash_messages"):
         assert tool in out
     assert "variable_name=" not in out
@@ -48,6 +57,20 @@ def test_send_memory_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) 
     assert "peak RSS during the send" in out and "manifest resource.memory" in out
 
 
+def test_transfer_memory_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert transfer_memory.main(run_all.QUICK["transfer_memory"]) == 0
+    out = capsys.readouterr().out
+    assert "2 downloads at once" in out and "2 sends at once" in out and "FAIL" not in out
+
+
+def test_attachment_text_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert attachment_text.main(run_all.QUICK["attachment_text"]) == 0
+    out = capsys.readouterr().out
+    assert "20 MB PDF: peak" in out and "budget idle + 150 MiB: PASS" in out
+    assert "manifest resource.memory 256 MiB: PASS" in out and "hub: list_labels took" in out
+    assert "No text layer" in out and "Traceback" not in out
+
+
 def test_run_all_runs_every_bench_in_order(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -56,6 +79,26 @@ def test_run_all_runs_every_bench_in_order(
              for name, _ in run_all.benches()]  # fmt: skip
     monkeypatch.setattr(run_all, "benches", lambda: fakes)
     assert run_all.main(["--quick"]) == 0
-    assert [c[0] for c in calls] == ["search", "agent_view", "send_memory"]
+    assert [c[0] for c in calls] == [
+        "search",
+        "agent_view",
+        "send_memory",
+        "transfer_memory",
+        "pathological",
+        "stall",
+        "attachment_text",
+    ]
     assert all(argv == run_all.QUICK[name] for name, argv in calls)
     assert "all benchmarks" in capsys.readouterr().out
+
+
+def test_pathological_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert pathological.main(run_all.QUICK["pathological"]) == 0
+    out = capsys.readouterr().out
+    assert "date_1mb" in out and "html_comment_openers_80kb" in out and "slowest case:" in out
+
+
+def test_stall_bench_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert stall.main(run_all.QUICK["stall"]) == 0
+    out = capsys.readouterr().out
+    assert "alone:" in out and "during:" in out and "the slow read:" in out

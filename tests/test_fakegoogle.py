@@ -8,10 +8,12 @@ import email.policy
 import hashlib
 import io
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -137,6 +139,8 @@ def test_payload_tree_of_nested_multipart_with_attachment(fake: FakeGoogle, box:
     # IDs vary per fetch (as Gmail's do) but every issued one resolves.
     again = s.get(api(fake, f"messages/{mid}")).json()["payload"]["parts"][1]["body"]
     assert again["attachmentId"] != att_id
+    assert all(380 <= len(i) <= 720 for i in (att_id, again["attachmentId"]))
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", att_id)
     assert s.get(api(fake, f"messages/{mid}/attachments/{again['attachmentId']}")).ok
     bogus = s.get(api(fake, f"messages/{mid}/attachments/ANGjdJbogus"))
     assert bogus.status_code == 400
@@ -639,6 +643,46 @@ def test_oauth_code_exchange_refresh_and_errors(fake: FakeGoogle):
     assert fake.oauth.requests[0]["client_secret"] == "bad"
 
 
+def test_oauth_consent_page_redirects_with_a_code_bound_to_the_challenge(fake: FakeGoogle):
+    box = fake.add_mailbox("owner", "sam@example.com", {READONLY})
+    mid = box.add_message(simple("hello"))
+    fake.oauth.client_id, fake.oauth.client_secret = "cid", "secret"
+    fake.oauth.consent_mailbox = box
+    verifier = "w" * 50
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
+    auth_url = fake.env()["GOOGLE_OAUTH_AUTH_URL"]
+    query = {"client_id": "cid", "redirect_uri": "http://127.0.0.1:9/", "response_type": "code",
+             "scope": READONLY, "state": "st-1", "code_challenge": challenge.decode(),
+             "code_challenge_method": "S256"}  # fmt: skip
+
+    r = http_get(auth_url, params=query, allow_redirects=False)
+    assert r.status_code == 302
+    location = r.headers["Location"]
+    assert location.startswith("http://127.0.0.1:9/?state=st-1&code=4%2F0A")
+    answer = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    assert answer["scope"] == READONLY
+    token_url = fake.env()["GOOGLE_OAUTH_TOKEN_URL"]
+    form = {"grant_type": "authorization_code", "code": answer["code"], "client_id": "cid",
+            "client_secret": "secret", "redirect_uri": "http://127.0.0.1:9/"}  # fmt: skip
+    assert http_post(token_url, data={**form, "code_verifier": "x" * 50}).status_code == 400
+    r = http_get(auth_url, params=query, allow_redirects=False)  # a fresh code
+    form["code"] = parse_qs(urlsplit(r.headers["Location"]).query)["code"][0]
+    tokens = http_post(token_url, data={**form, "code_verifier": verifier}).json()
+    assert tokens["access_token"].startswith("ya29.") and tokens["refresh_token"].startswith("1//")
+    assert tokens["scope"] == READONLY
+    assert session(tokens["access_token"]).get(api(fake, f"messages/{mid}")).ok  # the owner's box
+
+    fake.oauth.consent_error = "access_denied"
+    r = http_get(auth_url, params=query, allow_redirects=False)
+    assert r.headers["Location"] == "http://127.0.0.1:9/?state=st-1&error=access_denied"
+    r = http_get(auth_url, params={**query, "client_id": "other"}, allow_redirects=False)
+    assert r.status_code == 401 and "invalid_client" in r.text  # Google's page, no redirect
+    fake.oauth.redirect_uri = "http://127.0.0.1:9/"
+    r = http_get(auth_url, params={**query, "redirect_uri": "http://127.0.0.1:8/"},
+                 allow_redirects=False)  # fmt: skip
+    assert r.status_code == 400 and "redirect_uri_mismatch" in r.text
+
+
 # --- wire compatibility with Google's own client ---------------------------------------------
 
 
@@ -689,3 +733,109 @@ def test_refresh_after_expiry_shares_mailbox_and_fake_errors_are_recorded(fake: 
     assert session(new).get(api(fake, f"messages/{mid}")).ok
     assert fake.mailbox_for_token(new) is box
     assert fake.server_errors == []
+
+
+# --- late sends and search-index lag (never-send-twice tests rely on both) --------------------
+def test_late_send_lands_in_sent_after_the_client_gave_up(fake: FakeGoogle, box: Mailbox) -> None:
+    fake.late_sends = [0.6]
+    raw = simple("late", extra="Message-ID: <late-1@example.com>\r\n")
+    s = session()
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        s.post(
+            f"{fake.base_url}/upload/gmail/v1/users/me/messages/send?uploadType=media",
+            data=raw,
+            headers={"Content-Type": "message/rfc822"},
+            timeout=(5, 0.2),
+        )
+    assert box.sent == []  # accepted, not done yet
+    deadline = time.monotonic() + 5
+    while not box.sent and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert box.sent == [raw]
+    listed = s.get(api(fake, "messages"), params={"labelIds": "SENT"}).json()
+    assert len(listed["messages"]) == 1
+
+
+def test_late_send_refuses_bad_requests_at_once(fake: FakeGoogle, box: Mailbox) -> None:
+    fake.late_sends = [5.0]
+    r = session().post(
+        f"{fake.base_url}/upload/gmail/v1/users/me/messages/send?uploadType=media",
+        data=b"Subject: nobody\r\n\r\nx\r\n",
+        headers={"Content-Type": "message/rfc822"},
+    )
+    assert r.status_code == 400 and box.sent == []
+
+
+def test_search_index_lag_hides_new_mail_from_q_only(fake: FakeGoogle) -> None:
+    box = fake.add_mailbox("tok-lag", "lag@example.com", {MODIFY}, search_index_lag_s=0.5)
+    s = session("tok-lag")
+    sent = s.post(
+        f"{fake.base_url}/upload/gmail/v1/users/me/messages/send?uploadType=media",
+        data=simple("fresh", extra="Message-ID: <fresh@example.com>\r\n"),
+        headers={"Content-Type": "message/rfc822"},
+    ).json()
+    q = {"q": "rfc822msgid:fresh@example.com"}
+    assert "messages" not in s.get(api(fake, "messages"), params=q).json()
+    assert s.get(api(fake, "messages"), params={"labelIds": "SENT"}).json()["messages"]
+    assert s.get(api(fake, f"messages/{sent['id']}")).ok
+    time.sleep(0.6)
+    assert s.get(api(fake, "messages"), params=q).json()["messages"][0]["id"] == sent["id"]
+    assert box.messages[sent["id"]].searchable_at > 0
+
+
+# --- send-as addresses ------------------------------------------------------------------
+
+
+def test_send_as_list_and_get_look_like_gmail(fake: FakeGoogle, box: Mailbox) -> None:
+    box.primary.display_name = "Me"
+    box.primary.signature = "<b>Me</b>"
+    box.add_alias("sales@example.com", display_name="Sales", reply_to="orders@example.com")
+    box.add_alias("pending@example.org", verification="pending", default=False)
+    s = session()
+    listed = s.get(api(fake, "settings/sendAs")).json()["sendAs"]
+    assert listed == [
+        {"sendAsEmail": "me@example.com", "displayName": "Me", "signature": "<b>Me</b>",
+         "isPrimary": True, "isDefault": True},
+        {"sendAsEmail": "sales@example.com", "displayName": "Sales",
+         "replyToAddress": "orders@example.com", "verificationStatus": "accepted",
+         "treatAsAlias": True},
+        {"sendAsEmail": "pending@example.org", "verificationStatus": "pending",
+         "treatAsAlias": True},
+    ]  # fmt: skip
+    assert s.get(api(fake, "settings/sendAs/sales%40example.com")).json() == listed[1]
+    assert s.get(api(fake, "settings/sendAs/nobody@example.com")).status_code == 404
+    box.set_default("sales@example.com")
+    flags = [(a["sendAsEmail"], a.get("isDefault", False)) for a in
+             s.get(api(fake, "settings/sendAs")).json()["sendAs"]]  # fmt: skip
+    assert flags == [("me@example.com", False), ("sales@example.com", True),
+                     ("pending@example.org", False)]  # fmt: skip
+    # compose alone does not read settings (as Gmail's discovery document says)
+    fake.add_mailbox(
+        "tok-compose", "c@example.com", {"https://www.googleapis.com/auth/gmail.compose"}
+    )
+    assert session("tok-compose").get(api(fake, "settings/sendAs")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [
+        ("Sales <sales@example.com>", "Sales <sales@example.com>"),  # verified: kept
+        ("me@example.com", "me@example.com"),
+        ("Pending <pending@example.org>", "Me <me@example.com>"),  # unverified: rewritten
+        ("Someone <ceo@example.com>", "Me <me@example.com>"),  # not an alias: rewritten
+        (None, "Me <me@example.com>"),  # none: the default address
+    ],
+)
+def test_a_send_from_an_address_that_is_not_a_verified_alias_goes_out_from_the_default(
+    fake: FakeGoogle, box: Mailbox, given: str | None, sent: str
+) -> None:
+    box.primary.display_name = "Me"
+    box.add_alias("sales@example.com", display_name="Sales")
+    box.add_alias("pending@example.org", verification="pending")
+    raw = simple("x", to="carol@example.org")
+    raw = raw.replace(b"From: bob@example.org\r\n", f"From: {given}\r\n".encode() if given else b"")
+    r = session().post(api(fake, "messages/send"), json={"raw": base64.b64encode(raw).decode()})
+    assert r.status_code == 200  # no error: Gmail rewrites silently
+    assert box.sent_from == [sent]
+    stored = email.message_from_bytes(box.messages[r.json()["id"]].raw, policy=email.policy.default)
+    assert stored["From"] == sent

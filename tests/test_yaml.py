@@ -87,7 +87,11 @@ def test_oauth_schema_shape() -> None:
     client = {c["name"]: c for c in PROVIDER["oauth_schema"]["client_schema"]}
     assert client["client_id"]["required"] and client["client_secret"]["required"]
     assert client["client_secret"]["type"] == "secret-input"
-    assert {o["value"] for o in client["access_level"]["options"]} == {"full", "read_only"}
+    assert {o["value"] for o in client["access_level"]["options"]} == {
+        "full",
+        "read_and_draft",
+        "read_only",
+    }
     creds = {c["name"]: c for c in PROVIDER["oauth_schema"]["credentials_schema"]}
     assert creds["access_token"]["type"] == "secret-input"
     assert creds["refresh_token"]["type"] == "secret-input"

@@ -1,4 +1,4 @@
-from gmail_core import compose, dify, render
+from gmail_core import compose, dify
 
 
 class CreateDraftTool(dify.GmailTool):
@@ -10,9 +10,10 @@ class CreateDraftTool(dify.GmailTool):
         done = compose.create_draft(
             client, fields, dify.attachments_from_files(p.get("attachments"))
         )
-        yield from self.answer(
-            render.draft_saved_text(
-                done.draft_id, done.message_id, done.thread_id, what="Draft created"
-            ),
-            {"draft_id": done.draft_id, "message_id": done.message_id, "thread_id": done.thread_id},
+        yield from self.written(
+            client,
+            done,
+            ("draft_id", "message_id", "thread_id", "from"),
+            draft=True,
+            saved="Draft created",
         )

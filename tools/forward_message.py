@@ -1,13 +1,19 @@
-from gmail_core import compose, dify, params, render
+from gmail_core import compose, dify, params
 
 
 class ForwardMessageTool(dify.GmailTool):
     capability = "send"
+    instead_of_sending = (
+        "Call forward_message again with as_draft=true: the forward is saved as a draft for a "
+        "person to send."
+    )
 
     def run(self, p: dict) -> dify.Messages:
         to = params.required_str(p, "to", max_len=100_000)
+        as_draft = params.as_bool(p, "as_draft")
+        client = self.gmail("compose" if as_draft else "send")
         done = compose.forward(
-            self.gmail(),
+            client,
             params.required_str(p, "message_id"),
             to=to,
             cc=params.optional_str(p, "cc", max_len=100_000),
@@ -15,12 +21,16 @@ class ForwardMessageTool(dify.GmailTool):
             note=params.as_str(p, "note", max_len=1_000_000),
             body_format=params.body_format(p),
             include_attachments=params.as_bool(p, "include_attachments", default=True),
+            as_draft=as_draft,
+            send_as=compose.send_as_param(p),
+            signature=compose.signature_param(p),
         )
-        yield from self.answer(
-            render.sent_text(done.message_id, done.thread_id, what="Forwarded", to=to),
-            {
-                "message_id": done.message_id,
-                "thread_id": done.thread_id,
-                "message_id_header": done.message_id_header,
-            },
+        yield from self.written(
+            client,
+            done,
+            ("message_id", "thread_id", "message_id_header", "draft_id", "from"),
+            draft=as_draft,
+            sent="Forwarded",
+            saved="Forward saved as a draft",
+            to=to,
         )

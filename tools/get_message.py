@@ -1,5 +1,4 @@
 from gmail_core import dify, messages, params, render
-from gmail_core.reading import body_for
 
 
 class GetMessageTool(dify.GmailTool):
@@ -7,14 +6,23 @@ class GetMessageTool(dify.GmailTool):
         body_format = params.body_format(p)
         max_chars = params.as_int(p, "max_body_chars", 20000, minimum=0, maximum=1_000_000)
         download = params.as_bool(p, "download_attachments")
+        allowance = params.attachment_text(p)
         client = self.gmail()
         message, names = messages.get_message(client, params.required_str(p, "message_id"))
         if download:
             messages.check_dify_file_limit(list(message.attachments))
-        body = body_for(message, body_format, max_chars)
+        message, body = messages.message_body(message, body_format, max_chars, client=client)
+        texts = (
+            messages.read_attachment_texts(client, message.id, list(message.attachments), allowance)
+            if allowance
+            else []
+        )
         yield from self.answer(
-            render.message_text(message, names, body, body_format),
-            render.message_full(message, names, body),
+            render.message_text(message, names, body, body_format, texts),
+            {
+                **render.message_full(message, names, body),
+                "attachment_texts": render.attachment_text_dicts(texts),
+            },
         )
         if download and message.attachments:
             for att, data in messages.iter_attachments(

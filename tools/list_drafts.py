@@ -5,13 +5,14 @@ class ListDraftsTool(dify.GmailTool):
     capability = "compose"
 
     def run(self, p: dict) -> dify.Messages:
+        client = self.gmail()
         drafts, next_token, failed = compose.list_drafts(
-            self.gmail(),
+            client,
             query=params.as_str(p, "query", max_len=2000),
             max_results=params.as_int(p, "max_results", 20, minimum=1, maximum=500),
             page_token=params.as_str(p, "page_token", max_len=500).strip(),
         )
         yield from self.answer(
-            render.drafts_text(drafts, next_token, failed),
+            render.drafts_text(drafts, next_token, failed, send_hint=client.allows("send")),
             {"drafts": drafts, "count": len(drafts), "next_page_token": next_token},
         )

@@ -1,14 +1,16 @@
-from gmail_core import compose, dify, params, render
+from gmail_core import compose, dify, params
 
 
 class ReplyToMessageTool(dify.GmailTool):
     capability = "send"
+    instead_of_sending = (
+        "Call reply_to_message again with as_draft=true: the reply is saved as a draft in its "
+        "thread for a person to send."
+    )
 
     def run(self, p: dict) -> dify.Messages:
         as_draft = params.as_bool(p, "as_draft")
-        client = self.gmail()
-        if as_draft:
-            client.capability = "compose"  # a draft needs compose; compose.reply checks it
+        client = self.gmail("compose" if as_draft else "send")
         done = compose.reply(
             client,
             params.required_str(p, "message_id"),
@@ -18,24 +20,15 @@ class ReplyToMessageTool(dify.GmailTool):
             quote_original=params.as_bool(p, "quote_original", default=True),
             as_draft=as_draft,
             attachments=dify.attachments_from_files(p.get("attachments")),
+            send_as=compose.send_as_param(p),
+            signature=compose.signature_param(p),
         )
-        if as_draft:
-            text = render.draft_saved_text(
-                done.draft_id,
-                done.message_id,
-                done.thread_id,
-                what="Reply saved as a draft",
-                to=done.to,
-            )
-        else:
-            text = render.sent_text(done.message_id, done.thread_id, what="Reply sent", to=done.to)
-        yield from self.answer(
-            text,
-            {
-                "message_id": done.message_id,
-                "thread_id": done.thread_id,
-                "message_id_header": done.message_id_header,
-                "draft_id": done.draft_id,
-                "to": done.to,
-            },
+        yield from self.written(
+            client,
+            done,
+            ("message_id", "thread_id", "message_id_header", "draft_id", "to", "from"),
+            draft=as_draft,
+            sent="Reply sent",
+            saved="Reply saved as a draft",
+            to=done.to,
         )

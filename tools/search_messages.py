@@ -1,12 +1,12 @@
 from gmail_core import dify, messages, params, render
-from gmail_core.reading import body_for
 
 
 class SearchMessagesTool(dify.GmailTool):
     def run(self, p: dict) -> dify.Messages:
         include_body = params.as_bool(p, "include_body")
+        client = self.gmail()
         result = messages.search(
-            self.gmail(),
+            client,
             query=params.as_str(p, "query", max_len=2000),
             max_results=params.as_int(p, "max_results", 20, minimum=1, maximum=500),
             include_body=include_body,
@@ -14,17 +14,19 @@ class SearchMessagesTool(dify.GmailTool):
             page_token=params.as_str(p, "page_token", max_len=500).strip(),
             include_spam_trash=params.as_bool(p, "include_spam_trash"),
         )
-        bodies = (
-            {m.id: body_for(m, "text", 4000) for m in result.messages} if include_body else None
-        )
+        shown, bodies = result.messages, None
+        if include_body:  # converted off the event loop; a body that fails costs only itself
+            read = [messages.message_body(m, "text", 4000, client=client) for m in shown]
+            shown = [m for m, _ in read]
+            bodies = {m.id: body for m, body in read}
         items = []
-        for m in result.messages:
+        for m in shown:
             item = render.message_summary(m, result.label_names)
             if bodies is not None:
                 item["body"] = bodies[m.id]
             items.append(item)
         text = render.search_text(
-            result.messages,
+            shown,
             result.label_names,
             next_page_token=result.next_page_token,
             failed=result.failed,

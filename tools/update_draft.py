@@ -1,4 +1,4 @@
-from gmail_core import compose, dify, params, render
+from gmail_core import compose, dify, params
 
 
 class UpdateDraftTool(dify.GmailTool):
@@ -11,9 +11,10 @@ class UpdateDraftTool(dify.GmailTool):
         given = p.get("attachments")
         files = dify.attachments_from_files(given) if given else None
         done = compose.update_draft(client, draft_id, fields, files)
-        yield from self.answer(
-            render.draft_saved_text(
-                done.draft_id, done.message_id, done.thread_id, what="Draft updated"
-            ),
-            {"draft_id": done.draft_id, "message_id": done.message_id, "thread_id": done.thread_id},
+        yield from self.written(
+            client,
+            done,
+            ("draft_id", "message_id", "thread_id", "from"),
+            draft=True,
+            saved="Draft updated",
         )

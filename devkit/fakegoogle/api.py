@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from . import discovery, errors
 from .errors import GoogleError, Response
@@ -50,6 +50,18 @@ class UploadSession:
 
 class DropConnection(Exception):
     """The server must close the connection without answering (after doing the work)."""
+
+
+class LateSend(Exception):
+    """A send Gmail accepted but completes only ``delay`` seconds later: the server holds the
+    connection unanswered that long (outside the mailbox lock), runs ``complete`` (the
+    message lands in Sent), then drops the connection. A client that gave up meanwhile must
+    find the message by itself."""
+
+    def __init__(self, delay: float, complete: Callable[[], object]) -> None:
+        super().__init__(delay)
+        self.delay = delay
+        self.complete = complete
 
 
 @dataclass
@@ -178,12 +190,15 @@ class GmailApi:
         self._on_unknown_token = on_unknown_token
         self._drop_after_send = drop_after_send
         self._max_json = max_json_body_bytes
+        # Set by FakeGoogle: seconds the next send takes to complete (None = at once).
+        self.late_send_delay: Callable[[], float | None] = lambda: None
         u = r"/gmail/v1/users/(?P<user>[^/]+)"
         up = r"/upload/gmail/v1/users/(?P<user>[^/]+)"
         i = r"(?P<id>[^/]+)"
         routes: list[tuple[str, str, tuple[str, ...], Handler]] = [
             ("GET", u + r"/profile", PROFILE, self.get_profile),
             ("GET", u + r"/settings/sendAs", SETTINGS_READ, self.send_as_list),
+            ("GET", u + r"/settings/sendAs/" + i, SETTINGS_READ, self.send_as_get),
             ("GET", u + r"/labels", LABELS_READ, self.labels_list),
             ("POST", u + r"/labels", LABELS_WRITE, self.labels_create),
             ("GET", u + r"/labels/" + i, LABELS_READ, self.labels_get),
@@ -361,7 +376,10 @@ class GmailApi:
 
     # --- users ----------------------------------------------------------------------------
     def send_as_list(self, req: ApiRequest, box: Mailbox, m: re.Match[str]) -> Response:
-        return Response.json(box.send_as())
+        return Response.json(box.send_as_list())
+
+    def send_as_get(self, req: ApiRequest, box: Mailbox, m: re.Match[str]) -> Response:
+        return Response.json(box.send_as_get(unquote(m["id"])))
 
     def get_profile(self, req: ApiRequest, box: Mailbox, m: re.Match[str]) -> Response:
         return Response.json(box.profile())
@@ -499,6 +517,11 @@ class GmailApi:
         meta, raw = self._content(req, draft=False)
         if not raw:
             raise errors.invalid(RAW_REQUIRED)
+        delay = self.late_send_delay()
+        if delay is not None:
+            box.check_send(raw, meta.get("threadId"))
+            thread_id = meta.get("threadId")
+            raise LateSend(delay, lambda: box.send(raw, thread_id))
         msg = box.send(raw, meta.get("threadId"))
         self._after_send()
         return Response.json({"id": msg.id, "threadId": msg.thread_id, "labelIds": ["SENT"]})
@@ -622,6 +645,10 @@ class GmailApi:
         box.get_draft(str(draft_id))
         if raw:
             box.update_draft(str(draft_id), raw, self._draft_thread(meta))
+        delay = self.late_send_delay()
+        if delay is not None:
+            box.check_send_draft(str(draft_id))
+            raise LateSend(delay, lambda: box.send_draft(str(draft_id)))
         msg = box.send_draft(str(draft_id))
         self._after_send()
         return Response.json({"id": msg.id, "threadId": msg.thread_id, "labelIds": ["SENT"]})

@@ -23,6 +23,7 @@ DOCUMENT = "discovery_cache/documents/gmail.v1.json"
 METHOD_OF_HANDLER = {
     "get_profile": "gmail.users.getProfile",
     "send_as_list": "gmail.users.settings.sendAs.list",
+    "send_as_get": "gmail.users.settings.sendAs.get",
     "labels_list": "gmail.users.labels.list",
     "labels_create": "gmail.users.labels.create",
     "labels_get": "gmail.users.labels.get",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import hashlib
 import random
@@ -18,6 +19,7 @@ from .mime import (
     ParsedMessage,
     Part,
     b64url,
+    decode_words,
     html_to_text,
     metadata_payload,
     parse_message,
@@ -37,6 +39,7 @@ _HIDDEN_SYSTEM = {"CHAT", "CATEGORY_PERSONAL", "CATEGORY_SOCIAL", "CATEGORY_PROM
                   "CATEGORY_UPDATES", "CATEGORY_FORUMS"}  # fmt: skip
 _HEX_ID = re.compile(r"[0-9a-fA-F]{1,24}")
 ATTACHMENT_PREFIX = "ANGjdJ"
+ATTACHMENT_ID_MIN, ATTACHMENT_ID_MAX = 380, 720
 MAX_UPLOAD_BYTES = 36_700_160
 
 
@@ -98,6 +101,8 @@ class StoredMessage:
     internal_date_ms: int
     history_id: int
     labels_before_trash: list[str] = field(default_factory=list)
+    # time.monotonic() from which q= search finds it (see Mailbox.search_index_lag_s)
+    searchable_at: float = 0.0
 
     @cached_property
     def parsed(self) -> ParsedMessage:
@@ -132,6 +137,41 @@ class StoredMessage:
 class Draft:
     id: str
     message_id: str
+
+
+@dataclass
+class SendAs:
+    """One ``settings.sendAs`` entry. ``verification`` is verificationStatus ("accepted" or
+    "pending"; None for the primary address, which Gmail gives none)."""
+
+    email: str
+    display_name: str = ""
+    signature: str = ""
+    reply_to: str = ""
+    verification: str | None = "accepted"
+    is_primary: bool = False
+    is_default: bool = False
+
+    @property
+    def verified(self) -> bool:
+        return self.is_primary or self.verification == "accepted"
+
+    def json(self) -> dict[str, Any]:
+        """As Gmail answers: false booleans and empty strings left out."""
+        out: dict[str, Any] = {"sendAsEmail": self.email}
+        for key, value in (
+            ("displayName", self.display_name),
+            ("replyToAddress", self.reply_to),
+            ("signature", self.signature),
+            ("isPrimary", self.is_primary),
+            ("isDefault", self.is_default),
+            ("verificationStatus", self.verification),
+        ):
+            if value:
+                out[key] = value
+        if not self.is_primary:
+            out["treatAsAlias"] = True
+        return out
 
 
 def _normalize_subject(subject: str) -> str:
@@ -178,18 +218,29 @@ class Mailbox:
         shuffle_lists: bool = True,
         stable_attachment_ids: bool = False,
         strict_threading: bool = True,
+        search_index_lag_s: float = 0.0,
+        decode_header_words: bool = False,
     ) -> None:
         self.email = email_address
-        # Send-as aliases besides the primary address (settings.sendAs.list).
-        self.aliases: list[str] = []
+        # settings.sendAs: the primary address first (add_alias adds others).
+        self.send_as: list[SendAs] = [SendAs(email_address, is_primary=True, is_default=True,
+                                             verification=None)]  # fmt: skip
         self.scopes: set[str] = set(scopes)
         self.reencode_text_to_utf8 = reencode_text_to_utf8
         self.shuffle_lists = shuffle_lists
         self.stable_attachment_ids = stable_attachment_ids
         self.strict_threading = strict_threading
+        # Seconds before a new message is found by q= search (messages/threads/drafts.list):
+        # Gmail's search index trails writes. Listing by labelIds and messages.get see it at
+        # once here; that split is an assumption (see FakeGoogle docs), not documented.
+        self.search_index_lag_s = search_index_lag_s
+        # Header values with RFC 2047 words already decoded (Gmail may or may not decode).
+        self.decode_header_words = decode_header_words
         self.lock = threading.RLock()
         self.messages: dict[str, StoredMessage] = {}
         self.sent: list[bytes] = []
+        # The From of each sent message as Gmail sent it (after any rewriting).
+        self.sent_from: list[str] = []
         self.drafts: dict[str, Draft] = {}
         self.labels: dict[str, Label] = {}
         self._ids = ids
@@ -302,6 +353,8 @@ class Mailbox:
         stored = StoredMessage(msg_id, thread_id or msg_id, raw, resolved, internal_date_ms, 0)
         stored.__dict__["parsed"] = parsed
         stored.history_id = self._bump()
+        if self.search_index_lag_s > 0:
+            stored.searchable_at = time.monotonic() + self.search_index_lag_s
         self.messages[msg_id] = stored
         return stored
 
@@ -337,11 +390,14 @@ class Mailbox:
         else:
             excluded = set()
         matcher = Matcher(query, my_email=self.email, label_name=self.label_name)
+        now = time.monotonic()
         out = []
         for m in self.messages.values() if only is None else only:
             labels = set(m.label_ids)
             if not wanted <= labels or labels & excluded:
                 continue
+            if query and m.searchable_at > now:
+                continue  # not in the search index yet
             if query and not matcher.matches(Candidate(m.doc, labels, m.internal_date_ms)):
                 continue
             out.append(m)
@@ -357,16 +413,26 @@ class Mailbox:
 
     # --- rendering ----------------------------------------------------------------------
     def _attachment_id(self, msg: StoredMessage, part: Part, nonce: int) -> str:
-        digest = hashlib.sha256(f"{msg.id}/{part.part_id}/{nonce}".encode()).hexdigest()
-        return f"{ATTACHMENT_PREFIX}{nonce:012x}{digest}{part.part_id.encode().hex()}"
+        """A base64url token of several hundred characters, as Gmail issues (reported 300-600+;
+        the length varies by message and part). Self-verifying: nonce, part ID, then a MAC."""
+        part_hex = part.part_id.encode().hex()
+        seed = hashlib.sha512(f"{msg.id}/{part.part_id}/{nonce}".encode()).digest()
+        length = ATTACHMENT_ID_MIN + seed[0] * (ATTACHMENT_ID_MAX - ATTACHMENT_ID_MIN) // 255
+        head = f"{ATTACHMENT_PREFIX}{nonce:012x}{len(part_hex):02x}{part_hex}"
+        mac = b""
+        while len(mac) * 4 // 3 < length:
+            seed = hashlib.sha512(seed + msg.id.encode()).digest()
+            mac += seed
+        return (head + base64.urlsafe_b64encode(mac).decode().rstrip("="))[:length]
 
     def resolve_attachment(self, msg: StoredMessage, attachment_id: str) -> Part:
         body = attachment_id[len(ATTACHMENT_PREFIX) :]
-        if not attachment_id.startswith(ATTACHMENT_PREFIX) or len(body) < 76:
+        if not attachment_id.startswith(ATTACHMENT_PREFIX) or len(body) < 14:
             raise errors.invalid("Invalid attachment token")
         try:
             nonce = int(body[:12], 16)
-            part_id = bytes.fromhex(body[76:]).decode()
+            size = int(body[12:14], 16)
+            part_id = bytes.fromhex(body[14 : 14 + size]).decode()
         except ValueError as exc:
             raise errors.invalid("Invalid attachment token") from exc
         part = msg.parsed.find_part(part_id)
@@ -387,9 +453,12 @@ class Mailbox:
                 msg.parsed.root,
                 reencode_text_to_utf8=self.reencode_text_to_utf8,
                 attachment_id=lambda part: self._attachment_id(msg, part, nonce),
+                decode_headers=self.decode_header_words,
             )
         elif fmt == "metadata":
-            out["payload"] = metadata_payload(msg.parsed, metadata_headers)
+            out["payload"] = metadata_payload(
+                msg.parsed, metadata_headers, decode_headers=self.decode_header_words
+            )
         out["sizeEstimate"] = len(msg.raw)
         out["historyId"] = str(msg.history_id)
         out["internalDate"] = str(msg.internal_date_ms)
@@ -407,9 +476,54 @@ class Mailbox:
         out["threadsUnread"] = len({m.thread_id for m in unread})
         return out
 
-    def send_as(self) -> dict[str, Any]:
-        primary = {"sendAsEmail": self.email, "isPrimary": True, "isDefault": True}
-        return {"sendAs": [primary, *({"sendAsEmail": a} for a in self.aliases)]}
+    def add_alias(
+        self,
+        email_address: str,
+        *,
+        display_name: str = "",
+        signature: str = "",
+        reply_to: str = "",
+        verification: str = "accepted",
+        default: bool = False,
+    ) -> SendAs:
+        """A custom "Send mail as" address; ``default=True`` makes it the default From."""
+        alias = SendAs(email_address, display_name, signature, reply_to, verification)
+        self.send_as.append(alias)
+        if default:
+            self.set_default(email_address)
+        return alias
+
+    def set_default(self, email_address: str) -> None:
+        for alias in self.send_as:
+            alias.is_default = alias.email.lower() == email_address.lower()
+
+    @property
+    def primary(self) -> SendAs:
+        return self.send_as[0]
+
+    def send_as_list(self) -> dict[str, Any]:
+        return {"sendAs": [alias.json() for alias in self.send_as]}
+
+    def send_as_get(self, email_address: str) -> dict[str, Any]:
+        for alias in self.send_as:
+            if alias.email.lower() == email_address.lower():
+                return alias.json()
+        raise errors.not_found()
+
+    def from_for(self, from_header: str | None) -> str:
+        """The From Gmail sends a message with. A From that is not a verified send-as
+        address of the account is replaced by the default address, without an error
+        (widely reported; whether Gmail picks the default or the primary address, and
+        whether it keeps the given display name, is unverified: here the default's, with
+        its name); none at all gets the default too."""
+        pairs = email.utils.getaddresses([from_header]) if from_header else []
+        wanted = pairs[0][1].lower() if pairs and pairs[0][1] else ""
+        for alias in self.send_as:
+            if alias.verified and alias.email.lower() == wanted:
+                return str(from_header)
+        default = next((a for a in self.send_as if a.is_default), self.primary)
+        name = default.display_name or self.primary.display_name
+        return email.utils.formataddr((name, default.email)) if name else default.email
 
     def profile(self) -> dict[str, Any]:
         visible = [m for m in self.messages.values() if "DRAFT" not in m.label_ids]
@@ -491,26 +605,37 @@ class Mailbox:
         return self.thread_for_references(parsed)
 
     def _outgoing_copy(self, raw: bytes, parsed: ParsedMessage) -> bytes:
+        given = parsed.header("From")
+        sent_from = self.from_for(given)
+        self.sent_from.append(" ".join(decode_words(sent_from).split()))
+        remove = ["Bcc"]
         add: list[tuple[str, str]] = []
-        if parsed.header("From") is None:
-            add.append(("From", self.email))
+        if given != sent_from:
+            remove.append("From")
+            add.append(("From", sent_from))
         if parsed.header("Date") is None:
             add.append(("Date", email.utils.formatdate(localtime=False)))
         if parsed.header("Message-ID") is None:
             token = f"{self.rng.getrandbits(96):024X}"
             add.append(("Message-ID", f"<CA{token}@mail.gmail.com>"))
-        return edit_headers(raw, remove=("Bcc",), add=add)
+        return edit_headers(raw, remove=remove, add=add)
+
+    def check_send(
+        self, raw: bytes, thread_id: str | None = None
+    ) -> tuple[ParsedMessage, str | None]:
+        """What messages.send refuses at once (size, recipients, thread): (parsed, thread)."""
+        if len(raw) > MAX_UPLOAD_BYTES:
+            raise errors.GoogleError(
+                413, "Request payload size exceeds the limit.", "uploadTooLarge"
+            )
+        parsed = parse_message(raw)
+        self._validate_recipients(parsed)
+        return parsed, self._thread_for(parsed, thread_id)
 
     def send(self, raw: bytes, thread_id: str | None = None) -> StoredMessage:
         """messages.send: validate, record in :attr:`sent`, store a Bcc-less copy as SENT."""
         with self.lock:
-            if len(raw) > MAX_UPLOAD_BYTES:
-                raise errors.GoogleError(
-                    413, "Request payload size exceeds the limit.", "uploadTooLarge"
-                )
-            parsed = parse_message(raw)
-            self._validate_recipients(parsed)
-            tid = self._thread_for(parsed, thread_id)
+            parsed, tid = self.check_send(raw, thread_id)
             self.sent.append(raw)
             stored_raw = self._outgoing_copy(raw, parsed)
             return self._insert(
@@ -552,6 +677,10 @@ class Mailbox:
             self.messages.pop(draft.message_id, None)
             del self.drafts[draft_id]
             self._bump()
+
+    def check_send_draft(self, draft_id: str) -> None:
+        """What drafts.send refuses at once: an unknown draft, no valid recipient."""
+        self._validate_recipients(self.messages[self.get_draft(draft_id).message_id].parsed)
 
     def send_draft(self, draft_id: str) -> StoredMessage:
         with self.lock:

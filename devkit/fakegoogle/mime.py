@@ -26,7 +26,7 @@ CHARSET_ALIASES = {
 SNIPPET_CHARS = 100
 
 _FOLD_RE = re.compile(r"\r?\n(?=[ \t])")
-_TAG_RE = re.compile(r"<(script|style)\b.*?</\1>|<[^>]*>", re.S | re.I)
+_RAW_TEXT_RE = re.compile(r"<(script|style)\b", re.I)
 _WS_RE = re.compile(r"\s+")
 
 
@@ -79,7 +79,27 @@ def decode_words(value: str) -> str:
 
 
 def html_to_text(markup: str) -> str:
-    return html.unescape(_TAG_RE.sub(" ", markup))
+    """Tags and script/style blocks become spaces. With find() rather than one regex: the
+    regex rescans to the end of the text for every unclosed "<" (hostile mail has many)."""
+    out: list[str] = []
+    position = 0
+    lower = markup.lower()
+    unclosed: set[str] = set()  # raw-text elements with no closing tag left: never search again
+    while (start := markup.find("<", position)) >= 0:
+        raw = _RAW_TEXT_RE.match(markup, start)
+        close = -1
+        if raw and (name := raw.group(1).lower()) not in unclosed:
+            close = lower.find(f"</{name}>", start)
+            if close < 0:
+                unclosed.add(name)
+        end = markup.find(">", close if close >= 0 else start)
+        if end < 0:
+            break  # an unclosed "<" is text
+        out.append(markup[position:start])
+        out.append(" ")
+        position = end + 1
+    out.append(markup[position:])
+    return html.unescape("".join(out))
 
 
 def gmail_escape(text: str) -> str:
@@ -169,7 +189,11 @@ class ParsedMessage:
 
     def addresses(self, *names: str) -> list[tuple[str, str]]:
         values = [decode_words(v) for n in names for v in self.all_headers(n)]
-        return [(n, a) for n, a in email.utils.getaddresses(values) if a or n]
+        try:
+            pairs = email.utils.getaddresses(values)
+        except RecursionError:  # nested comments in hostile mail: Gmail indexes it anyway
+            return []
+        return [(n, a) for n, a in pairs if a or n]
 
     def text_bodies(self) -> tuple[str, str]:
         """(plain, html) text of the non-attachment text parts."""
@@ -192,6 +216,7 @@ class ParsedMessage:
 
     def snippet(self) -> str:
         plain, markup = self.text_bodies()
+        plain, markup = plain[:100_000], markup[:100_000]  # the snippet is the start of it
         text = plain if plain.strip() else html_to_text(markup)
         text = _WS_RE.sub(" ", text).strip()[:SNIPPET_CHARS].rstrip()
         return gmail_escape(text)
@@ -227,24 +252,32 @@ def leaf_data(part: Part, reencode_text_to_utf8: bool) -> bytes:
     return part.data
 
 
+def _header_json(headers: list[tuple[str, str]], decode: bool) -> list[dict[str, str]]:
+    return [{"name": k, "value": decode_words(v) if decode else v} for k, v in headers]
+
+
 def payload_json(
     part: Part,
     *,
     reencode_text_to_utf8: bool,
     attachment_id: Callable[[Part], str],
+    decode_headers: bool = False,
 ) -> dict[str, Any]:
-    """Gmail's ``MessagePart`` for ``format=full``."""
+    """Gmail's ``MessagePart`` for ``format=full``; ``decode_headers``: RFC 2047 words decoded."""
     out: dict[str, Any] = {
         "partId": part.part_id,
         "mimeType": part.mime_type,
         "filename": part.filename,
-        "headers": [{"name": k, "value": v} for k, v in part.headers],
+        "headers": _header_json(part.headers, decode_headers),
     }
     if part.is_multipart:
         out["body"] = {"size": 0}
         out["parts"] = [
             payload_json(
-                c, reencode_text_to_utf8=reencode_text_to_utf8, attachment_id=attachment_id
+                c,
+                reencode_text_to_utf8=reencode_text_to_utf8,
+                attachment_id=attachment_id,
+                decode_headers=decode_headers,
             )
             for c in part.children
         ]
@@ -259,13 +292,13 @@ def payload_json(
     return out
 
 
-def metadata_payload(parsed: ParsedMessage, wanted: list[str] | None) -> dict[str, Any]:
+def metadata_payload(
+    parsed: ParsedMessage, wanted: list[str] | None, *, decode_headers: bool = False
+) -> dict[str, Any]:
     """Gmail's payload for ``format=metadata``: headers only."""
     names = {w.lower() for w in wanted} if wanted else None
-    headers = [
-        {"name": k, "value": v} for k, v in parsed.headers if names is None or k.lower() in names
-    ]
-    return {"mimeType": parsed.root.mime_type, "headers": headers}
+    kept = [(k, v) for k, v in parsed.headers if names is None or k.lower() in names]
+    return {"mimeType": parsed.root.mime_type, "headers": _header_json(kept, decode_headers)}
 
 
 # --- multipart splitting for uploads (byte-exact, unlike email's re-serialisation) ---

@@ -1,18 +1,21 @@
-"""Google's OAuth 2.0 token and revoke endpoints (``POST /token``, ``POST /revoke``)."""
+"""Google's OAuth 2.0 endpoints: consent (``GET /o/oauth2/v2/auth``), token (``POST /token``)
+and revoke (``POST /revoke``)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import html
+import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
-from . import secrets
 from .errors import Response
 from .mailbox import Mailbox
+from .secrets import announce as announce_secret
 
 DEFAULT_SCOPE = "https://www.googleapis.com/auth/gmail.modify"
 
@@ -31,10 +34,18 @@ class Grant:
     omit_refresh_token: bool = False
     revoked: bool = False
     issued: list[str] = field(default_factory=list)
+    #: the mailbox the tokens reach (consent page); None = the access token's own mailbox
+    mailbox: Mailbox | None = None
 
 
 def _oauth_error(error: str, description: str, status: int = 400) -> Response:
     return Response.json({"error": error, "error_description": description}, status)
+
+
+def _error_page(status: int, error: str, description: str) -> Response:
+    """Google's consent-page error ("Error 400: redirect_uri_mismatch"), shown to the user."""
+    body = f"<!DOCTYPE html><title>Error {status}: {error}</title><p>{html.escape(description)}"
+    return Response(status, body.encode(), [("Content-Type", "text/html; charset=utf-8")])
 
 
 class FakeOAuth:
@@ -43,6 +54,12 @@ class FakeOAuth:
     Set :attr:`client_id` / :attr:`client_secret` to enforce client authentication and
     :attr:`redirect_uri` to enforce an exact redirect match. Codes are one-use. A refresh
     issues a new access token that shares the mailbox of the code's access token.
+
+    The consent page answers at once, as if the user signed in as :attr:`consent_mailbox`
+    and pressed Allow (or :attr:`consent_error`, e.g. ``access_denied``): it redirects to the
+    request's ``redirect_uri`` with a one-use code for the requested scopes, bound to the
+    request's PKCE challenge. Its tokens are Google-shaped (``4/0A…``, ``ya29.…``, ``1//…``)
+    so that leak checks recognise them.
     """
 
     def __init__(
@@ -54,6 +71,8 @@ class FakeOAuth:
         self._client_secret: str | None = None
         self.redirect_uri: str | None = None
         self.next_error: tuple[str, str, int] | None = None
+        self.consent_mailbox: Mailbox | None = None
+        self.consent_error: str | None = None
         self.rotate_refresh_tokens = False
         self.requests: list[dict[str, str]] = []
         self.revoked: set[str] = set()
@@ -70,7 +89,7 @@ class FakeOAuth:
 
     @client_secret.setter
     def client_secret(self, value: str | None) -> None:
-        secrets.announce(value)
+        announce_secret(value)
         self._client_secret = value
 
     def add_code(
@@ -88,7 +107,7 @@ class FakeOAuth:
     ) -> None:
         """Make ``code`` exchangeable once. ``code_verifier`` demands that exact PKCE verifier;
         ``code_challenge`` demands a verifier whose S256 hash matches it."""
-        secrets.announce(code, refresh_token, access_token, code_verifier)
+        announce_secret(code, refresh_token, access_token, code_verifier)
         with self._lock:
             self._codes[code] = Grant(
                 access_token, scope, expires_in, email, refresh_token,
@@ -105,13 +124,45 @@ class FakeOAuth:
         email: str = "me@example.com",
     ) -> None:
         """Register a refresh token directly (as if a code had been exchanged earlier)."""
-        secrets.announce(refresh_token, access_token)
+        announce_secret(refresh_token, access_token)
         with self._lock:
             grant = Grant(access_token, scope, expires_in, email, refresh_token)
             self._ensure_mailbox(grant)
             self._refresh[refresh_token] = grant
 
     # --- endpoints ----------------------------------------------------------------------
+    def handle_authorize(self, query: dict[str, list[str]]) -> Response:
+        """The consent page. Like Google, a bad client or redirect URI gets an error page (no
+        redirect); everything else is answered on the redirect URI."""
+        q = {k: v[0] for k, v in query.items()}
+        redirect_uri = q.get("redirect_uri", "")
+        if not q.get("client_id") or (
+            self.client_id is not None and q["client_id"] != self.client_id
+        ):
+            return _error_page(401, "invalid_client", "The OAuth client was not found.")
+        if not redirect_uri or (
+            self.redirect_uri is not None and redirect_uri != self.redirect_uri
+        ):
+            return _error_page(400, "redirect_uri_mismatch", "redirect_uri is not registered")
+        answer: dict[str, str] = {}
+        if q.get("response_type") != "code" or not q.get("scope"):
+            answer["error"] = "invalid_request"
+        elif self.consent_error or self.consent_mailbox is None:
+            answer["error"] = self.consent_error or "access_denied"
+        else:
+            code = "4/0A" + secrets.token_urlsafe(24)
+            with self._lock:
+                self._codes[code] = Grant(
+                    "ya29.a0" + secrets.token_urlsafe(32), q["scope"], 3599,
+                    self.consent_mailbox.email, "1//0" + secrets.token_urlsafe(32),
+                    code_challenge=q.get("code_challenge"), mailbox=self.consent_mailbox,
+                )  # fmt: skip
+            answer = {"code": code, "scope": q["scope"]}
+        if "state" in q:
+            answer = {"state": q["state"], **answer}
+        separator = "&" if "?" in redirect_uri else "?"
+        return Response(302, b"", [("Location", redirect_uri + separator + urlencode(answer))])
+
     def handle_token(self, body: bytes, headers: dict[str, str]) -> Response:
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         self._client_from_basic(form, headers.get("authorization", ""))
@@ -176,7 +227,7 @@ class FakeOAuth:
     def _ensure_mailbox(self, grant: Grant) -> None:
         self._register(
             grant.access_token,
-            self._mailbox_of(grant.access_token),
+            grant.mailbox or self._mailbox_of(grant.access_token),
             grant.email,
             set(grant.scope.split()),
         )
@@ -232,6 +283,6 @@ class FakeOAuth:
         new_refresh = None
         if self.rotate_refresh_tokens:
             new_refresh = f"{token}-r{self._seq}"
-            secrets.announce(new_refresh)
+            announce_secret(new_refresh)
             self._refresh[new_refresh] = grant
         return self._token_response(grant, access, new_refresh)

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import errors, secrets
-from .api import ApiRequest, DropConnection, GmailApi
+from .api import ApiRequest, DropConnection, GmailApi, LateSend
 from .batch import parse_batch, run_batch
 from .errors import GoogleError, Response
 from .faults import FaultPlan, fault_response
@@ -25,6 +25,7 @@ from .oauth import DEFAULT_SCOPE, FakeOAuth
 from .stats import Call, Stats
 
 BATCH_PATH = "/batch/gmail/v1"
+AUTH_PATH = "/o/oauth2/v2/auth"
 MAX_BODY_BYTES = 64 * 1024 * 1024
 CHUNK_LINE_LIMIT = 1024
 
@@ -123,6 +124,14 @@ class _Handler(BaseHTTPRequestHandler):
         except DropConnection:
             self._drop()
             return
+        except LateSend as late:
+            fake._sleep(late.delay)
+            if not fake._stop.is_set():
+                # e.g. the draft was deleted meanwhile: then nothing is sent
+                with contextlib.suppress(GoogleError):
+                    late.complete()
+            self._drop()
+            return
         except Exception:
             fake.server_errors.append(traceback.format_exc())
             resp = errors.backend_error().response()
@@ -179,6 +188,8 @@ class FakeGoogle:
         self.stats = Stats()
         self.faults: FaultPlan | None = None
         self.send_accept_then_drop = 0
+        # Delays (seconds) of the next sends, one per send: accepted, completed that late.
+        self.late_sends: list[float] = []
         self.max_json_body_bytes: int | None = None
         self.server_errors: list[str] = []
         self.mailboxes: list[Mailbox] = []
@@ -198,6 +209,7 @@ class FakeGoogle:
             self._consume_drop,
             lambda: self.max_json_body_bytes,
         )
+        self.api.late_send_delay = self._consume_late_send
 
     # --- lifecycle ----------------------------------------------------------------------
     def start(self) -> FakeGoogle:
@@ -251,6 +263,7 @@ class FakeGoogle:
         base = self.base_url
         return {
             "GMAIL_API_BASE_URL": base,
+            "GOOGLE_OAUTH_AUTH_URL": f"{base}{AUTH_PATH}",
             "GOOGLE_OAUTH_TOKEN_URL": f"{base}/token",
             "GOOGLE_OAUTH_REVOKE_URL": f"{base}/revoke",
         }
@@ -261,10 +274,11 @@ class FakeGoogle:
         access_token: str = "tok-1",  # noqa: S107
         email: str = "me@example.com",
         scopes: Iterable[str] = (DEFAULT_SCOPE,),
-        **options: bool,
+        **options: bool | float,
     ) -> Mailbox:
         """A new mailbox reachable with ``access_token``. ``options``: Mailbox flags
-        (reencode_text_to_utf8, shuffle_lists, stable_attachment_ids, strict_threading)."""
+        (reencode_text_to_utf8, shuffle_lists, stable_attachment_ids, strict_threading) and
+        ``search_index_lag_s``."""
         secrets.announce(access_token)
         box = Mailbox(email, scopes, self._ids, **options)
         with self._lock:
@@ -317,6 +331,10 @@ class FakeGoogle:
         if add:
             self.stats.count_connection()
 
+    def _consume_late_send(self) -> float | None:
+        with self._lock:
+            return self.late_sends.pop(0) if self.late_sends else None
+
     def _consume_drop(self) -> bool:
         with self._lock:
             if self.send_accept_then_drop > 0:
@@ -334,6 +352,8 @@ class FakeGoogle:
         token: str | None,
         fault: str | None,
     ) -> Response:
+        if method == "GET" and path == AUTH_PATH:
+            return self.oauth.handle_authorize(query)
         if method == "POST" and path in ("/token", "/o/oauth2/token"):
             return self.oauth.handle_token(body, headers)
         if method == "POST" and path in ("/revoke", "/o/oauth2/revoke"):

@@ -99,6 +99,15 @@ class Seeded:
 
 
 def _seed(box: Mailbox) -> Seeded:
+    box.primary.display_name = "Me Myself"
+    box.primary.signature = '<div dir="ltr">Me Myself<br>+1 555 0100</div>'
+    box.add_alias(
+        "sales@example.com",
+        display_name="Sales Desk",
+        signature="<b>Sales Desk</b> — <a href='https://example.com'>example.com</a>",
+        reply_to="orders@example.com",
+    )
+    box.add_alias("pending@example.com", verification="pending")
     box.add_label("Work")
     box.add_label("Newsletters")
     t0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
@@ -292,6 +301,7 @@ def _steps() -> list[Step]:
     LIST, GET, LABELS = m + "messages.list", m + "messages.get", m + "labels.list"
     SEND, DCREATE, DUPDATE = m + "messages.send", m + "drafts.create", m + "drafts.update"
     ATT = m + "messages.attachments.get"
+    SEND_AS = m + "settings.sendAs.list"
     return [
         # search_messages
         Step("search_empty", SearchMessagesTool, lambda c: {}, {LIST, GET, LABELS}, {GET, LABELS}),
@@ -415,7 +425,20 @@ def _steps() -> list[Step]:
                 "subject": "Hello",
                 "body": "Hello **Frank**, see [the site](https://example.net).",
             },
-            {SEND},
+            {SEND_AS, SEND},
+            uploads={SEND},
+        ),
+        Step(
+            "send_from_alias",
+            SendMessageTool,
+            lambda c: {
+                "to": "frank@example.net",
+                "subject": "From the sales desk",
+                "body": "Hello",
+                "send_as": "Sales Desk",
+                "include_signature": "false",
+            },
+            {SEND_AS, SEND},
             uploads={SEND},
         ),
         Step(
@@ -442,7 +465,7 @@ def _steps() -> list[Step]:
             "reply_send",
             ReplyToMessageTool,
             lambda c: {"message_id": c.seeded.thread_last, "body": "Thanks, Dave."},
-            {GET, m + "settings.sendAs.list", SEND},
+            {GET, SEND_AS, SEND},
             uploads={SEND},
         ),
         Step(
@@ -456,7 +479,7 @@ def _steps() -> list[Step]:
                 "quote_original": False,
                 "attachments": [_file(c.files, "data.csv", "text/csv", CSV)],
             },
-            {GET, m + "settings.sendAs.list", DCREATE},
+            {GET, SEND_AS, DCREATE},
             uploads={DCREATE},
             forbid={SEND},
         ),
@@ -465,8 +488,21 @@ def _steps() -> list[Step]:
             "forward_with_attachments",
             ForwardMessageTool,
             lambda c: {"message_id": c.seeded.attach, "to": "judy@example.net", "note": "FYI"},
-            {GET, ATT, SEND},
+            {GET, SEND_AS, ATT, SEND},
             uploads={SEND},
+        ),
+        Step(
+            "forward_as_draft",
+            ForwardMessageTool,
+            lambda c: {
+                "message_id": c.seeded.attach,
+                "to": "judy@example.net",
+                "send_as": "sales@example.com",
+                "as_draft": True,
+            },
+            {GET, SEND_AS, ATT, DCREATE},
+            uploads={DCREATE},
+            forbid={SEND},
         ),
         Step(
             "forward_without_attachments",
@@ -486,7 +522,7 @@ def _steps() -> list[Step]:
             "create_draft",
             CreateDraftTool,
             lambda c: {"to": "leo@example.net", "subject": "Draft one", "body": "First draft."},
-            {DCREATE},
+            {SEND_AS, DCREATE},
             uploads={DCREATE},
         ),
         Step(
@@ -506,7 +542,14 @@ def _steps() -> list[Step]:
             lambda c: {"draft_id": c.var("create_draft", "draft_id"), "subject": "Draft one v2"},
             {m + "drafts.get", DUPDATE},
             uploads={DUPDATE},
-            forbid={ATT},
+            forbid={ATT, SEND_AS},  # nothing to sign, no new address: no settings read
+        ),
+        Step(
+            "update_draft_send_as",
+            UpdateDraftTool,
+            lambda c: {"draft_id": c.var("create_draft", "draft_id"), "send_as": "Sales Desk"},
+            {m + "drafts.get", SEND_AS, DUPDATE},
+            uploads={DUPDATE},
         ),
         Step(
             "update_draft_keep_attachment",
@@ -664,6 +707,7 @@ def scenario(fake: FakeGoogle, file_server: str) -> Iterator[tuple[dict[str, Out
         for name, value in fake.env().items():
             mp.setenv(name, value)
         mp.setenv("GMAIL_TIME_BUDGET_SECONDS", "15")
+        mp.setenv("GMAIL_DIFY_FILE_HOSTS", "127.0.0.1")  # the file server below, on loopback
         mp.setattr(fake.api, "handle", recording)
         for step in STEPS:
             out = outcomes[step.name] = Outcome()
@@ -842,6 +886,10 @@ def test_tools_worked(scenario: Any) -> None:
     assert outcomes["download_one"].blobs == [PDF]
     assert outcomes["get_thread_by_message_id"].variables["count"] == 3
     assert outcomes["send_draft"].variables["message_id"]
+    assert outcomes["send_plain"].variables["from"] == "Me Myself <me@example.com>"
+    assert outcomes["send_from_alias"].variables["from"] == "Sales Desk <sales@example.com>"
+    assert outcomes["forward_as_draft"].variables["draft_id"]
+    assert outcomes["update_draft_send_as"].variables["from"] == "Sales Desk <sales@example.com>"
     assert outcomes["modify_labels_create_missing"].variables["created_labels"] == ["Projects/Q3"]
 
 
@@ -874,6 +922,23 @@ def test_distinct_methods_exercised(scenario: Any) -> None:
         )
     }
     assert used == expected
+
+
+def test_send_as_fields_are_send_as_properties(scenario: Any) -> None:
+    """The partial response of settings.sendAs.list names only SendAs properties."""
+    outcomes, _ = scenario
+    properties = set(discovery.load().schemas["SendAs"]["properties"])
+    masks = {
+        c.query["fields"][0]
+        for out in outcomes.values()
+        for mid, c in _matched_ids(out)
+        if mid == "gmail.users.settings.sendAs.list"
+    }
+    assert masks  # with and without the signature
+    for mask in masks:
+        inner = re.fullmatch(r"sendAs\(([A-Za-z,]+)\)", mask)
+        assert inner is not None, mask
+        assert set(inner[1].split(",")) <= properties, mask
 
 
 # -- regressions found by this suite ---------------------

@@ -94,3 +94,32 @@ def thread() -> list[bytes]:
         "> Here is the plan: ship on Friday.\n"
     )
     return [first.as_bytes(), second.as_bytes()]
+
+
+# Message-IDs as Exchange Online and Amazon SES write them (~80-90 characters): longer than
+# a header line, which is what broke threading when they were RFC 2047-encoded.
+EXCHANGE_ID = (
+    "<SN6PR02MB4112C6D0E5B1A7F3E2D9B8C4A1F0E9D8C7B6@SN6PR02MB4112.namprd02.prod.outlook.com>"
+)
+SES_ID = "<0100018c2f3a4b5d-6e7f8a9b-0c1d-2e3f-4a5b-6c7d8e9f0a1b-000000@email.amazonses.com>"
+
+
+def exchange_thread() -> list[bytes]:
+    """An Outlook message and a reply sent through SES, with their real-length Message-IDs.
+
+    Written as raw bytes: the email package would itself encode the long References value.
+    """
+    first = (
+        "From: Dana Whitfield <dana@contoso.com>\r\nTo: me@example.com\r\n"
+        "Subject: Contract renewal\r\nDate: Fri, 20 Nov 2026 09:00:00 +0000\r\n"
+        f"Message-ID: {EXCHANGE_ID}\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nCan you confirm the renewal date?\r\n"
+    )
+    second = (
+        "From: Contoso Billing <billing@contoso.com>\r\nTo: me@example.com\r\n"
+        "Subject: RE: Contract renewal\r\nDate: Fri, 20 Nov 2026 10:00:00 +0000\r\n"
+        f"Message-ID: {SES_ID}\r\nIn-Reply-To: {EXCHANGE_ID}\r\n"
+        f"References: {EXCHANGE_ID}\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nThe renewal is due on 1 December.\r\n"
+    )
+    return [first.encode(), second.encode()]

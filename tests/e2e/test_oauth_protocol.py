@@ -15,6 +15,7 @@ pytestmark = pytest.mark.e2e
 REDIRECT = "https://dify.example.com/console/api/oauth/plugin/inboxworks/gmail/gmail/tool/callback"
 SYSTEM = {"client_id": "cid-e2e.apps.googleusercontent.com", "client_secret": "GOCSPX-e2e-secret"}
 MODIFY = "https://www.googleapis.com/auth/gmail.modify"
+READONLY = "https://www.googleapis.com/auth/gmail.readonly"
 
 
 def oauth_request(action: str, **extra: object) -> dict[str, object]:
@@ -57,6 +58,7 @@ def test_full_connect_refresh_validate_cycle(fake: FakeGoogle, plugin: PluginPro
         "access_token": "tok-e2e-1",
         "refresh_token": "rt-e2e-1",
         "scope": MODIFY,
+        "access_level": "full",
     }
     assert got["expires_at"] > 0
     exchange = fake.oauth.requests[-1]
@@ -142,3 +144,60 @@ def test_validate_with_expired_token(plugin: PluginProcess) -> None:
     )
     assert result.error is not None
     assert "expired or was revoked" in result.error["message"]
+
+
+def test_read_only_level_is_enforced_though_google_granted_modify(
+    fake: FakeGoogle, plugin: PluginProcess
+) -> None:
+    """Switched from full to read-only: Google may still put gmail.modify in the token (an
+    earlier grant), and no tool may send, draft, trash, label or create labels with it."""
+    fake.oauth.client_id = SYSTEM["client_id"]
+    fake.oauth.client_secret = SYSTEM["client_secret"]
+    fake.oauth.redirect_uri = REDIRECT
+    system = {**SYSTEM, "access_level": "read_only"}
+    url = plugin.call(
+        plugin_process.oauth_request(
+            "get_authorization_url", redirect_uri=REDIRECT, system_credentials=system
+        )
+    ).data["authorization_url"]
+    query = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+    assert query["scope"] == READONLY and "include_granted_scopes" not in query
+    fake.oauth.add_code(
+        "code-ro",
+        access_token="tok-ro",
+        refresh_token="rt-ro",
+        scope=f"{READONLY} {MODIFY}",
+        code_challenge=query["code_challenge"],
+        email="ro@example.com",
+    )
+    creds = plugin.call(
+        plugin_process.oauth_request(
+            "get_credentials",
+            redirect_uri=REDIRECT,
+            system_credentials=system,
+            raw_http_request=raw_callback({"code": "code-ro", "state": query["state"]}),
+        )
+    ).data["credentials"]
+    assert creds["access_level"] == "read_only" and MODIFY in creds["scope"]
+    box = fake.mailboxes[-1]
+    assert box.email == "ro@example.com" and box.has_scope("gmail.modify")
+    msg_id = box.add_message(
+        b"From: a@example.com\r\nTo: ro@example.com\r\nSubject: hi\r\n"
+        b"Message-ID: <ro-1@example.com>\r\n\r\nhello\r\n"
+    )
+    before = fake.stats.http_requests
+    for tool, params in [
+        ("send_message", {"to": "x@example.com", "subject": "s", "body": "b"}),
+        ("reply_to_message", {"message_id": msg_id, "body": "b"}),
+        ("create_draft", {"to": "x@example.com"}),
+        ("trash_messages", {"message_ids": msg_id}),
+        ("modify_messages", {"message_ids": msg_id, "mark_read": True}),
+        ("create_label", {"name": "New"}),
+    ]:
+        result = plugin.invoke_tool(tool, params, creds)
+        assert result.error is not None, tool
+        assert "read-only access level" in result.error["message"], (tool, result.error)
+    assert fake.stats.http_requests == before  # refused before any request
+    assert box.sent == [] and "TRASH" not in box.messages[msg_id].label_ids
+    found = plugin.invoke_tool("search_messages", {"query": "subject:hi"}, creds)
+    assert found.error is None and found.variables()["count"] == 1

@@ -125,7 +125,7 @@ def test_reply_all_leaves_out_my_address_and_can_be_a_draft(
     incoming.replace_header(
         "To", "Me <me@example.com>, Carol <carol@example.com>, Me Too <me.alias@example.com>"
     )
-    box.aliases = ["me.alias@example.com"]  # a send-as alias is the user too
+    box.add_alias("me.alias@example.com")  # a send-as alias is the user too
     mid = box.add_message(incoming.as_bytes())
     sent_before = len(box.sent)
     v = ok(plugin, "reply_to_message", message_id=mid, body="Noted", reply_all=True, as_draft=True)
@@ -254,3 +254,27 @@ def test_send_accepted_then_connection_dropped_sends_exactly_once(
     v = ok(plugin, "send_message", to="once@example.com", subject="Exactly once", body="x")
     assert len(box.sent) == before + 1
     assert v["message_id"] in box.messages
+
+
+def test_reply_to_exchange_and_ses_mail_stays_in_the_thread(
+    plugin: PluginProcess, box: Mailbox
+) -> None:
+    first, second = mail.exchange_thread()
+    box.add_message(first)
+    mid = box.add_message(second)
+    thread_id = box.messages[mid].thread_id
+    v = ok(plugin, "reply_to_message", message_id=mid, body="Confirmed.")
+    head = box.sent[-1].split(b"\r\n\r\n", 1)[0]
+    assert b"=?" not in head  # ids are folded between, never encoded
+    sent = last_sent(box)
+    assert sent["In-Reply-To"] == mail.SES_ID
+    assert sent["References"].split() == [mail.EXCHANGE_ID, mail.SES_ID]
+    # the fake threads like Gmail: only when References/In-Reply-To name a thread member
+    assert box.messages[v["message_id"]].thread_id == thread_id
+
+    draft = ok(plugin, "reply_to_message", message_id=mid, body="Draft", as_draft=True)
+    ok(plugin, "update_draft", draft_id=draft["draft_id"], to="carol@example.com")
+    stored = box.messages[box.drafts[draft["draft_id"]].message_id]
+    assert b"=?" not in stored.raw.split(b"\r\n\r\n", 1)[0]
+    assert parse(stored.raw)["In-Reply-To"] == mail.SES_ID
+    assert stored.thread_id == thread_id

@@ -174,6 +174,9 @@ def fast_retries(
     monkeypatch.setattr(transport, "BACKOFF_CAP", 0.02)
     monkeypatch.setattr(transport, "MAX_HINT", hint_cap)
     monkeypatch.setattr(sending, "LOOKUP_PAUSE", 0.3)
+    monkeypatch.setattr(
+        sending, "LOOKUP_WINDOW", 1.5
+    )  # how long a send of unknown outcome is looked for
     if read_timeout is not None:
         monkeypatch.setattr(transport, "READ_TIMEOUT", read_timeout)
 
@@ -181,6 +184,8 @@ def fast_retries(
 def use_fake(monkeypatch: pytest.MonkeyPatch, fake: Any, budget: float | None = None) -> None:
     for key, value in fake.env().items():
         monkeypatch.setenv(key, value)
+    # The FileServer below stands in for Dify's file service on loopback: allowed explicitly.
+    monkeypatch.setenv("GMAIL_DIFY_FILE_HOSTS", "127.0.0.1")
     if budget is not None:
         monkeypatch.setenv("GMAIL_TIME_BUDGET_SECONDS", str(budget))
 

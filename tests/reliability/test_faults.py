@@ -91,9 +91,22 @@ def applicable(kind: str, tool: str) -> bool:
 CASES = [(k, t) for k in ALL_KINDS for t in TOOLS if applicable(k, t)]
 
 
+# A send that fails this way may have gone out: it is looked for in Sent, never resent.
+UNCLEAR_SEND = ("500", "502", "503", "reset")
+
+
 @pytest.mark.parametrize(("kind", "tool"), CASES)
 def test_a_few_faults_are_recovered(fake: FakeGoogle, kind: str, tool: str) -> None:
-    fake.faults = FaultPlan(rate=1.0, kinds=(kind,), max_faults=2, timeout_s=1.5, seed=1)
+    # A send reads the send-as addresses first (a read, retried like any): the faults are
+    # aimed at the send and what follows it.
+    paths = ["/messages", "/batch/"] if tool == "send_message" else None
+    fake.faults = FaultPlan(
+        rate=1.0, kinds=(kind,), max_faults=2, timeout_s=1.5, seed=1, paths=paths
+    )
+    if tool == "send_message" and kind in UNCLEAR_SEND:
+        message = failure(tool, params_for(tool, fake), TOKEN)
+        assert "may still have been sent" in message and box_of(fake).sent == []
+        return
     run = invoke(tool, params_for(tool, fake), TOKEN)
     assert len(fake.faults.injected) == 2
     check_success(tool, fake, run)
@@ -114,10 +127,6 @@ NETWORK = (
     "access and try again."
 )
 TIMED_OUT = "Gmail did not answer in time. This is usually temporary: try again in a minute."
-LOOK_IN_SENT = (
-    "Gmail did not confirm the send, and checking whether it went out failed too (a temporary "
-    "Gmail problem). Look in the Sent folder before sending again."
-)
 
 
 def unavailable(status: str) -> str:
@@ -135,13 +144,7 @@ def test_attempt_counts_are_the_documented_ones() -> None:
 
 
 def persistent_outcome(kind: str, tool: str) -> tuple[str, int, int]:
-    """(the failure message, HTTP requests made, copies sent) when every request fails."""
-    if tool == "send_message":
-        if kind in ("429", "429_retry_after", "403_rate"):
-            return RATE_LIMITED, SEND_ATTEMPTS, 0  # refused before acceptance
-        # Outcome unknown: the look-up by Message-ID (retried) fails too. A timed-out send is
-        # accepted by Gmail after the client gave up: one copy, and the answer says where.
-        return LOOK_IN_SENT, 1 + READ_ATTEMPTS, int(kind == "timeout")
+    """(the failure message, HTTP requests made, copies sent) when every read fails."""
     message = {
         "429": RATE_LIMITED,
         "429_retry_after": RATE_LIMITED,
@@ -179,8 +182,17 @@ def test_persistent_faults_have_one_outcome_each(
             assert msg_id in text
         assert says_temporary(text) or "temporarily" in text
         return
-    message, requests, copies = persistent_outcome(kind, tool)
-    assert failure(tool, params_for(tool, fake), TOKEN) == message
+    message = failure(tool, params_for(tool, fake), TOKEN)
+    if tool == "send_message":
+        # Gmail failing every request, the check by Message-ID too: the honest answer is
+        # "look in the Sent folder before sending again".
+        assert len(message) < MAX_MESSAGE, message
+        assert says_temporary(message) or "Sent folder" in message, message
+        if kind != "timeout":  # refused before acceptance; a timed-out send may land later
+            assert wait_for_sent(fake) == 0
+        return
+    expected, requests, copies = persistent_outcome(kind, tool)
+    assert message == expected
     assert fake.stats.http_requests == requests
     assert wait_for_sent(fake) == copies
 
@@ -202,16 +214,10 @@ def test_send_failing_persistently_while_lookups_work(
     message = failure("send_message", params, TOKEN)
     assert wait_for_sent(fake) == 0
     assert len(message) < MAX_MESSAGE
-    if kind in ("429", "429_retry_after", "403_rate"):
-        assert message == RATE_LIMITED
-        return
-    # each attempt's outcome was unknown, and each look-up (two, a pause apart) found nothing
-    assert fake.stats.http_requests == SEND_ATTEMPTS * (1 + 2)
-    cause = NETWORK if kind == "reset" else unavailable(kind)
-    assert message.startswith(
-        "Gmail did not confirm the send and the message is not in the mailbox, so it was not "
-        f"sent. Gmail's last answer: {cause}"
-    ), message
+    if kind in UNCLEAR_SEND:
+        assert "may still have been sent" in message and "Sent folder" in message
+    else:
+        assert says_temporary(message), message
 
 
 @pytest.mark.parametrize("kind", ["500", "503", "429", "reset"])
@@ -235,7 +241,7 @@ SLACK = 0.5  # the raise and the rendering after the deadline; not a speed targe
     [
         ("search_messages", TIMED_OUT),
         ("get_message", TIMED_OUT),
-        ("send_message", LOOK_IN_SENT),
+        ("send_message", TIMED_OUT),  # its first request reads the send-as addresses
         ("reply_to_message", TIMED_OUT),
     ],
     ids=["search", "get", "send", "reply"],

@@ -7,12 +7,14 @@ import re
 import pytest
 
 from gmail_core.addresses import (
+    MAX_RECEIVED_NAME_CHARS,
     address_key,
     addresses_only,
     ascii_addr_spec,
     format_address_list,
     parse_address_list,
     parse_received_addresses,
+    split_received,
 )
 from gmail_core.errors import InvalidInputError
 
@@ -212,4 +214,20 @@ def test_received_headers_are_parsed_leniently() -> None:
         ("", "a@example.com"),
         ("", "b@example.com"),
         ("J", "j@x.io"),
+    ]
+
+
+def test_received_headers_never_raise_and_long_names_are_left_out() -> None:
+    hostile = "=?x?= " + "(" * 5000 + '<a@example.com>, "unclosed \\' + ", <b@example.com"
+    assert parse_received_addresses(hostile) == []  # everything sits in a comment or a quote
+    name = "N" * (MAX_RECEIVED_NAME_CHARS + 1)
+    assert parse_received_addresses(f"{name} <n@example.com>, Ann <a@example.com>") == [
+        ("", "n@example.com"),
+        ("Ann", "a@example.com"),
+    ]
+    assert split_received('a@x.io, "Doe, J" <j@x.io>, (c, d) e@x.io, "open, f@x.io') == [
+        "a@x.io",
+        '"Doe, J" <j@x.io>',
+        "(c, d) e@x.io",
+        '"open, f@x.io',
     ]

@@ -13,7 +13,7 @@ import pytest
 import requests
 import responses
 
-from gmail_core import batch, sending, transport
+from gmail_core import batch, scopes, sending, transport
 from gmail_core import client as client_mod
 from gmail_core.client import GmailClient, error_from_response, path_id
 from gmail_core.errors import (
@@ -309,10 +309,36 @@ def test_missing_token_and_scope_checks_make_no_request() -> None:
     GmailClient(TOKEN, granted_scopes=None).require("send")  # unknown scopes: let Google decide
 
 
+@pytest.mark.parametrize("capability", ["send", "compose", "modify", "labels"])
+def test_read_only_level_refuses_writes_even_with_a_wider_token(capability: str) -> None:
+    client = GmailClient(TOKEN, granted_scopes=scopes.MODIFY, access_level="read_only")
+    client.require("read")
+    with pytest.raises(ScopeError, match="read-only access level") as info:
+        client.require(capability)
+    assert "reconnect" in str(info.value).lower()
+
+
+def test_level_and_scopes_are_intersected() -> None:
+    # A full level does not widen a narrow grant; an unrecorded level leaves it to the scopes.
+    with pytest.raises(ScopeError, match="send email"):
+        GmailClient(TOKEN, granted_scopes=scopes.READONLY, access_level="full").require("send")
+    GmailClient(TOKEN, granted_scopes=scopes.MODIFY, access_level=None).require("send")
+    with pytest.raises(ScopeError, match="read-only"):  # unknown level name: the least
+        GmailClient(TOKEN, granted_scopes=scopes.MODIFY, access_level="future").require("send")
+
+
 @pytest.mark.parametrize("bad", ["", "a/b", "..", "a?b", "a#b", "%2F", "a b", "x" * 600, None])
 def test_path_ids_are_validated(bad: object) -> None:
     with pytest.raises(InvalidInputError, match="not a valid Gmail"):
         path_id(bad)
+
+
+def test_path_id_accepts_gmail_length_attachment_ids() -> None:
+    real_length = "ANGjdJ" + "x_Y-9" * 140  # 706 characters, as Gmail issues them
+    assert path_id(real_length, "attachment ID") == real_length
+    for bad in ("x" * 5000, real_length[:-1] + "/", real_length + "é"):
+        with pytest.raises(InvalidInputError, match="attachment ID"):
+            path_id(bad, "attachment ID")
 
 
 def test_path_id_accepts_gmail_ids() -> None:

@@ -12,6 +12,7 @@ from gmail_core import labels, organize, params, render, sending
 from gmail_core.client import GmailClient
 from gmail_core.errors import (
     InvalidInputError,
+    NotFoundError,
     RateLimitError,
     SendOutcomeUnknownError,
     TransientError,
@@ -160,55 +161,124 @@ class Attempts:
         return outcome
 
 
+class Sent:
+    """Stands in for the look-up in Sent: the message appears at the ``appears_at``-th look."""
+
+    def __init__(self, appears_at: int | None) -> None:
+        self.appears_at = appears_at
+        self.looks = 0
+
+    def __call__(self, client: GmailClient, header: str, checked: set[str]) -> Any:
+        self.looks += 1
+        if self.appears_at is not None and self.looks >= self.appears_at:
+            return {"id": "s1", "threadId": "t1"}
+        return None
+
+
 @pytest.fixture
 def client(monkeypatch: pytest.MonkeyPatch) -> GmailClient:
     monkeypatch.delenv("GMAIL_API_BASE_URL", raising=False)
+    monkeypatch.setattr(sending, "LOOKUP_WINDOW", 0.5)
+    monkeypatch.setattr(sending, "LOOKUP_PAUSE", 0.05)
     return GmailClient("tok")
 
 
-@responses.activate
-def test_unknown_outcome_that_landed_is_not_resent(client: GmailClient) -> None:
-    responses.get(LIST_URL, json={"messages": [{"id": "s1", "threadId": "t1"}]})
-    attempt = Attempts(TransientError("timeout", reason="timeout"), {"id": "dup"})
-    got = sending.send_once(client, attempt, "<m@x>", sleep=lambda _s: None)
+def no_sleep(_s: float) -> None:
+    return None
+
+
+@pytest.mark.parametrize(
+    "unclear",
+    [
+        TransientError("timeout", reason="timeout"),
+        TransientError("reset", reason="network"),
+        TransientError("503", status=503),
+        TransientError("bad json", reason="bad_json"),
+    ],
+)
+def test_unknown_outcome_found_in_sent_late_is_not_resent(
+    client: GmailClient, monkeypatch: pytest.MonkeyPatch, unclear: TransientError
+) -> None:
+    sent = Sent(appears_at=3)
+    monkeypatch.setattr(sending, "find_sent", sent)
+    attempt = Attempts(unclear, {"id": "dup"})
+    got = sending.send_once(client, attempt, "<m@x>", sleep=lambda s: None)
     assert got == {"id": "s1", "threadId": "t1"}
-    assert attempt.calls == 1
+    assert attempt.calls == 1 and sent.looks == 3
+
+
+@responses.activate
+def test_unknown_outcome_never_found_is_not_resent_and_names_the_message_id(
+    client: GmailClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent = Sent(appears_at=None)
+    monkeypatch.setattr(sending, "find_sent", sent)
+    responses.get(LIST_URL, json={})  # the last-resort search finds nothing either
+    attempt = Attempts(TransientError("503", status=503), {"id": "dup"})
+    with pytest.raises(SendOutcomeUnknownError) as info:
+        sending.send_once(client, attempt, "<m@x>")  # real sleeps: the window is 0.5 s
+    assert attempt.calls == 1  # never a second attempt
+    assert sent.looks >= 3  # kept looking for the whole window
+    assert "<m@x>" in str(info.value) and "check the Sent folder" in str(info.value)
     assert "rfc822msgid%3Am%40x" in responses.calls[0].request.url
 
 
-@responses.activate
-def test_unknown_outcome_not_landed_is_retried_once_more(client: GmailClient) -> None:
-    responses.get(LIST_URL, json={})
-    attempt = Attempts(TransientError("503", status=503), {"id": "s2"})
-    got = sending.send_once(client, attempt, "<m@x>", sleep=lambda _s: None)
-    assert got == {"id": "s2"} and attempt.calls == 2
-    assert len(responses.calls) == sending.LOOKUP_TRIES
-
-
-def test_rate_limit_is_retried_without_lookup(client: GmailClient) -> None:
+def test_rate_limit_is_retried_without_lookup(
+    client: GmailClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent = Sent(appears_at=None)
+    monkeypatch.setattr(sending, "find_sent", sent)
     attempt = Attempts(RateLimitError("slow down", status=429), {"id": "s3"})
-    assert sending.send_once(client, attempt, "<m@x>", sleep=lambda _s: None) == {"id": "s3"}
+    assert sending.send_once(client, attempt, "<m@x>", sleep=no_sleep) == {"id": "s3"}
+    assert sent.looks == 0
+
+
+def test_connection_never_made_is_retried_without_lookup(
+    client: GmailClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent = Sent(appears_at=None)
+    monkeypatch.setattr(sending, "find_sent", sent)
+    refused = TransientError("refused", reason="connect")
+    attempt = Attempts(refused, {"id": "s4"})
+    assert sending.send_once(client, attempt, "<m@x>", sleep=no_sleep) == {"id": "s4"}
+    attempt = Attempts(*[refused] * sending.SEND_ATTEMPTS)
+    with pytest.raises(TransientError, match="was not sent"):
+        sending.send_once(client, attempt, "<m@x>", sleep=no_sleep)
+    assert sent.looks == 0
 
 
 def test_permanent_error_is_not_retried(client: GmailClient) -> None:
     attempt = Attempts(InvalidInputError("bad"))
     with pytest.raises(InvalidInputError):
-        sending.send_once(client, attempt, "<m@x>", sleep=lambda _s: None)
+        sending.send_once(client, attempt, "<m@x>", sleep=no_sleep)
     assert attempt.calls == 1
 
 
 @responses.activate
-def test_lookup_failure_is_reported_as_unknown(client: GmailClient) -> None:
+def test_lookup_refused_is_reported_as_unknown(client: GmailClient) -> None:
     responses.get(LIST_URL, status=401, json={"error": {"code": 401}})
     attempt = Attempts(TransientError("reset", reason="network"))
     with pytest.raises(SendOutcomeUnknownError, match="Sent folder"):
-        sending.send_once(client, attempt, "<m@x>", sleep=lambda _s: None)
+        sending.send_once(client, attempt, "<m@x>", sleep=no_sleep)
 
 
-@responses.activate
-def test_gives_up_after_the_attempts_and_says_not_sent(client: GmailClient) -> None:
-    responses.get(LIST_URL, json={})
-    attempt = Attempts(*[TransientError("503", status=503)] * sending.SEND_ATTEMPTS)
-    with pytest.raises(SendOutcomeUnknownError, match="was not sent"):
-        sending.send_once(client, attempt, "<m@x>", sleep=lambda _s: None)
+def test_rate_limits_to_the_end_say_rate_limited(client: GmailClient) -> None:
+    attempt = Attempts(*[RateLimitError("slow down", status=429)] * sending.SEND_ATTEMPTS)
+    with pytest.raises(RateLimitError):
+        sending.send_once(client, attempt, "<m@x>", sleep=no_sleep)
     assert attempt.calls == sending.SEND_ATTEMPTS
+
+
+def test_draft_gone_on_a_retry_is_looked_for_not_reported_missing(
+    client: GmailClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rate-limited first, then the draft is gone: sent meanwhile (say, by another client).
+    sent = Sent(appears_at=1)
+    monkeypatch.setattr(sending, "find_sent", sent)
+    attempt = Attempts(
+        RateLimitError("slow down", status=429), NotFoundError("no draft", status=404)
+    )
+    assert sending.send_once(client, attempt, "<m@x>", sleep=no_sleep) == sent(client, "", set())
+    first = Attempts(NotFoundError("no draft", status=404))
+    with pytest.raises(NotFoundError):  # a first attempt's 404 is just that
+        sending.send_once(client, first, "<m@x>", sleep=no_sleep)

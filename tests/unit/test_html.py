@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from gmail_core.html import html_to_markdown, html_to_text
+from gmail_core.html import (
+    MAX_HTML_CHARS,
+    MAX_HTML_DEPTH,
+    MAX_HTML_TAGS,
+    html_to_markdown,
+    html_to_text,
+)
 
 NEWSLETTER = """<!DOCTYPE html><html><head><title>Weekly</title>
 <style>p { color: red }</style><meta charset="utf-8"></head><body>
@@ -97,23 +103,63 @@ def test_empty_and_plain_input():
     assert html_to_markdown("<p>unclosed <b>bold") == "unclosed **bold**"
 
 
-def test_deeply_nested_html_does_not_overflow_the_stack():
-    deep = "<div>" * 5000 + "deep text" + "</div>" * 5000
-    assert html_to_markdown(deep) == "deep text"
-    assert html_to_text(deep) == "deep text"
+def test_deeply_nested_html_is_read_to_the_depth_limit_and_says_so():
+    within = "<div>" * (MAX_HTML_DEPTH - 1) + "deep text" + "</div>" * (MAX_HTML_DEPTH - 1)
+    assert html_to_markdown(within) == "deep text"
+    assert html_to_text(within) == "deep text"
+    deep = "<p>shallow</p>" + "<div>" * 3000 + "deep text" + "</div>" * 3000 + "<p>after</p>"
+    for converted in (html_to_markdown(deep), html_to_text(deep)):
+        assert "deep text" not in converted
+        assert converted.startswith("shallow\n\nafter")
+        assert converted.endswith(
+            f"[… parts of this message's HTML nested more than {MAX_HTML_DEPTH} levels deep "
+            "are not shown]"
+        )
 
 
-def test_two_megabyte_document_converts():
+def test_unclosed_paragraphs_and_items_close_themselves_as_in_a_browser():
+    sloppy = "text<p>one" + "<p>more" * 2000 + "<ul>" + "<li>item" * 2000 + "</ul><p>end"
+    text = html_to_text(sloppy)
+    assert "nested more than" not in text  # siblings, not 4,000 levels of nesting
+    assert text.endswith("item\n\nend")
+
+
+def test_too_many_tags_are_cut_before_parsing_and_it_says_so():
+    row = (
+        '<tr><td>Product {i}</td><td><a href="https://shop.example.com/p/{i}">Buy now</a></td></tr>'
+    )
+    html = "<table>" + "".join(row.format(i=i) for i in range(2800)) + "</table>"
+    assert html.count("<") > MAX_HTML_TAGS and len(html) < MAX_HTML_CHARS
+    kept = [i for i, char in enumerate(html) if char == "<"][MAX_HTML_TAGS]
+    note = (
+        f"[… this message's HTML is {len(html):,} characters long; only the first "
+        f"{kept:,} were read]"
+    )
+    for converted in (html_to_markdown(html), html_to_text(html)):
+        assert "shop.example.com/p/1000" in converted
+        assert "shop.example.com/p/1300" not in converted  # cut before conversion
+        assert converted.endswith("\n\n" + note)
+
+
+def test_too_many_characters_are_cut_before_parsing_at_a_tag_boundary():
+    html = "<p>" + "w" * (MAX_HTML_CHARS - 5) + "<a href='https://x.example/'>link</a> after</p>"
+    kept = html.index("<a ")  # the tag that straddles the limit is not handed over in half
+    for converted in (html_to_markdown(html), html_to_text(html)):
+        assert "link" not in converted and "after" not in converted and "<a" not in converted
+        assert converted.endswith(
+            f"[… this message's HTML is {len(html):,} characters long; only the first "
+            f"{kept:,} were read]"
+        )
+
+
+def test_long_document_within_the_limits_converts_whole():
     # Shaped like marketing mail: inlined CSS on every cell makes most of the bytes.
-    style = "padding:4px 8px;font-family:Helvetica,Arial,sans-serif;color:#333333;" * 5
+    style = "padding:4px 8px;font-family:Helvetica,Arial,sans-serif;color:#333333;" * 2
     row = (
         f'<tr><td style="{style}">Product {{i}}</td>'
         f'<td style="{style}"><a href="https://shop.example.com/p/{{i}}">Buy now</a></td></tr>\n'
     )
-    body = "".join(row.format(i=i) for i in range(2800))
-    html = f"<html><body><p>{'x' * 100_000}</p><table>{body}</table></body></html>"
-    assert len(html) > 2_000_000
-    markdown = html_to_markdown(html)
-    text = html_to_text(html)
-    assert "[Buy now](https://shop.example.com/p/2799)" in markdown
-    assert "Product 2799 | Buy now (https://shop.example.com/p/2799)" in text
+    html = "<table>" + "".join(row.format(i=i) for i in range(1200)) + "</table>"
+    assert len(html) > 400_000
+    assert "[Buy now](https://shop.example.com/p/1199)" in html_to_markdown(html)
+    assert "Product 1199 | Buy now (https://shop.example.com/p/1199)" in html_to_text(html)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
 import responses
+import yaml
 from dify_plugin.errors.tool import (
     ToolProviderCredentialValidationError,
     ToolProviderOAuthError,
@@ -101,6 +103,49 @@ def test_read_only_access_level_requests_readonly_scope() -> None:
     assert parse_qs(urlparse(url).query)["scope"] == [scopes.READONLY]
 
 
+def test_read_only_level_does_not_ask_for_earlier_grants() -> None:
+    # include_granted_scopes would fold an earlier gmail.modify grant into a read-only token.
+    url = GmailProvider()._oauth_get_authorization_url(
+        REDIRECT, {**SYSTEM, "access_level": "read_only"}
+    )
+    assert "include_granted_scopes" not in parse_qs(urlparse(url).query)
+
+
+@pytest.mark.parametrize("level", ["", "  ", None])
+def test_an_empty_level_setting_is_the_default_full(level: str | None) -> None:
+    url = GmailProvider()._oauth_get_authorization_url(REDIRECT, {**SYSTEM, "access_level": level})
+    assert parse_qs(urlparse(url).query)["scope"] == [scopes.MODIFY]
+
+
+def test_an_unknown_level_setting_asks_for_the_least() -> None:
+    url = GmailProvider()._oauth_get_authorization_url(
+        REDIRECT, {**SYSTEM, "access_level": "everything"}
+    )
+    assert parse_qs(urlparse(url).query)["scope"] == [scopes.READONLY]
+
+
+@responses.activate
+def test_the_configured_level_is_recorded_even_when_google_grants_more() -> None:
+    responses.post(TOKEN_URL, json=token_ok(scope=f"{scopes.READONLY} {scopes.MODIFY}"))
+    system = {**SYSTEM, "access_level": "read_only"}
+    creds = GmailProvider()._oauth_get_credentials(
+        REDIRECT, system, callback(code=CODE, state=oauth.make_state(CLIENT, REDIRECT))
+    )
+    assert creds.credentials["access_level"] == "read_only"
+
+
+@responses.activate
+def test_refresh_records_the_level_configured_now() -> None:
+    # The admin switched full -> read-only; the old token still carries gmail.modify.
+    responses.post(TOKEN_URL, json={"access_token": ACCESS, "expires_in": 3599})
+    stored = {**STORED, "access_level": "full"}
+    creds = GmailProvider()._oauth_refresh_credentials(
+        REDIRECT, {**SYSTEM, "access_level": "read_only"}, stored
+    )
+    assert creds.credentials["access_level"] == "read_only"
+    assert creds.credentials["scope"] == scopes.MODIFY
+
+
 def test_states_are_unpredictable() -> None:
     states = {fresh_state() for _ in range(50)}
     assert len(states) == 50
@@ -165,6 +210,20 @@ def test_forged_signature_is_refused() -> None:
     assert "does not match" in raised(oauth.verify_state, forged, CLIENT, REDIRECT)
 
 
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda v, i, n, s: f"{v}.{i}.{n}.{s[:-1]}é",  # non-ASCII signature
+        lambda v, i, n, s: f"{v}.{i}.{n}.ſ{s[1:]}",  # a letter that case-folds to ASCII
+        lambda v, i, n, s: f"{v}.{'١' * len(i)}.{n}.{s}",  # Arabic-Indic digits pass isdigit()
+        lambda v, i, n, s: f"{v}.{i}.{n}\u2028.{s}",
+    ],
+)
+def test_non_ascii_state_is_not_one_this_plugin_started(tamper) -> None:  # type: ignore[no-untyped-def]
+    forged = tamper(*fresh_state().split("."))
+    assert "not one this plugin started" in raised(oauth.verify_state, forged, CLIENT, REDIRECT)
+
+
 def test_expired_state_is_refused() -> None:
     old = oauth.make_state(CLIENT, REDIRECT, now=time.time() - 11 * 60)
     assert "expired" in raised(oauth.verify_state, old, CLIENT, REDIRECT)
@@ -188,6 +247,7 @@ def test_code_exchange_returns_full_credentials() -> None:
         "access_token": ACCESS,
         "refresh_token": REFRESH,
         "scope": scopes.MODIFY,
+        "access_level": "full",
     }
     assert before + 3599 <= creds.expires_at <= int(time.time()) + 3599
     form = parse_qs(responses.calls[0].request.body)
@@ -278,6 +338,7 @@ def test_refresh_keeps_old_refresh_token_and_scope() -> None:
         "access_token": ACCESS,
         "refresh_token": REFRESH,
         "scope": scopes.MODIFY,
+        "access_level": "full",
     }
     assert creds.expires_at > time.time() + 3500
     form = parse_qs(responses.calls[0].request.body)
@@ -370,3 +431,25 @@ def test_validate_without_token() -> None:
 def test_oauth_errors_are_the_sdk_type() -> None:
     with pytest.raises(ToolProviderOAuthError):
         GmailProvider()._oauth_get_credentials(REDIRECT, SYSTEM, callback(error="access_denied"))
+
+
+# -- access levels: the table a new level is added to -------------------------------------
+def test_every_level_is_an_option_of_the_setting_and_back() -> None:
+    provider = yaml.safe_load(Path("provider/gmail.yaml").read_text(encoding="utf-8"))
+    setting = next(
+        f for f in provider["oauth_schema"]["client_schema"] if f["name"] == "access_level"
+    )
+    assert {o["value"] for o in setting["options"]} == set(scopes.ACCESS_LEVELS)
+    assert setting["default"] == scopes.DEFAULT_ACCESS_LEVEL
+    credentials = {f["name"] for f in provider["oauth_schema"]["credentials_schema"]}
+    assert "access_level" in credentials  # recorded with the tokens
+
+
+@pytest.mark.parametrize("level", list(scopes.ACCESS_LEVELS.values()), ids=lambda lv: lv.name)
+def test_every_level_asks_for_scopes_that_cover_what_it_allows(level: scopes.AccessLevel) -> None:
+    assert level.capabilities <= set(scopes.CAPABILITIES)
+    granted = frozenset(level.scopes)
+    for capability in level.capabilities:
+        assert scopes.allows(granted, capability), (level.name, capability)
+    # Only a level that may do everything folds earlier grants into its token.
+    assert level.include_granted_scopes == (level.capabilities == set(scopes.CAPABILITIES))

@@ -196,9 +196,11 @@ def test_control_chars_in_filename_are_rejected_and_named(name: str) -> None:
         build_message(to="ok@example.com", attachments=[att])
 
 
-def test_crlf_in_references_is_rejected() -> None:
-    with pytest.raises(InvalidInputError, match="in_reply_to"):
-        build_message(to="ok@example.com", in_reply_to="<a@b>\r\nBcc: e@x.com")
+def test_crlf_in_threading_headers_cannot_inject_a_header() -> None:
+    # In-Reply-To/References come from received mail: the msg-ids are kept, the rest dropped.
+    msg = build(in_reply_to="<a@b>\r\nBcc: e@x.com", references="<r@b>\nBcc: f@x.com")
+    assert msg["Bcc"] is None
+    assert msg["In-Reply-To"] == "<a@b>" and msg["References"] == "<r@b>"
 
 
 # ---------------------------------------------------------------------------- subject, bodies
@@ -555,6 +557,62 @@ def test_reply_without_original_message_id_has_no_threading_headers() -> None:
     assert msg["In-Reply-To"] is None and msg["References"] is None
 
 
+# Exchange Online (~80-90 characters) and Amazon SES (~82) Message-IDs, as real mail has them.
+EXCHANGE_ID = (
+    "<SN6PR02MB4112C6D0E5B1A7F3E2D9B8C4A1F0E9D8C7B6@SN6PR02MB4112.namprd02.prod.outlook.com>"
+)
+SES_ID = "<0100018c2f3a4b5d-6e7f8a9b-0c1d-2e3f-4a5b-6c7d8e9f0a1b-000000@email.amazonses.com>"
+
+
+def _header_block(msg: EmailMessage) -> bytes:
+    return to_bytes(msg).split(b"\r\n\r\n", 1)[0]
+
+
+def test_long_message_ids_are_folded_between_ids_never_encoded() -> None:
+    parent = original(message_id_header=EXCHANGE_ID, references=f"<root@example.com> {SES_ID}")
+    msg = build_reply(original=parent, own_addresses=[ME], body="x")
+    head = _header_block(msg)
+    assert b"=?" not in head  # no RFC 2047 encoded-word anywhere in the headers
+    assert f"In-Reply-To: {EXCHANGE_ID}\r\n".encode() in head
+    refs = head.split(b"References:", 1)[1].split(b"\r\nMIME", 1)[0]
+    # every id whole on one line; breaks only between ids
+    assert [line.strip() for line in refs.split(b"\r\n")] == [
+        b"<root@example.com>",
+        SES_ID.encode(),
+        EXCHANGE_ID.encode(),
+    ]
+    parsed = roundtrip(msg)
+    assert parsed["In-Reply-To"] == EXCHANGE_ID
+    assert parsed["References"].split() == ["<root@example.com>", SES_ID, EXCHANGE_ID]
+
+
+def test_kept_threading_headers_of_a_draft_are_not_encoded_either() -> None:
+    # update_draft passes the draft's own In-Reply-To/References back through build_message.
+    msg = build_message(
+        to="bob@example.com", in_reply_to=EXCHANGE_ID, references=f"{SES_ID} {EXCHANGE_ID}"
+    )
+    head = _header_block(msg)
+    assert b"=?" not in head and EXCHANGE_ID.encode() in head and SES_ID.encode() in head
+
+
+def test_malformed_received_threading_values_keep_only_msg_ids() -> None:
+    parent = original(
+        message_id_header="bare-id@mailer.example",
+        references="(comment) <a@x> junk <a@x> =?utf-8?q?x?= <b@y>",
+    )
+    msg = reply(original=parent)
+    assert msg["In-Reply-To"] == "<bare-id@mailer.example>"
+    assert msg["References"].split() == ["<a@x>", "<b@y>", "<bare-id@mailer.example>"]
+
+
+def test_a_huge_references_chain_keeps_the_root_and_the_latest() -> None:
+    refs = " ".join(f"<r{i}@example.com>" for i in range(500))
+    chain = reply(original=original(references=refs))["References"].split()
+    assert len(chain) == 50
+    assert chain[0] == "<r0@example.com>" and chain[-1] == "<m1@example.com>"
+    assert chain[-2] == "<r499@example.com>"
+
+
 def test_long_references_chain_is_folded_but_intact() -> None:
     refs = " ".join(f"<message-{i}@mail.example.com>" for i in range(40))
     data = to_bytes(build_reply(original=original(references=refs), own_addresses=[ME], body="x"))
@@ -706,3 +764,74 @@ def test_spliced_attachments_round_trip_at_every_size(size: int) -> None:
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     (part,) = list(parsed.iter_attachments())
     assert part.get_content() == data
+
+
+# ---------------------------------------------------------------------------- hostile originals
+# What comes from the original message cannot be changed by the user, so it is cleaned, never
+# refused: a reply must stay possible whatever the sender put in their headers.
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Q3\u2028report",
+        "Q3\x0creport",
+        "Q3\x0breport",
+        "Q3\x85report",
+        "Q3\x00report",
+        "Q3\x1ereport",
+    ],
+)
+def test_reply_and_forward_to_a_subject_with_odd_line_breaks(subject: str) -> None:
+    assert reply(original=original(subject=subject))["Subject"] == "Re: Q3 report"
+    fwd = roundtrip(
+        build_forward(original=original(subject=subject), original_body="x", to="b@example.com")
+    )
+    assert fwd["Subject"] == "Fwd: Q3 report"
+
+
+@pytest.mark.parametrize("bad", ["\x07", "\x00", "\x1b[31m", "\u2028", "\x0c"])
+def test_reply_to_a_sender_whose_display_name_has_a_control_character(bad: str) -> None:
+    msg = reply(original=original(from_=f"Ali{bad}ce <alice@example.com>"))
+    assert addrs(msg, "To") == ["alice@example.com"]
+    msg = reply(
+        reply_all=True,
+        original=original(
+            to=f'"Bo{bad}b" <bob@example.com>, {ME}', cc=f"Ca{bad}rol <c@example.com>"
+        ),
+    )
+    assert addrs(msg, "Cc") == ["bob@example.com", "c@example.com"]
+
+
+# ---------------------------------------------------------------------------- inline images
+LOGO = OutgoingAttachment("logo.png", "image/png", b"\x89PNG-bytes", content_id="logo@acme")
+PDF = OutgoingAttachment("q.pdf", "application/pdf", b"%PDF-1.4")
+
+
+def test_inline_image_goes_into_related_with_its_html() -> None:
+    msg = build(
+        body='<p><img src="cid:logo@acme"></p>', body_format="html", attachments=[LOGO, PDF]
+    )
+    assert structure(msg) == [
+        "multipart/mixed",
+        "multipart/alternative",
+        "text/plain",
+        "multipart/related",
+        "text/html",
+        "image/png",
+        "application/pdf",
+    ]
+    image = next(p for p in msg.walk() if p.get_content_type() == "image/png")
+    assert image["Content-ID"] == "<logo@acme>"
+    assert image.get_content_disposition() == "inline"
+    assert image.get_content() == b"\x89PNG-bytes"
+    assert [p.get_filename() for p in msg.iter_attachments()] == ["q.pdf"]
+
+
+@pytest.mark.parametrize(
+    ("body", "body_format"), [("<p>no picture</p>", "html"), ("cid:logo@acme", "text")]
+)
+def test_inline_image_the_body_does_not_show_is_left_out(body: str, body_format: str) -> None:
+    msg = build(body=body, body_format=body_format, attachments=[LOGO, PDF])
+    assert "image/png" not in structure(msg)
+    assert [p.get_filename() for p in msg.iter_attachments()] == ["q.pdf"]

@@ -1,0 +1,5 @@
+import sys
+
+from devkit.tryout.cli import main
+
+sys.exit(main())

@@ -1,0 +1,88 @@
+"""A process-wide bound on the large transfers in flight, so invocations queue, not crash.
+
+The SDK runs invocations concurrently (greenlets) in one process, and a large attachment
+costs several times its size while it is downloaded, decoded, encoded or uploaded. Two at
+once could pass the manifest's memory limit and take every invocation of the process down.
+So each large transfer holds a share of one byte budget for as long as its bytes are in
+memory; one that does not fit waits (within its invocation's time budget) until others end.
+This is shared capacity, not per-user state: it holds sizes, never data or tokens.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from gmail_core import transport
+from gmail_core.errors import TransientError
+
+MiB = 1024 * 1024
+# Payload bytes of large transfers in memory at once: one 25 MB attachment (Gmail's limit)
+# with room for smaller ones beside it. bench/transfer_memory.py measures what it buys.
+BUDGET = 32 * MiB
+# Smaller transfers cost too little to queue.
+SMALL = 1 * MiB
+# What a file of unknown size (a Dify file without one) is counted as: Gmail's largest.
+UNKNOWN = 25 * MiB
+
+
+class _Budget:
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.free = total
+        # Created on first use, after the SDK's gevent patching: then waiting yields to
+        # the other greenlets instead of blocking the process.
+        self.cond = threading.Condition()
+
+
+_budget: _Budget | None = None
+_budget_lock = threading.Lock()
+
+
+def _shared() -> _Budget:
+    global _budget
+    if _budget is None or _budget.total != BUDGET:
+        with _budget_lock:
+            if _budget is None or _budget.total != BUDGET:
+                _budget = _Budget(BUDGET)
+    return _budget
+
+
+def share(nbytes: int) -> int:
+    """What a transfer of ``nbytes`` holds of the budget (0 = small, not counted)."""
+    return 0 if nbytes < SMALL else min(nbytes, BUDGET)
+
+
+@contextmanager
+def large_transfer(nbytes: int, deadline: transport.Deadline) -> Iterator[None]:
+    """Hold a share of the budget for ``nbytes`` while the block runs; wait for it if the
+    budget is taken, until ``deadline`` nearly runs out (then a temporary error)."""
+    want = share(nbytes)
+    if not want:
+        yield
+        return
+    budget = _shared()
+    with budget.cond:
+        while budget.free < want:
+            left = deadline.remaining() - 5
+            if left <= 0:
+                raise TransientError(
+                    "The plugin is busy with other large attachments right now. Try again in "
+                    "a minute.",
+                    reason="busy",
+                )
+            budget.cond.wait(timeout=min(left, 5.0))
+        budget.free -= want
+    try:
+        yield
+    finally:
+        with budget.cond:
+            budget.free += want
+            budget.cond.notify_all()
+
+
+def in_flight() -> int:
+    """Bytes of the budget held right now (for tests and benchmarks)."""
+    budget = _shared()
+    return budget.total - budget.free

@@ -1,0 +1,53 @@
+"""memory.release: cycles collected at once, free heap pages returned where glibc allows."""
+
+from __future__ import annotations
+
+import gc
+import platform
+import weakref
+from pathlib import Path
+
+import pytest
+
+from gmail_core import memory
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.payload = bytes(1_000_000)
+        self.me = self  # a cycle: reference counting alone never frees it
+
+
+def test_release_frees_what_only_a_cycle_keeps_alive() -> None:
+    gc.disable()  # as if the collector's thresholds had not been reached
+    try:
+        node = _Node()
+        alive = weakref.ref(node)
+        del node
+        assert alive() is not None
+        memory.release()
+        assert alive() is None
+    finally:
+        gc.enable()
+
+
+def test_glibc_trims_and_other_c_libraries_just_collect() -> None:
+    if platform.libc_ver()[0] == "glibc":
+        assert memory._malloc_trim is not None
+    memory.release()  # never raises, whichever C library
+
+
+def test_tune_allocator_fixes_glibcs_mmap_threshold_at_one_megabyte(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[tuple[int, int]] = []
+    monkeypatch.setattr(memory, "_mallopt", lambda option, value: calls.append((option, value)))
+    memory.tune_allocator()
+    assert calls == [(-3, 1024 * 1024)]  # M_MMAP_THRESHOLD in glibc's <malloc.h>
+    monkeypatch.setattr(memory, "_mallopt", None)
+    memory.tune_allocator()  # no glibc: nothing to tune, no error
+
+
+def test_the_plugin_process_tunes_its_allocator_before_it_serves() -> None:
+    source = (Path(__file__).resolve().parents[2] / "main.py").read_text()
+    assert source.index("memory.tune_allocator()") < source.index("plugin.run()")
