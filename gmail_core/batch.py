@@ -133,7 +133,7 @@ def _parse_http_response(raw: bytes) -> BatchResult | None:
     if not sep:
         head, sep, body = raw.partition(b"\n\n")
     status_line, _, rest = head.partition(b"\n")
-    status_parts = status_line.decode("latin-1").split(" ", 2)
+    status_parts = status_line.rstrip(b"\r").decode("latin-1").split(" ", 2)
     if len(status_parts) < 2 or not status_parts[1].isdigit() or len(status_parts[1]) > 3:
         return None
     return BatchResult(status=int(status_parts[1]), headers=_headers(rest), body=body)
