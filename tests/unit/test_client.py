@@ -161,6 +161,11 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     return fake
 
 
+def jitter_at_its_top(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Full jitter draws from [0, bound): pinned to the top, the bounds themselves show."""
+    monkeypatch.setattr(transport, "random", types.SimpleNamespace(uniform=lambda _a, b: b))
+
+
 def gmail_taking(
     clock: FakeClock, seconds: float, status: int, headers: dict[str, str] | None = None
 ):  # type: ignore[no-untyped-def]
@@ -254,8 +259,7 @@ def test_no_request_once_the_budget_is_spent(clock: FakeClock) -> None:
 def test_backoff_doubles_between_attempts(
     clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Full jitter draws from [0, bound): with the draw pinned to the top, the bounds show.
-    monkeypatch.setattr(transport, "random", types.SimpleNamespace(uniform=lambda _a, b: b))
+    jitter_at_its_top(monkeypatch)
     responses.get(PROFILE, status=503, json=google_error(503, "backendError"))
     with pytest.raises(TransientError):
         GmailClient(TOKEN, deadline=transport.Deadline(300.0, clock.now)).get(
@@ -603,7 +607,7 @@ def test_upload_without_metadata_is_media() -> None:
 def test_failed_batch_parts_back_off_longer_each_round(
     clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(transport, "random", types.SimpleNamespace(uniform=lambda _a, b: b))
+    jitter_at_its_top(monkeypatch)
     url = BASE + "/batch/gmail/v1"
     busy = batch_response([("m1", 429, google_error(429, "rateLimitExceeded"))])
     ok = batch_response([("m1", 200, {"id": "m1"})])
@@ -622,7 +626,7 @@ def test_failed_batch_parts_back_off_longer_each_round(
 def test_failed_batch_parts_are_not_retried_past_the_budget(
     clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(transport, "random", types.SimpleNamespace(uniform=lambda _a, b: b))
+    jitter_at_its_top(monkeypatch)
     url = BASE + "/batch/gmail/v1"
     busy = batch_response([("m1", 429, google_error(429, "rateLimitExceeded"))])
     responses.post(url, body=busy[1], content_type=busy[0])
@@ -678,7 +682,7 @@ def test_error_details_outrank_a_generic_reason(detail: str, kind: type, needle:
 def test_a_refused_send_is_retried_only_while_an_attempt_fits_the_budget(
     clock: FakeClock, monkeypatch: pytest.MonkeyPatch, budget: float, attempts: int, pauses: list
 ) -> None:
-    monkeypatch.setattr(transport, "random", types.SimpleNamespace(uniform=lambda _a, b: b))
+    jitter_at_its_top(monkeypatch)
     client = GmailClient(TOKEN, deadline=transport.Deadline(budget, clock.now))
     tries: list[float] = []
 
