@@ -41,6 +41,8 @@ class Round:
     new_connections: int
     http_requests: int
     unknown_tokens: int
+    peak_in_flight: int = 0  # HTTP requests the fake was handling at once, at most
+    peak_users_in_flight: int = 0  # distinct tokens among them, at most
     failures: list[str] = field(default_factory=list)
     leaks: list[str] = field(default_factory=list)
 
@@ -112,7 +114,15 @@ def run_round(fake: FakeGoogle, plugin: PluginProcess, users: list[User]) -> Rou
     results = [(user, plugin.collect(sid, timeout=120)) for user, sid in sessions]
     elapsed = time.perf_counter() - started
     stats = fake.stats
-    out = Round(len(users), elapsed, stats.connections, stats.http_requests, stats.unknown_tokens)
+    out = Round(
+        len(users),
+        elapsed,
+        stats.connections,
+        stats.http_requests,
+        stats.unknown_tokens,
+        stats.peak_in_flight,
+        stats.peak_tokens_in_flight,
+    )
     for user, result in results:
         failure, leak = problems(user, result)
         if failure:
@@ -147,13 +157,15 @@ def main() -> None:
                 f"{args.rtt_ms:g} ms, +{args.new_connection_ms:g} ms per new connection"
             )
             print(f"{'round':>5} | {'seconds':>7} | {'inv/s':>6} | {'HTTP req':>8} | "
-                  f"{'new conns':>9} | failed | leaks")  # fmt: skip
+                  f"{'new conns':>9} | {'peak in flight (users)':>22} | "
+                  "failed | leaks")  # fmt: skip
             unknown = 0
             for r in range(1, args.rounds + 1):
                 res = run_round(fake, plugin, users)
                 print(
                     f"{r:>5} | {res.seconds:>7.2f} | {res.per_second:>6.1f} | "
                     f"{res.http_requests:>8} | {res.new_connections:>9} | "
+                    f"{f'{res.peak_in_flight} ({res.peak_users_in_flight})':>22} | "
                     f"{len(res.failures):>6} | {len(res.leaks)}"
                     + ("  (cold connection pool)" if r == 1 else "")
                 )

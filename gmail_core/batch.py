@@ -66,12 +66,14 @@ def decode(content_type: str, body: bytes) -> dict[str, BatchResult]:
     Split on the boundary with ``bytes.split`` rather than the ``email`` parser: that one
     reads line by line, and Google's pretty-printed JSON of a message with 50,000 MIME parts
     is a million lines (seconds of CPU on the event loop).
+    Raises ValueError when the answer is not a multipart batch answer at all.
     """
     boundary = _boundary(content_type)
-    if not boundary:
-        return {}
+    chunks = (b"\r\n" + body).split(b"\n--" + boundary) if boundary else []
+    if len(chunks) < 2:
+        raise ValueError("not a multipart batch answer")
     results: dict[str, BatchResult] = {}
-    for chunk in (b"\r\n" + body).split(b"\n--" + boundary)[1:]:
+    for chunk in chunks[1:]:
         if chunk.startswith(b"--"):
             break  # the closing delimiter
         part = chunk.partition(b"\n")[2]  # the rest of the delimiter line
@@ -131,7 +133,7 @@ def _parse_http_response(raw: bytes) -> BatchResult | None:
     if not sep:
         head, sep, body = raw.partition(b"\n\n")
     status_line, _, rest = head.partition(b"\n")
-    status_parts = status_line.decode("latin-1").split(" ", 2)
+    status_parts = status_line.rstrip(b"\r").decode("latin-1").split(" ", 2)
     if len(status_parts) < 2 or not status_parts[1].isdigit() or len(status_parts[1]) > 3:
         return None
     return BatchResult(status=int(status_parts[1]), headers=_headers(rest), body=body)

@@ -49,6 +49,7 @@ MAX_ID_LEN = 512
 # Attachment IDs are long opaque tokens (reported at 300-600+ characters, not documented);
 # the bound only keeps absurd input out of the URL, far above anything Gmail was seen to issue.
 MAX_ATTACHMENT_ID_LEN = 4096
+_TIMED_OUT = "Gmail did not answer in time. This is usually temporary: try again in a minute."
 
 
 def path_id(value: object, what: str = "message ID") -> str:
@@ -111,8 +112,32 @@ class GmailClient:
         return level_ok and (self._granted is None or scopes.allows(self._granted, capability))
 
     # -- single calls -----------------------------------------------------------
-    def get(self, path: str, params: Mapping[str, Any] | None = None, *, what: str = "item") -> Any:
-        return self.request("GET", path, params=params, what=what)
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        what: str = "item",
+        key: str = "",
+        items: str = "",
+    ) -> dict[str, Any]:
+        """GET one resource or list; Gmail always answers with a JSON object.
+
+        ``key``: a field the object must carry as a non-empty string (a resource's ``id``);
+        ``items``: the list field of a list answer (e.g. ``messages``), whose entries must each
+        carry a string ``id``. Any other answer is the temporary "unreadable answer" error,
+        retried like one: junk must never pass for a message or for an empty result.
+        """
+        return dict(
+            self._retrying(
+                lambda: answer_object(
+                    self._http("GET", path, params, None, None, None, what).content,
+                    key=key,
+                    items=items,
+                ),
+                retry=True,
+            )
+        )
 
     def get_raw(self, path: str, *, what: str = "item") -> bytes:
         """A GET retried like ``get``, its body not parsed: for answers too large to parse
@@ -185,6 +210,9 @@ class GmailClient:
         what: str,
     ) -> requests.Response:
         """One HTTP exchange; any failure comes back as a typed GmailApiError."""
+        if self.deadline.remaining() <= 0:
+            # The invocation's time is up: a request now would end after Dify stopped waiting.
+            raise TransientError(_TIMED_OUT, reason="timeout")
         all_headers = {**self._auth, **(headers or {})}
         try:
             resp = transport.session().request(
@@ -197,6 +225,8 @@ class GmailClient:
                 timeout=self.deadline.timeout(),
             )
         except requests.ConnectionError as exc:  # ConnectTimeout included
+            if _read_timed_out(exc):
+                raise TransientError(_TIMED_OUT, reason="timeout") from exc
             raise TransientError(
                 "Could not reach Gmail (network error). This is usually temporary: check the "
                 "plugin's network access and try again.",
@@ -205,10 +235,7 @@ class GmailClient:
                 reason="connect" if _never_connected(exc) else "network",
             ) from exc
         except requests.Timeout as exc:
-            raise TransientError(
-                "Gmail did not answer in time. This is usually temporary: try again in a minute.",
-                reason="timeout",
-            ) from exc
+            raise TransientError(_TIMED_OUT, reason="timeout") from exc
         except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             # requests re-raises some urllib3 errors as they are (UnrewindableBodyError among
             # them): they are network failures all the same, so a send is checked, not lost.
@@ -245,10 +272,11 @@ class GmailClient:
         *,
         riders: Sequence[batch.BatchCall] = (),
         what: str = "message",
+        key: str = "id",
     ) -> tuple[dict[str, Any], dict[str, GmailApiError]]:
-        """GET many resources via the batch endpoint. ``paths`` = [(key, path)]."""
-        calls = [batch.BatchCall(id=key, path=path, params=tuple(params)) for key, path in paths]
-        return self.call_many(calls, riders=riders, what=what)
+        """GET many resources via the batch endpoint. ``paths`` = [(call id, path)]."""
+        calls = [batch.BatchCall(id=cid, path=path, params=tuple(params)) for cid, path in paths]
+        return self.call_many(calls, riders=riders, what=what, key=key)
 
     def call_many(
         self,
@@ -256,6 +284,7 @@ class GmailClient:
         *,
         riders: Sequence[batch.BatchCall] = (),
         what: str = "message",
+        key: str = "id",
     ) -> tuple[dict[str, Any], dict[str, GmailApiError]]:
         """Run idempotent calls through the batch endpoint (chunks of 50, a few in flight).
 
@@ -263,8 +292,11 @@ class GmailClient:
         its 50 calls, so they cost no extra HTTP request. Returns ({id: json}, {id: error});
         every id lands in exactly one of the two. Parts that fail transiently (or are
         missing from the answer) are re-batched and retried with backoff; the others are
-        reported, never dropped.
+        reported, never dropped. Each call answers with the resource it fetched or changed,
+        which carries ``key`` (a resource's ``id``); an answer without it is unreadable, and
+        retried like one. Riders may answer any JSON object.
         """
+        rider_ids = {rider.id for rider in riders}
         pending = list(calls)
         first_riders = list(riders)
         done: dict[str, Any] = {}
@@ -286,7 +318,8 @@ class GmailClient:
             last_transient: TransientError | None = None
             for call in pending:
                 try:
-                    done[call.id] = _part_json(results.get(call.id), what)
+                    part_key = "" if call.id in rider_ids else key
+                    done[call.id] = _part_json(results.get(call.id), what, part_key)
                     failed.pop(call.id, None)
                     continue
                 except GmailApiError as err:
@@ -333,7 +366,10 @@ class GmailClient:
             )
         except GmailApiError as exc:
             return exc
-        return batch.decode(resp.headers.get("Content-Type", ""), resp.content)
+        try:
+            return batch.decode(resp.headers.get("Content-Type", ""), resp.content)
+        except ValueError:
+            return _unreadable()
 
     # -- uploads ----------------------------------------------------------------
     def upload(
@@ -405,20 +441,56 @@ def _never_connected(exc: requests.RequestException) -> bool:
     return isinstance(reason, urllib3.exceptions.NewConnectionError)
 
 
+def _read_timed_out(exc: requests.ConnectionError) -> bool:
+    """A read timeout can arrive as a ConnectionError: urllib3's Retry (read=0) wraps it in
+    MaxRetryError, which requests turns into ConnectionError. It is still a timeout."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, urllib3.exceptions.ReadTimeoutError)
+
+
+def _unreadable() -> TransientError:
+    return TransientError(
+        "Gmail sent an unreadable answer. This is usually temporary: try again.",
+        reason="bad_json",
+    )
+
+
 def _json_or_none(content: bytes) -> Any:
+    """The answer's JSON object, or None for an empty answer (e.g. 204 of a delete)."""
     if not content.strip():
         return None
+    return answer_object(content)
+
+
+def answer_object(content: bytes, *, key: str = "", items: str = "") -> dict[str, Any]:
+    """Gmail's answer as a JSON object; anything else (not JSON, ``null``, a list, a number,
+    an object without ``key``, or ``items`` that are not a list of objects with an ``id``)
+    is the temporary "unreadable answer" error. See :meth:`GmailClient.get`."""
     try:
-        return json.loads(content)
+        doc = json.loads(content)
     except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
-        raise TransientError(
-            "Gmail sent an unreadable answer. This is usually temporary: try again.",
-            reason="bad_json",
-        ) from exc
+        raise _unreadable() from exc
+    if not isinstance(doc, dict):
+        raise _unreadable()
+    if key and not (isinstance(doc.get(key), str) and doc[key]):
+        raise _unreadable()
+    if items:
+        found = doc.get(items, [])  # Gmail leaves the field out of an empty list
+        token = doc.get("nextPageToken", "")
+        estimate = doc.get("resultSizeEstimate", 0)
+        if (
+            not isinstance(found, list)
+            or not all(isinstance(i, dict) and isinstance(i.get("id"), str) and i["id"]
+                       for i in found)
+            or not isinstance(token, str)
+            or not isinstance(estimate, int)
+        ):  # fmt: skip
+            raise _unreadable()
+    return doc
 
 
-def _part_json(result: batch.BatchResult | GmailApiError | None, what: str) -> Any:
-    """The JSON of one batch part, or the error it stands for."""
+def _part_json(result: batch.BatchResult | GmailApiError | None, what: str, key: str) -> Any:
+    """The JSON of one batch part (an object with ``key``, if given), or the error it stands for."""
     if result is None:
         raise TransientError(
             f"Gmail's batch answer left out this {what}. This is usually temporary: try again.",
@@ -428,7 +500,9 @@ def _part_json(result: batch.BatchResult | GmailApiError | None, what: str) -> A
         raise result
     if result.status >= 400:
         raise error_from_response(result.status, result.body, result.headers, what=what)
-    return _json_or_none(result.body)
+    if result.status == 204:
+        return None
+    return answer_object(result.body, key=key)
 
 
 def _google_error(body: bytes) -> tuple[str, str, str, list[Any]]:

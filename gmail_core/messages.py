@@ -171,17 +171,12 @@ def search(
         params["pageToken"] = page_token
     if include_spam_trash:
         params["includeSpamTrash"] = "true"
-    listing = client.get(MESSAGES_PATH, params, what="message list")
-    listing = listing if isinstance(listing, dict) else {}
-    found = listing.get("messages")
-    refs = (
-        [m for m in found if isinstance(m, dict) and m.get("id")] if isinstance(found, list) else []
-    )
-    estimate = listing.get("resultSizeEstimate")
+    listing = client.get(MESSAGES_PATH, params, what="message list", items="messages")
+    refs: list[dict[str, Any]] = listing.get("messages", [])
     result = SearchResult(
         messages=[],
-        next_page_token=str(listing.get("nextPageToken") or ""),
-        result_size_estimate=estimate if isinstance(estimate, int) else 0,
+        next_page_token=listing.get("nextPageToken", ""),
+        result_size_estimate=listing.get("resultSizeEstimate", 0),
     )
     if not refs:
         if known_labels is not None:
@@ -248,16 +243,19 @@ def find_by_rfc822_id(
             "fields": "messages(id,threadId)",
         },
         what="message list",
+        items="messages",
     )
-    found = (listing or {}).get("messages") or []
-    return dict(found[0]) if found and isinstance(found[0], dict) else None
+    found = listing.get("messages", [])
+    return dict(found[0]) if found else None
 
 
 def get_message(client: GmailClient, message_id: str) -> tuple[Message, dict[str, str]]:
     """The full message and the names of its labels."""
     client.require("read")
     gmail_id = resolve_message_id(client, message_id)
-    data = client.get(f"{MESSAGES_PATH}/{path_id(gmail_id)}", {"format": "full"}, what="message")
+    data = client.get(
+        f"{MESSAGES_PATH}/{path_id(gmail_id)}", {"format": "full"}, what="message", key="id"
+    )
     message = read_message(data, client)
     return message, _label_names_for(client, message.label_ids)
 
@@ -270,7 +268,11 @@ def get_thread(
     key = resolve_message_id(client, thread_or_message_id)
     try:
         data = client.get(
-            f"{THREADS_PATH}/{path_id(key, 'thread ID')}", {"format": "full"}, what="thread"
+            f"{THREADS_PATH}/{path_id(key, 'thread ID')}",
+            {"format": "full"},
+            what="thread",
+            key="id",
+            items="messages",
         )
     except NotFoundError:
         # Not a thread ID: maybe the ID of a message in the thread.
@@ -278,13 +280,16 @@ def get_thread(
             f"{MESSAGES_PATH}/{path_id(key)}",
             {"format": "minimal", "fields": "threadId"},
             what="thread or message",
+            key="threadId",
         )
         data = client.get(
             f"{THREADS_PATH}/{path_id(meta['threadId'], 'thread ID')}",
             {"format": "full"},
             what="thread",
+            key="id",
+            items="messages",
         )
-    messages = [read_message(m, client) for m in (data or {}).get("messages") or []]
+    messages = [read_message(m, client) for m in data.get("messages", [])]
     messages.sort(key=lambda m: m.internal_date)
     label_ids = {lid for m in messages for lid in m.label_ids}
     return messages, _label_names_for(client, label_ids)

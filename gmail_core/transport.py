@@ -79,7 +79,7 @@ class Deadline:
 
     def timeout(self) -> tuple[float, float]:
         """A (connect, read) timeout that never runs past the deadline."""
-        left = max(self.remaining(), 1.0)
+        left = max(self.remaining(), 0.01)  # requests refuses a timeout of 0
         return (min(CONNECT_TIMEOUT, left), min(READ_TIMEOUT, left))
 
 

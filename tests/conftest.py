@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from devkit.fakegoogle import secrets as fakegoogle_secrets
+
 
 class SecretGuard:
     """Register secrets with :meth:`add`; route calls through :meth:`call` (or hand texts to
@@ -59,14 +61,41 @@ def secret_guard(caplog: pytest.LogCaptureFixture) -> Iterator[SecretGuard]:
 # token, authorization code). Any of them in any log record of any test fails that test.
 _GOOGLE_SECRET = re.compile(r"ya29\.[\w-]+|GOCSPX-[\w-]+|1//[\w-]+|4/0A[\w-]+")
 
+# Every credential any test hands to the plugin or to the fake Google, whatever its shape
+# (``tok-1`` as much as ``ya29.…``): the fake announces each one it learns, tools invoked
+# in-process register theirs (tests.reliability.invoke).
+KNOWN_SECRETS: set[str] = set()
+# Log text is cut into words at characters no credential contains, so a secret is found as a
+# whole word (a short one such as "rt-1" does not match inside "part-1"); once with "/" as a
+# separator and once without, since refresh tokens and codes contain it.
+_WORD_BREAKS = (re.compile(r"[^\w.~+/-]+"), re.compile(r"[^\w.~+-]+"))
+
+
+def known_secret(*values: object) -> None:
+    """Make the suite-wide log check look for these values too."""
+    KNOWN_SECRETS.update(v for v in values if isinstance(v, str) and v)
+
+
+fakegoogle_secrets.watch(known_secret)
+
+
+def secrets_in(text: str) -> set[str]:
+    """The known secrets that occur in ``text`` as whole words, and Google-shaped tokens."""
+    words = {w for breaks in _WORD_BREAKS for w in breaks.split(text)}
+    words |= {w.strip(".") for w in words}  # the end of a sentence
+    found = words & KNOWN_SECRETS
+    found.update(m.group(0) for m in _GOOGLE_SECRET.finditer(text))
+    return found
+
 
 @pytest.fixture(autouse=True)
-def _no_google_secret_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """Suite-wide: every log line (root logger, DEBUG) is scanned for token-shaped values."""
+def _no_secret_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Suite-wide: every log record (root logger, DEBUG) of every test is searched for every
+    credential the tests use and for anything shaped like a Google token."""
     caplog.set_level(logging.DEBUG)
     yield
     # At teardown caplog.records is the teardown phase's: read the test's own phases.
     for record in caplog.get_records("setup") + caplog.get_records("call"):
         text = f"{record.getMessage()} {record.exc_text or ''}"
-        found = _GOOGLE_SECRET.search(text)
-        assert found is None, f"secret-shaped value logged by {record.name}: {text[:300]!r}"
+        found = secrets_in(text)
+        assert not found, f"secret {sorted(found)[0]!r} logged by {record.name}: {text[:300]!r}"

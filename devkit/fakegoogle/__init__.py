@@ -23,13 +23,17 @@ reach ``q=`` search that much later; ``labelIds`` listings and ``messages.get`` 
 once — Google documents no such split; third-party reports describe seconds of lag after
 fresh writes, for search and listings alike), ``decode_header_words`` (header values with
 their RFC 2047 words decoded, as Gmail may send them). Accounting in
-``fake.stats`` (:class:`Stats`); bugs inside the fake land in ``fake.server_errors``.
+``fake.stats`` (:class:`Stats`: requests, connections, and requests in flight at once — overall,
+per token and distinct tokens); bugs inside the fake land in ``fake.server_errors``.
 
 Deliberate realism: list and batch answers are shuffled (seeded); ``labels.list`` has no
 counts (``labels.get`` does); attachment IDs are 380-720 characters (real ones are reported
 at 300-600+) and change per fetch; a requested ``threadId`` is only honoured when
 References/In-Reply-To and Subject match (else a new thread, as Gmail does); 502 comes as
-an HTML page; search dates are midnight America/Los_Angeles.
+an HTML page; search dates are midnight America/Los_Angeles. Strict where Google is (rules
+from Gmail's discovery document, :mod:`.discovery`): a ``fields`` mask is applied, and a name
+the response schema lacks is a 400; ``uploadType=multipart`` must be ``multipart/related``;
+label colours must come from ``LabelColor``'s palette.
 """
 
 from .faults import ALL_KINDS, FaultPlan

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlencode
 
-from . import errors
+from . import discovery, errors
 from .errors import GoogleError, Response
 from .mailbox import Mailbox, StoredMessage, valid_hex_id
 from .mime import b64decode_any, b64url, content_type_params, leaf_data, split_multipart
@@ -167,6 +167,28 @@ def _cache_key(req: ApiRequest, handler: Handler) -> tuple[Any, ...] | None:
     return (req.path, tuple(sorted((k, tuple(v)) for k, v in req.query.items())))
 
 
+def _answered(
+    handler: Handler, req: ApiRequest, box: Mailbox, match: re.Match[str], mask: Any
+) -> Response:
+    """The handler's answer cut down to the request's field mask."""
+    return discovery.partial(mask, handler(req, box, match))
+
+
+def _label_color(color: Any) -> dict[str, str] | None:
+    """A label colour Gmail accepts: both colours given, each from LabelColor's palette."""
+    if color is None:
+        return None
+    if not isinstance(color, dict):
+        raise errors.invalid("Invalid value at 'label.color', expected an object")
+    for prop in ("backgroundColor", "textColor"):
+        value = color.get(prop)
+        if not isinstance(value, str) or not value:
+            raise errors.invalid(f"Label color {prop} is required to set a label color")
+        if value.lower() not in discovery.label_palette(prop):
+            raise errors.invalid(f"Label color {value} is not on the allowed color palette")
+    return {"backgroundColor": color["backgroundColor"], "textColor": color["textColor"]}
+
+
 def _short(msg: StoredMessage) -> dict[str, Any]:
     out: dict[str, Any] = {"id": msg.id, "threadId": msg.thread_id}
     if msg.label_ids:
@@ -270,8 +292,10 @@ class GmailApi:
             limit = self._max_json()
             if limit is not None and not req.upload and len(req.body) > limit:
                 raise GoogleError(413, "Request payload size exceeds the limit.", "badRequest")
+            # A bad field mask is refused before anything is done (a send does not go out).
+            mask = discovery.selection(req.param("fields"), handler.__name__)
             with box.lock:
-                build = functools.partial(handler, req, box, match)
+                build = functools.partial(_answered, handler, req, box, match, mask)
                 return box.answer(req.method, _cache_key(req, handler), build)
         return _html_404(req.path)
 
@@ -349,7 +373,13 @@ class GmailApi:
             return {}, self._media(ctype, req.body)
         if upload_type == "multipart":
             mime_type, params = content_type_params(ctype)
-            if not mime_type.startswith("multipart/") or "boundary" not in params:
+            if mime_type != "multipart/related":
+                # Google's multipart upload protocol is multipart/related, nothing else.
+                raise errors.bad_request(
+                    f"Invalid multipart request: Content-Type must be multipart/related, "
+                    f"not '{mime_type}'."
+                )
+            if "boundary" not in params:
                 raise errors.bad_request("Invalid multipart request with 0 mime parts.")
             parts = split_multipart(req.body, params["boundary"])
             if len(parts) != 2:
@@ -397,7 +427,7 @@ class GmailApi:
             name,
             message_list_visibility=body.get("messageListVisibility", "show"),
             label_list_visibility=body.get("labelListVisibility", "labelShow"),
-            color=body.get("color"),
+            color=_label_color(body.get("color")),
         )
         return Response.json(box.labels[label_id].summary())
 
@@ -419,7 +449,7 @@ class GmailApi:
             "messageListVisibility", label.message_list_visibility
         )
         label.label_list_visibility = body.get("labelListVisibility", label.label_list_visibility)
-        label.color = body.get("color", label.color)
+        label.color = _label_color(body.get("color")) or label.color
         return Response.json(label.summary())
 
     def labels_delete(self, req: ApiRequest, box: Mailbox, m: re.Match[str]) -> Response:

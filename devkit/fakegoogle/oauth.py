@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlencode
 
 from .errors import Response
 from .mailbox import Mailbox
+from .secrets import announce as announce_secret
 
 DEFAULT_SCOPE = "https://www.googleapis.com/auth/gmail.modify"
 
@@ -67,7 +68,7 @@ class FakeOAuth:
         register: Callable[[str, Mailbox | None, str, set[str]], Mailbox],
     ) -> None:
         self.client_id: str | None = None
-        self.client_secret: str | None = None
+        self._client_secret: str | None = None
         self.redirect_uri: str | None = None
         self.next_error: tuple[str, str, int] | None = None
         self.consent_mailbox: Mailbox | None = None
@@ -81,6 +82,15 @@ class FakeOAuth:
         self._seq = 0
         self._mailbox_of = mailbox_of
         self._register = register
+
+    @property
+    def client_secret(self) -> str | None:
+        return self._client_secret
+
+    @client_secret.setter
+    def client_secret(self, value: str | None) -> None:
+        announce_secret(value)
+        self._client_secret = value
 
     def add_code(
         self,
@@ -97,6 +107,7 @@ class FakeOAuth:
     ) -> None:
         """Make ``code`` exchangeable once. ``code_verifier`` demands that exact PKCE verifier;
         ``code_challenge`` demands a verifier whose S256 hash matches it."""
+        announce_secret(code, refresh_token, access_token, code_verifier)
         with self._lock:
             self._codes[code] = Grant(
                 access_token, scope, expires_in, email, refresh_token,
@@ -113,6 +124,7 @@ class FakeOAuth:
         email: str = "me@example.com",
     ) -> None:
         """Register a refresh token directly (as if a code had been exchanged earlier)."""
+        announce_secret(refresh_token, access_token)
         with self._lock:
             grant = Grant(access_token, scope, expires_in, email, refresh_token)
             self._ensure_mailbox(grant)
@@ -271,5 +283,6 @@ class FakeOAuth:
         new_refresh = None
         if self.rotate_refresh_tokens:
             new_refresh = f"{token}-r{self._seq}"
+            announce_secret(new_refresh)
             self._refresh[new_refresh] = grant
         return self._token_response(grant, access, new_refresh)

@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import errors
+from . import errors, secrets
 from .api import ApiRequest, DropConnection, GmailApi, LateSend
 from .batch import parse_batch, run_batch
 from .errors import GoogleError, Response
@@ -68,7 +68,9 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def do_GET(self) -> None:
-        self._handle()
+        # In flight from arrival to answer, round-trip delay included (Stats.in_flight).
+        with self.server.fake.stats.in_flight(_bearer(self.headers.get("Authorization"))):
+            self._handle()
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
@@ -277,6 +279,7 @@ class FakeGoogle:
         """A new mailbox reachable with ``access_token``. ``options``: Mailbox flags
         (reencode_text_to_utf8, shuffle_lists, stable_attachment_ids, strict_threading) and
         ``search_index_lag_s``."""
+        secrets.announce(access_token)
         box = Mailbox(email, scopes, self._ids, **options)
         with self._lock:
             self.mailboxes.append(box)
@@ -286,6 +289,7 @@ class FakeGoogle:
 
     def add_token(self, access_token: str, mailbox: Mailbox) -> None:
         """Make another access token reach an existing mailbox."""
+        secrets.announce(access_token)
         with self._lock:
             self._tokens[access_token] = mailbox
             self._expired.discard(access_token)

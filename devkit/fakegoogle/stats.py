@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections import Counter
+from collections.abc import Iterator
 
 
 class Call(tuple[str, str, dict[str, list[str]], str | None]):
@@ -61,6 +64,13 @@ class Stats:
             self.inner_requests = 0
             self.unknown_tokens = 0
             self.calls: list[Call] = []
+            # Concurrency, counted per HTTP request from arrival to answer (round-trip delay
+            # included): the most requests in flight at once, the most distinct tokens (users)
+            # among them, and each token's own peak.
+            self.peak_in_flight = 0
+            self.peak_tokens_in_flight = 0
+            self.peak_in_flight_by_token: dict[str | None, int] = {}
+            self._in_flight: Counter[str | None] = Counter()
 
     def count_connection(self) -> None:
         with self._lock:
@@ -71,6 +81,30 @@ class Stats:
             self.http_requests += 1
             self.batch_requests += int(batch)
             self.calls.append(call)
+
+    @contextlib.contextmanager
+    def in_flight(self, token: str | None) -> Iterator[None]:
+        """Count one request as in flight for the duration of the block."""
+        with self._lock:
+            flight = self._in_flight
+            flight[token] += 1
+            self.peak_in_flight = max(self.peak_in_flight, flight.total())
+            self.peak_tokens_in_flight = max(self.peak_tokens_in_flight, len(flight))
+            peaks = self.peak_in_flight_by_token
+            peaks[token] = max(peaks.get(token, 0), flight[token])
+        try:
+            yield
+        finally:
+            with self._lock:
+                # reset() may have replaced the counter meanwhile: settle on the one used
+                flight[token] -= 1
+                if flight[token] <= 0:
+                    del flight[token]
+
+    def in_flight_now(self) -> int:
+        """Requests being handled at this moment (e.g. a send the client gave up on)."""
+        with self._lock:
+            return self._in_flight.total()
 
     def count_inner(self, call: Call) -> None:
         with self._lock:

@@ -77,7 +77,8 @@ def shape(text: str) -> list[str]:
 
 
 def blocks(text: str) -> list[str]:
-    return sorted(re.sub(r"^\[\d+\] ", "", block) for block in text.split("\n\n"))
+    # The text's final newline belongs to no block: whichever block comes last must not differ.
+    return sorted(re.sub(r"^\[\d+\] ", "", block) for block in text.rstrip("\n").split("\n\n"))
 
 
 Params = Callable[[dict[str, Any], int], dict[str, Any]]

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import dify_plugin  # noqa: F401  (gevent patching happens on import: before any server starts)
@@ -22,6 +23,7 @@ import pytest
 from dify_plugin.entities.tool import ToolInvokeMessage
 
 from gmail_core import dify, sending, transport
+from tests.conftest import known_secret
 
 BASE_DATE = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TEMPORARY_WORDS = ("temporar", "try again", "in a minute")
@@ -69,6 +71,46 @@ def fill(box: Any, n: int, *, tag: str = "", attachment_every: int = 0) -> list[
     return ids
 
 
+TOOL_NAMES = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "tools").glob("*.yaml"))
+MISSING_ID = "18cffffffffffff0"
+
+
+def every_tool_call(box: Any, *, missing: bool = False) -> list[tuple[str, dict[str, Any]]]:
+    """One invocation of each of the 17 tools against ``box`` (filled here: messages with
+    attachments, three drafts). ``missing=True`` points every ID at nothing."""
+    ids = fill(box, 6, tag="every", attachment_every=2)
+    drafts = [
+        box.create_draft(
+            raw_message(90 + i, to="friend@example.com", sender=box.email, subject=f"draft {i}")
+        ).id
+        for i in range(3)
+    ]
+    if missing:
+        ids, drafts = [MISSING_ID] * 6, ["r-4242424242424242424"] * 3
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("search_messages", {"query": "", "max_results": 10}),
+        ("get_message", {"message_id": ids[0], "download_attachments": True}),
+        ("get_thread", {"thread_id": ids[1]}),
+        ("download_attachment", {"message_id": ids[2]}),
+        ("list_labels", {}),
+        ("send_message", {"to": "a@example.com", "subject": "every tool", "body": "**hi**"}),
+        ("reply_to_message", {"message_id": ids[3], "body": "ok", "reply_all": True}),
+        ("forward_message", {"message_id": ids[4], "to": "b@example.com", "note": "fyi"}),
+        ("create_draft", {"to": "c@example.com", "subject": "new draft", "body": "x"}),
+        ("update_draft", {"draft_id": drafts[0], "subject": "changed"}),
+        ("list_drafts", {}),
+        ("send_draft", {"draft_id": drafts[1]}),
+        ("delete_draft", {"draft_id": drafts[2]}),
+        ("modify_messages", {"message_ids": ids[5], "star": True, "mark_read": True}),
+        ("trash_messages", {"message_ids": ids[4]}),
+        ("untrash_messages", {"message_ids": ids[4]}),
+        ("create_label", {"name": "Every/Tool", "background_color": "#4a86e8",
+                          "text_color": "#ffffff"}),
+    ]  # fmt: skip
+    assert sorted(name for name, _ in calls) == TOOL_NAMES, "a tool is missing here"
+    return calls
+
+
 # -- invoking tools ---------------------------------------------------------------------
 def tool_class(name: str) -> type[dify.GmailTool]:
     module = importlib.import_module(f"tools.{name}")
@@ -92,6 +134,7 @@ class Run:
 def invoke(name: str, params: dict[str, Any], credentials: dict[str, Any] | str = "tok-1") -> Run:
     """Run a tool to completion; a failure propagates as the SDK would see it."""
     creds = {"access_token": credentials} if isinstance(credentials, str) else credentials
+    known_secret(creds.get("access_token"), creds.get("refresh_token"))
     tool = tool_class(name).from_credentials(dict(creds))
     run = Run()
     for msg in tool.invoke(dict(params)):

@@ -4,9 +4,11 @@ InvalidInputError is the only allowed failure), each example in bounded time."""
 from __future__ import annotations
 
 import base64
+import re
 import time
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +19,7 @@ from gmail_core.writing import OutgoingAttachment, build_message, to_bytes
 
 EXAMPLES = 300
 PER_EXAMPLE_SECONDS = 10.0  # generous guard, not a timing assertion
-COUNT = {"reader": 0, "writer": 0}
+COUNT = {"reader": 0, "writer": 0, "injection": 0, "injection_built": 0}
 SLOWEST = {"reader": 0.0, "writer": 0.0}
 
 MIME_TYPES = st.sampled_from(
@@ -109,7 +111,7 @@ RESOURCES = st.fixed_dictionaries(
 @given(
     resource=RESOURCES, fmt=st.sampled_from(["markdown", "text", "html"]), limit=st.integers(0, 500)
 )
-def test_parse_message_never_raises(resource: dict[str, Any], fmt: str, limit: int) -> None:
+def reader_property(resource: dict[str, Any], fmt: str, limit: int) -> None:
     COUNT["reader"] += 1
     started = time.perf_counter()
     message = parse_message(resource)
@@ -164,7 +166,7 @@ ATTACHMENTS = st.lists(
     references=st.one_of(st.none(), TEXT),
     message_id=st.one_of(st.none(), TEXT, st.just("<ok@example.com>")),
 )
-def test_build_message_only_raises_invalid_input(**kwargs: Any) -> None:
+def writer_property(**kwargs: Any) -> None:
     COUNT["writer"] += 1
     started = time.perf_counter()
     try:
@@ -172,19 +174,111 @@ def test_build_message_only_raises_invalid_input(**kwargs: Any) -> None:
     except InvalidInputError as exc:
         assert str(exc) and len(str(exc)) < 1000
     else:
-        raw = to_bytes(msg)
+        raw = bytes(to_bytes(msg))
         assert b"\r\n\r\n" in raw
-        # no header line was injected: every header line is "Name: value" or a fold
-        head = raw.split(b"\r\n\r\n", 1)[0]
-        for line in head.split(b"\r\n"):
-            assert line[:1] in (b" ", b"\t") or b":" in line, line
+        check_header_block(raw.split(b"\r\n\r\n", 1)[0], kwargs)
     elapsed = time.perf_counter() - started
     SLOWEST["writer"] = max(SLOWEST["writer"], elapsed)
     assert elapsed < PER_EXAMPLE_SECONDS
 
 
-def test_zz_fuzz_example_counts() -> None:
-    """Runs after the two properties (file order): they really ran their examples."""
+# The top-level headers the writer sets, and the parameter each one comes from.
+HEADERS_FROM = {
+    "From": None, "Subject": None, "Date": None, "Message-ID": None, "MIME-Version": None,
+    "Content-Type": None, "Content-Transfer-Encoding": None, "To": "to", "Cc": "cc",
+    "Bcc": "bcc", "Reply-To": "reply_to", "In-Reply-To": "in_reply_to",
+    "References": "references",
+}  # fmt: skip
+FIELD_NAME = re.compile(rb"([!-9;-~]+):")
+
+
+def check_header_block(head: bytes, params: dict[str, Any]) -> None:
+    """No header was injected: every line is a header the writer sets, or a fold of one; none
+    appears twice; and a recipient header (Bcc above all) only when its parameter was given."""
+    names: list[str] = []
+    for line in head.split(b"\r\n"):
+        if line[:1] in (b" ", b"\t"):
+            assert names, line  # a fold continues the header above it
+            continue
+        match = FIELD_NAME.match(line)
+        assert match, line
+        names.append(match.group(1).decode())
+    assert len(names) == len(set(names)), names
+    for name in names:
+        assert name in HEADERS_FROM, f"injected header {name!r}"
+        source = HEADERS_FROM[name]
+        assert source is None or str(params.get(source) or "").strip(), (name, params)
+
+
+def test_parse_message_never_raises() -> None:
+    COUNT["reader"] = 0
+    reader_property()
+    assert COUNT["reader"] >= EXAMPLES  # hypothesis really ran its examples
+
+
+def test_build_message_only_raises_invalid_input() -> None:
+    COUNT["writer"] = 0
+    writer_property()
     print(f"fuzz examples: {COUNT}, slowest example (s): {SLOWEST}")
-    assert COUNT["reader"] >= EXAMPLES
     assert COUNT["writer"] >= EXAMPLES
+
+
+INJECTIONS = st.sampled_from(
+    ["\r\nBcc: evil@example.com", "\nBcc: evil@example.com", "\rX-Evil: 1", "\r\n\r\nbody",
+     "\r\n To: evil@example.com", "\u2028Bcc: evil@example.com", "\x85Cc: evil@example.com"]
+)  # fmt: skip
+GOOD_ADDRESSES = st.lists(
+    st.sampled_from(["a@example.com", "Ann <ann@example.com>", '"Smith, J" <j@example.com>',
+                     "José <jose@ejemplo.es>"]),
+    min_size=1, max_size=3,
+).map(", ".join)  # fmt: skip
+
+
+def injected(text: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """``text`` with a header-injection attempt somewhere in it."""
+    return st.tuples(text, INJECTIONS, text).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    to=GOOD_ADDRESSES,
+    subject=st.one_of(injected(st.text(max_size=40)), st.text(max_size=40)),
+    in_reply_to=st.one_of(st.none(), injected(st.just("<a@example.com>"))),
+    references=st.one_of(st.none(), injected(st.just("<a@example.com> <b@example.com>"))),
+    reply_to=st.one_of(st.none(), GOOD_ADDRESSES, injected(st.just("r@example.com"))),
+)
+def injection_property(**kwargs: Any) -> None:
+    COUNT["injection"] += 1
+    try:
+        msg = build_message(**kwargs, body="b", require_recipient=True)
+    except InvalidInputError:
+        return  # refused, with a message: nothing is sent
+    COUNT["injection_built"] += 1
+    head = bytes(to_bytes(msg)).split(b"\r\n\r\n", 1)[0]
+    check_header_block(head, kwargs)
+    assert b"evil@example.com" not in head.replace(b"\r\n ", b" ").split(b"Subject:")[0]
+
+
+def test_no_header_can_be_injected() -> None:
+    COUNT["injection"] = COUNT["injection_built"] = 0
+    injection_property()
+    assert COUNT["injection"] >= 150
+    assert COUNT["injection_built"] >= 15  # the check really ran on built messages (~45)
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        b"From: a@x.org\r\nTo: b@x.org\r\nSubject: s\r\nBcc: evil@x.org",  # no bcc was given
+        b"From: a@x.org\r\nTo: b@x.org\r\nSubject: s\r\nX-Evil: 1",
+        b"From: a@x.org\r\nTo: b@x.org\r\nTo: evil@x.org",
+        b"From: a@x.org\r\nTo: b@x.org\r\nSubject: s\r\nevil@x.org",  # not a header line
+        b" folded first\r\nTo: b@x.org",
+    ],
+)
+def test_header_check_catches_injected_lines(forged: bytes) -> None:
+    """The writer property's check fails on what a header injection would produce (the
+    earlier check, "every line has a colon", let an injected Bcc through)."""
+    with pytest.raises(AssertionError):
+        check_header_block(forged, {"to": "b@x.org", "subject": "s"})
+    check_header_block(b"From: a@x.org\r\nTo: b@x.org,\r\n c@x.org\r\nSubject: s", {"to": "b"})

@@ -23,7 +23,6 @@ from tests.reliability import (
     file_server,
     fill,
     invoke,
-    says_temporary,
     use_fake,
 )
 
@@ -426,27 +425,41 @@ def no_crash(tool: str, params: dict[str, Any]) -> str | None:
     return None
 
 
+UNREADABLE = "Gmail sent an unreadable answer. This is usually temporary: try again."
+LEFT_OUT = "Gmail's batch answer left out this message. This is usually temporary: try again."
+ATTEMPTS = 5  # client.MAX_ATTEMPTS: an unreadable answer is retried like any temporary failure
+
 JUNK_CASES = [
     *[pytest.param(n, a, id=n) for n, a in JUNK_BODIES],
     pytest.param("deep-900", DeepJson(900), id="deep-900"),
     pytest.param("deep-100000", DeepJson(100_000), id="deep-100000"),
 ]
+# Not a message at all (or JSON nested past any reader's stack): the temporary error.
+NOT_A_MESSAGE = {
+    "html", "truncated", "empty-object", "list", "string", "null", "number", "wrong-types",
+    "deep-900", "deep-100000",
+}  # fmt: skip
+# A message with junk inside: it comes back, with whatever could be read.
+BODY_OF = {"headers-junk": "hi", "huge-date": "x", "wide-10000": "part 0"}
 
 
 @pytest.mark.parametrize(("name", "answer"), JUNK_CASES)
 @pytest.mark.parametrize("body_format", ["markdown", "text", "html"])
-def test_malformed_message_resources_do_not_crash(
+def test_malformed_message_resources_have_one_outcome_each(
     mocked: responses.RequestsMock, name: str, answer: Any, body_format: str
 ) -> None:
     mocked.get(MSG, body=body_of(answer), content_type="application/json")
-    outcome = no_crash(
-        "get_message", {"message_id": "18c0000000000001", "body_format": body_format}
-    )
-    if name in ("html", "truncated"):
-        assert outcome is not None and says_temporary(outcome)
-        assert len(mocked.calls) == 5  # retried, then given up
-    elif name in ("deep-100", "wide-10000", "bad-base64"):
-        assert outcome is None  # readable enough: a message comes back
+    params = {"message_id": "18c0000000000001", "body_format": body_format}
+    if name in NOT_A_MESSAGE:
+        assert no_crash("get_message", params) == UNREADABLE
+        assert len(mocked.calls) == ATTEMPTS  # retried, then given up
+        return
+    with time_guard(60):
+        run = invoke("get_message", params, "tok-mock")
+    assert len(mocked.calls) == 1
+    assert run.variables["id"] == "18c0000000000001"
+    assert isinstance(run.variables["body"], str)
+    assert BODY_OF.get(name, "") in run.variables["body"]
 
 
 def batch_answer(parts: list[tuple[str, str, str]]) -> str:
@@ -468,20 +481,22 @@ def batch_answer(parts: list[tuple[str, str, str]]) -> str:
 
 
 BATCH_JUNK = [
-    ("not-multipart", "text/plain", "hello"),
-    ("no-boundary", "multipart/mixed", "--batch_x\r\n\r\n"),
-    ("empty", "multipart/mixed; boundary=batch_x", ""),
+    ("not-multipart", "text/plain", "hello", UNREADABLE),
+    ("no-boundary", "multipart/mixed", "--batch_x\r\n\r\n", UNREADABLE),
+    ("empty", "multipart/mixed; boundary=batch_x", "", UNREADABLE),
     (
         "garbage-parts",
         "multipart/mixed; boundary=batch_x",
         "--batch_x\r\n\x00\x01junk\r\n--batch_x--",
+        LEFT_OUT,
     ),
-    pytest.param(
+    (
         "non-json-200",
         "multipart/mixed; boundary=batch_x",
         batch_answer(
             [("18c0000000000001", "HTTP/1.1 200 OK", "<html>"), ("labels", "HTTP/1.1 200 OK", "{]")]
         ),
+        UNREADABLE,
     ),
     (
         "list-200",
@@ -492,27 +507,40 @@ BATCH_JUNK = [
                 ("labels", "HTTP/1.1 200 OK", '{"labels": "x"}'),
             ]
         ),
+        UNREADABLE,
+    ),
+    (
+        "no-id-200",
+        "multipart/mixed; boundary=batch_x",
+        batch_answer([("18c0000000000001", "HTTP/1.1 200 OK", '{"snippet": "x"}')]),
+        UNREADABLE,
     ),
     (
         "bad-status",
         "multipart/mixed; boundary=batch_x",
         batch_answer([("18c0000000000001", "HTTP/1.1 abc", "{}")]),
+        LEFT_OUT,
     ),
     (
         "unknown-ids",
         "multipart/mixed; boundary=batch_x",
         batch_answer([("zzz", "HTTP/1.1 200 OK", "{}")]),
+        LEFT_OUT,
     ),
 ]
 
 
-@pytest.mark.parametrize(("name", "ctype", "answer"), BATCH_JUNK)
-def test_malformed_batch_answers_do_not_crash(
-    mocked: responses.RequestsMock, name: str, ctype: str, answer: str
+@pytest.mark.parametrize(
+    ("name", "ctype", "answer", "reason"), BATCH_JUNK, ids=[b[0] for b in BATCH_JUNK]
+)
+def test_malformed_batch_answers_have_one_outcome_each(
+    mocked: responses.RequestsMock, name: str, ctype: str, answer: str, reason: str
 ) -> None:
     mocked.get(LIST, json={"messages": [{"id": "18c0000000000001", "threadId": "t"}]})
     mocked.post(BATCH, body=answer, content_type=ctype)
-    no_crash("search_messages", {"query": "x"})
+    message = no_crash("search_messages", {"query": "x"})
+    assert message == f"Could not fetch any of the 1 messages found. {reason}"
+    assert len(mocked.calls) == 1 + ATTEMPTS  # the list, then the batch until given up
 
 
 @pytest.mark.parametrize(
@@ -520,19 +548,29 @@ def test_malformed_batch_answers_do_not_crash(
     [
         {"messages": "nope"},
         {"messages": [None, 5, {"id": None}, {"id": ""}, {"threadId": "x"}]},
-        pytest.param(
-            {"messages": [], "nextPageToken": {"a": 1}, "resultSizeEstimate": "many"},
-        ),
+        {"messages": [{"id": "18c0000000000001"}, {"id": 7}]},
+        {"messages": [], "nextPageToken": {"a": 1}, "resultSizeEstimate": "many"},
+        {"resultSizeEstimate": "many"},
         [],
-        pytest.param(
-            "x",
-        ),
+        "x",
+        None,
+        42,
     ],
-    ids=range(5),
+    ids=range(9),
 )
-def test_malformed_message_lists_do_not_crash(mocked: responses.RequestsMock, listing: Any) -> None:
+def test_malformed_message_lists_are_unreadable(
+    mocked: responses.RequestsMock, listing: Any
+) -> None:
     mocked.get(LIST, body=json.dumps(listing), content_type="application/json")
-    no_crash("search_messages", {"query": "x"})
+    assert no_crash("search_messages", {"query": "x"}) == UNREADABLE
+    assert len(mocked.calls) == ATTEMPTS
+
+
+def test_an_empty_list_answer_is_no_messages(mocked: responses.RequestsMock) -> None:
+    mocked.get(LIST, json={"resultSizeEstimate": 0})  # Gmail leaves "messages" out
+    run = invoke("search_messages", {"query": "x"}, "tok-mock")
+    assert (run.variables["count"], run.variables["messages"]) == (0, [])
+    assert len(mocked.calls) == 1
 
 
 @pytest.mark.parametrize(
@@ -547,3 +585,26 @@ def test_hostile_ids_from_google_do_not_reach_a_url(
     outcome = no_crash("search_messages", {"query": "x"})
     assert outcome is not None and "not a valid Gmail" in outcome
     assert len(mocked.calls) == 1
+
+
+@pytest.mark.parametrize("tool", ["download_attachment", "get_message"])
+def test_attachment_over_difys_30_mb_is_refused_by_name_and_size(
+    mocked: responses.RequestsMock, tool: str
+) -> None:
+    big = {
+        "partId": "1",
+        "mimeType": "application/pdf",
+        "filename": "scan.pdf",
+        "headers": [{"name": "Content-Disposition", "value": 'attachment; filename="scan.pdf"'}],
+        "body": {"size": 30 * MB + 1, "attachmentId": "ANGjdJ_big"},
+    }
+    text = part("text/plain", b"see attached")
+    text["partId"] = "0"
+    mocked.get(MSG, json=resource({**part("multipart/mixed", parts=[text, big])}))
+    params: dict[str, Any] = {"message_id": "18c0000000000001"}
+    if tool == "get_message":
+        params["download_attachments"] = True
+    message = no_crash(tool, params)
+    assert message is not None
+    assert "'scan.pdf' (30.0 MB)" in message and "30 MB file limit" in message
+    assert len(mocked.calls) == 1  # refused before any download

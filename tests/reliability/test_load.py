@@ -1,5 +1,7 @@
 """50 concurrent invocations through ONE plugin process (``python -m main``), each with its
-own token and mailbox: every answer holds only its own user's mail, none fails."""
+own token and mailbox: every answer holds only its own user's mail, none fails. The fake
+answers after a 20 ms round trip, so requests of many users really are in flight together
+(with no delay the plugin finished each request before the next arrived)."""
 
 from __future__ import annotations
 
@@ -13,11 +15,13 @@ from devkit.plugin_process import PluginProcess
 
 pytestmark = pytest.mark.e2e
 USERS = 50
+RTT_MS = 20
+MIN_USERS_IN_FLIGHT = 10
 
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeGoogle]:
-    with FakeGoogle(seed=31) as server:
+    with FakeGoogle(rtt_ms=RTT_MS, seed=31) as server:
         yield server
 
 
@@ -33,6 +37,10 @@ def test_fifty_concurrent_users_see_only_their_own_mail(fake: FakeGoogle) -> Non
             assert result.failures == []
             assert result.leaks == []
             assert result.unknown_tokens == 0
+            # the users' requests overlapped: a token mix-up had every chance to happen
+            print(f"peak in flight: {result.peak_in_flight} requests, "
+                  f"{result.peak_users_in_flight} users")  # fmt: skip
+            assert result.peak_users_in_flight >= MIN_USERS_IN_FLIGHT
             # every user's token reached the fake, and only with its own requests
             tokens = {c.token for c in fake.stats.calls}
             assert tokens == {u.token for u in users}

@@ -5,6 +5,7 @@ calls against failing Google answers, in-process (``secret_guard``) and in the p
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Iterator
@@ -21,8 +22,8 @@ from devkit.fakegoogle import GMAIL_MODIFY, GMAIL_READONLY, FakeGoogle, FaultPla
 from devkit.plugin_process import PluginProcess
 from gmail_core import dify, oauth
 from provider.gmail import GmailProvider
-from tests.conftest import SecretGuard
-from tests.reliability import Run, fast_retries, fill, invoke, use_fake
+from tests.conftest import SecretGuard, secrets_in
+from tests.reliability import TOOL_NAMES, Run, every_tool_call, fast_retries, fill, invoke, use_fake
 
 REDIRECT = "https://dify.example.com/console/api/oauth/plugin/inboxworks/gmail/gmail/tool/callback"
 CLIENT_ID = "cid-secrets.apps.googleusercontent.com"
@@ -84,6 +85,18 @@ def test_guard_catches_a_leak(caplog: pytest.LogCaptureFixture) -> None:
     caplog.clear()
     guard.record(ValueError("x s3cr3t-value"))
     assert guard.leaks()
+
+
+def test_suite_wide_check_knows_every_credential_the_fake_issues() -> None:
+    with FakeGoogle(seed=52) as fake:
+        fake.add_mailbox("tok-plain-shape")
+        fake.oauth.client_secret = "hush-hush"
+        fake.oauth.add_code("code-of-any-shape", refresh_token="rt-9", access_token="tok-9")
+    for secret in ("tok-plain-shape", "hush-hush", "code-of-any-shape", "rt-9", "tok-9"):
+        assert secrets_in(f"GET /x Authorization: Bearer {secret}.") == {secret}
+        assert secrets_in(f"form={{'token': '{secret}'}}") == {secret}
+    assert secrets_in("a part-9 of tok-90 and xrt-9") == set()  # whole words only
+    assert secrets_in("refresh 1//0gAbC-d_e and ya29.a0Zz") == {"1//0gAbC-d_e", "ya29.a0Zz"}
 
 
 def test_oauth_round_trip_with_every_error_branch(
@@ -270,19 +283,19 @@ def test_callback_state_refusals_make_no_request(
     assert fake.oauth.requests == []  # refused before any exchange
 
 
-# -- tools against failing Google answers ---------------------------------------------------
+# -- every tool, succeeding and against failing Google answers ------------------------------
 @pytest.mark.parametrize(
-    "scenario", ["500", "reset", "expired", "scope", "not-found", "batch_part", "drop"]
+    "scenario", ["ok", "500", "reset", "expired", "scope", "not-found", "batch_part", "drop"]
 )
-def test_tool_failures_leak_no_token(
-    fake: FakeGoogle, secret_guard: SecretGuard, scenario: str
-) -> None:
+def test_no_tool_leaks_a_token(fake: FakeGoogle, secret_guard: SecretGuard, scenario: str) -> None:
+    """All 17 tools, on their success path and on every kind of failure: the token is in no
+    log record (DEBUG, any logger), exception, text or variable."""
     g = secret_guard
     g.add(ACCESS)
     box = fake.add_mailbox(
         ACCESS, "me@example.com", {GMAIL_READONLY if scenario == "scope" else GMAIL_MODIFY}
     )
-    ids = fill(box, 60, tag="secrets")
+    calls = every_tool_call(box, missing=scenario == "not-found")
     if scenario in ("500", "reset"):
         fake.faults = FaultPlan(rate=1.0, kinds=(scenario,))
     elif scenario == "batch_part":
@@ -290,24 +303,66 @@ def test_tool_failures_leak_no_token(
     elif scenario == "expired":
         fake.expire_token(ACCESS)
     elif scenario == "drop":
-        fake.send_accept_then_drop = 1
-    calls = [
-        ("search_messages", {"query": "", "max_results": 60}),
-        ("get_message", {"message_id": ids[0] if scenario != "not-found" else "18cffffffffffff0"}),
-        ("send_message", {"to": "a@example.com", "subject": "s", "body": "b"}),
-        ("list_labels", {}),
-    ]
+        fake.send_accept_then_drop = 3
+    failed: list[str] = []
+    runs: dict[str, Run] = {}
     for tool, params in calls:
-        run = Run()
-        with contextlib.suppress(dify.ToolFailure):
+        run = runs[tool] = Run()
+        try:
             g.call(_collect, tool, params, run)
-        g.record(run.texts, run.variables)
+        except dify.ToolFailure:
+            failed.append(tool)
+        g.record(run.texts, run.variables, [meta for _, meta in run.blobs])
+    assert sorted(failed) == FAILING[scenario]  # each success path ran to its end
+    if scenario == "ok":
+        check_effects(box, calls, runs)
+
+
+def check_effects(box: Any, calls: list[tuple[str, dict[str, Any]]], runs: dict[str, Run]) -> None:
+    """The success path did what each tool says (so a tool that skipped its work is caught)."""
+    params = dict(calls)
+    assert all(runs[tool].variables for tool in TOOL_NAMES), "every tool reports variables"
+    assert params["delete_draft"]["draft_id"] not in box.drafts
+    assert params["send_draft"]["draft_id"] not in box.drafts
+    assert len(box.sent) == 4  # send, reply, forward, send_draft
+    changed = box.drafts[params["update_draft"]["draft_id"]]
+    assert box.messages[changed.message_id].parsed.header("Subject") == "changed"
+    starred = box.messages[params["modify_messages"]["message_ids"]]
+    assert "STARRED" in starred.label_ids and "UNREAD" not in starred.label_ids
+    assert "TRASH" not in box.messages[params["trash_messages"]["message_ids"]].label_ids
+    assert box.label_by_name("Every/Tool") is not None
+    assert runs["download_attachment"].blobs and runs["get_message"].blobs
+
+
+WRITERS = sorted(
+    {"create_draft", "create_label", "delete_draft", "forward_message", "modify_messages",
+     "reply_to_message", "send_draft", "send_message", "trash_messages", "untrash_messages",
+     "update_draft"}
+)  # fmt: skip
+NOT_FOUND_FAILS = sorted(
+    {"delete_draft", "download_attachment", "forward_message", "get_message", "get_thread",
+     "reply_to_message", "send_draft", "trash_messages", "untrash_messages", "update_draft"}
+)  # fmt: skip
+FAILING = {
+    "ok": [],
+    "drop": [],  # the send is found by its Message-ID
+    "500": TOOL_NAMES,
+    "reset": TOOL_NAMES,
+    "expired": TOOL_NAMES,
+    "scope": WRITERS,  # a read-only connection
+    # every tool that reads or changes the missing item; batchModify ignores unknown IDs
+    "not-found": NOT_FOUND_FAILS,
+    # at least one part of every batch fails: searches name the messages they could not
+    # fetch; trash and untrash of the one message fail
+    "batch_part": ["trash_messages", "untrash_messages"],
+}
 
 
 def _collect(tool: str, params: dict[str, Any], run: Run) -> None:
     result = invoke(tool, params, ACCESS)
     run.texts += result.texts
     run.variables.update(result.variables)
+    run.blobs += result.blobs
 
 
 # -- the plugin process -----------------------------------------------------------------------
@@ -363,12 +418,13 @@ def test_plugin_process_output_holds_no_secret(fake: FakeGoogle) -> None:
             assert result.error is not None
             visible.append(repr(result.error))
         creds = {"access_token": ACCESS, "refresh_token": REFRESH, "scope": GMAIL_MODIFY}
-        fake.faults = FaultPlan(rate=1.0, kinds=("500", "reset"), max_faults=12)
-        for tool, params in [
-            ("search_messages", {"query": ""}),
-            ("get_message", {"message_id": "18cffffffffffff0"}),
-            ("send_message", {"to": "a@example.com", "body": "x"}),
-        ]:
+        # every tool: once on its success path, once against failing answers
+        for tool, params in every_tool_call(fake.mailboxes[0]):
+            result = plugin.invoke_tool(tool, params, creds, timeout=60)
+            assert result.error is None, (tool, result.error)
+            visible += [result.agent_node(), result.agent_app(), json.dumps(result.messages)]
+        for tool, params in every_tool_call(fake.mailboxes[0]):
+            fake.faults = FaultPlan(rate=1.0, kinds=("500", "reset"), max_faults=2, seed=len(tool))
             result = plugin.invoke_tool(tool, params, creds, timeout=60)
             visible += [repr(result.error), result.agent_node(), result.agent_app()]
         fake.faults = None

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import random
 import time
+import types
 from email.utils import formatdate
+from typing import Any
 
 import pytest
 import requests
 import responses
 
-from gmail_core import batch, scopes, transport
+from gmail_core import batch, scopes, sending, transport
 from gmail_core import client as client_mod
 from gmail_core.client import GmailClient, error_from_response, path_id
 from gmail_core.errors import (
@@ -59,6 +62,8 @@ def google_error(code: int, reason: str, message: str = "m", status: str = "") -
         (400, google_error(400, "failedPrecondition", "Mail service not enabled"), GmailApiError, "no Gmail mailbox"),
         (400, google_error(400, "invalidArgument", "Invalid To header"), GmailApiError, "Invalid To header"),
         (500, google_error(500, "backendError"), TransientError, "temporarily unavailable"),
+        (408, b"Request Timeout", TransientError, "HTTP 408"),
+        (409, google_error(409, "duplicate", "Label name exists or conflicts"), GmailApiError, "Label name exists"),
         (502, b"<html>bad gateway</html>", TransientError, "HTTP 502"),
     ],
 )  # fmt: skip
@@ -155,16 +160,153 @@ def test_permanent_errors_are_not_retried() -> None:
     assert len(responses.calls) == 1
 
 
+class FakeClock:
+    """Stands in for the ``time`` module of transport and client: requests and sleeps advance
+    it, nothing waits."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(transport, "time", fake)
+    monkeypatch.setattr(client_mod, "time", fake)
+    monkeypatch.setattr(transport, "random", random.Random(7))  # seeded jitter
+    return fake
+
+
+def jitter_at_its_top(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Full jitter draws from [0, bound): pinned to the top, the bounds themselves show."""
+    monkeypatch.setattr(transport, "random", types.SimpleNamespace(uniform=lambda _a, b: b))
+
+
+def gmail_taking(
+    clock: FakeClock, seconds: float, status: int, headers: dict[str, str] | None = None
+):  # type: ignore[no-untyped-def]
+    """A responses callback: Gmail answers ``status`` after ``seconds`` (None: never), or the
+    client's read timeout strikes first."""
+
+    def answer(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        read_timeout = request.req_kwargs["timeout"][1]  # type: ignore[attr-defined]
+        if seconds is None or seconds > read_timeout:
+            clock.now += read_timeout
+            raise requests.ReadTimeout("read timed out")
+        clock.now += seconds
+        return status, headers or {}, json.dumps(google_error(status, "backendError"))
+
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("scenario", "seconds", "status", "headers", "requests_made"),
+    [
+        ("silent", None, 503, {}, 1),  # the first request waits out the whole budget
+        ("slow 503", 8.0, 503, {}, 4),
+        ("instant 503", 0.0, 503, {}, client_mod.MAX_ATTEMPTS),
+        ("retry-after past the budget", 0.1, 429, {"Retry-After": "50"}, 1),
+        ("retry-after within", 0.1, 429, {"Retry-After": "4"}, client_mod.MAX_ATTEMPTS),
+    ],
+)
 @responses.activate
-def test_retries_stop_at_the_time_budget(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Doubling waits without the jitter: four short random draws in a row could all fit the
-    # budget (time.sleep is stubbed here, so the budget never shrinks) — a 1-in-60 flake.
-    monkeypatch.setattr(transport, "backoff_delay", lambda attempt, *_a, **_k: 0.3 * 2**attempt)
-    responses.get(PROFILE, status=503, json=google_error(503, "backendError"))
-    deadline = transport.Deadline(seconds=1.5)
-    with pytest.raises(TransientError, match="temporarily unavailable"):
+def test_retries_stay_within_the_time_budget(
+    clock: FakeClock,
+    scenario: str,
+    seconds: float | None,
+    status: int,
+    headers: dict[str, str],
+    requests_made: int,
+) -> None:
+    budget = 30.0
+    responses.add_callback(
+        responses.GET, PROFILE, callback=gmail_taking(clock, seconds, status, headers)
+    )
+    deadline = transport.Deadline(seconds=budget, started=clock.now)
+    with pytest.raises(TransientError):
         GmailClient(TOKEN, deadline=deadline).get("/gmail/v1/users/me/profile")
-    assert len(responses.calls) < client_mod.MAX_ATTEMPTS
+    spent = clock.now - deadline.started
+    assert spent <= budget
+    assert len(responses.calls) == requests_made
+    if scenario == "silent":
+        assert spent == budget and clock.slept == []
+    if scenario == "retry-after within":
+        assert clock.slept == [4.0] * (client_mod.MAX_ATTEMPTS - 1)
+    # it gave up only when a retry could no longer finish in time, or after the last attempt
+    if requests_made < client_mod.MAX_ATTEMPTS and scenario != "silent":
+        assert budget - spent <= 1 + max(transport.MAX_HINT, transport.BACKOFF_CAP)
+
+
+@responses.activate
+def test_batch_retries_stay_within_the_time_budget(clock: FakeClock) -> None:
+    budget = 20.0
+    responses.add_callback(
+        responses.POST, BASE + "/batch/gmail/v1", callback=gmail_taking(clock, 3.0, 503)
+    )
+    deadline = transport.Deadline(seconds=budget, started=clock.now)
+    done, failed = GmailClient(TOKEN, deadline=deadline).get_many(
+        [(f"m{i}", f"/gmail/v1/users/me/messages/m{i}") for i in range(3)]
+    )
+    assert done == {} and set(failed) == {"m0", "m1", "m2"}
+    assert all(isinstance(e, TransientError) for e in failed.values())
+    assert clock.now - deadline.started <= budget
+    assert len(responses.calls) >= 3
+
+
+def test_deadline_timeouts_never_reach_past_the_budget(clock: FakeClock) -> None:
+    deadline = transport.Deadline(seconds=100.0, started=clock.now)
+    assert deadline.timeout() == (transport.CONNECT_TIMEOUT, transport.READ_TIMEOUT)
+    clock.now += 99.5
+    assert deadline.timeout() == (0.5, 0.5)
+    clock.now += 10
+    assert max(deadline.timeout()) <= 0.01
+
+
+@responses.activate
+def test_no_request_once_the_budget_is_spent(clock: FakeClock) -> None:
+    responses.get(PROFILE, json={"emailAddress": "me@example.com"})
+    deadline = transport.Deadline(seconds=5.0, started=clock.now - 5.0)
+    with pytest.raises(TransientError, match="did not answer in time"):
+        GmailClient(TOKEN, deadline=deadline).get("/gmail/v1/users/me/profile")
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_backoff_doubles_between_attempts(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jitter_at_its_top(monkeypatch)
+    responses.get(PROFILE, status=503, json=google_error(503, "backendError"))
+    with pytest.raises(TransientError):
+        GmailClient(TOKEN, deadline=transport.Deadline(300.0, clock.now)).get(
+            "/gmail/v1/users/me/profile"
+        )
+    base = transport.BACKOFF_BASE
+    assert clock.slept == [base, base * 2, base * 4, base * 8]
+
+
+def test_backoff_is_capped_full_jitter() -> None:
+    rng = random.Random(1234)
+    for attempt in range(10):
+        bound = min(transport.BACKOFF_CAP, transport.BACKOFF_BASE * 2**attempt)
+        samples = [transport.backoff_delay(attempt, rng=rng) for _ in range(400)]
+        assert all(0 <= d <= bound for d in samples)
+        assert max(samples) > 0.95 * bound  # the whole range is drawn from
+        assert 0.4 * bound < sum(samples) / len(samples) < 0.6 * bound
+    assert transport.backoff_delay(2, hint=3.5) == 3.5  # the server's word wins
+    assert transport.backoff_delay(2, hint=-4) == 0.0
 
 
 @responses.activate
@@ -260,6 +402,10 @@ def test_batch_encode_is_googles_format() -> None:
     text = body.decode()
     assert "Content-Type: application/http\r\nContent-ID: <a1>" in text
     assert "GET /gmail/v1/users/me/messages/1?format=metadata HTTP/1.1" in text
+    boundary = content_type.split("boundary=")[1]
+    assert text.startswith(f"--{boundary}\r\n")
+    assert text.endswith(f"\r\n--{boundary}--\r\n")  # the close-delimiter (RFC 2046)
+    assert text.count(f"--{boundary}\r\n") == 1
     with pytest.raises(ValueError):
         batch.encode([batch.BatchCall(str(i), "/p") for i in range(101)])
 
@@ -269,7 +415,8 @@ def test_batch_decode_matches_parts_by_content_id_in_any_order() -> None:
     got = batch.decode(ctype, body)
     assert got["a"].status == 200 and json.loads(got["a"].body) == {"id": "a"}
     assert got["b"].status == 404
-    assert batch.decode("text/plain", b"junk") == {}
+    with pytest.raises(ValueError):
+        batch.decode("text/plain", b"junk")
 
 
 @responses.activate
@@ -321,3 +468,310 @@ def test_get_many_chunks_by_50_with_riders_in_the_first() -> None:
     )
     assert not failed and set(done) == {*keys, "labels"}
     assert sorted(seen) == [50, 51]  # 100 messages + 1 rider in two batch requests
+
+
+# -- junk answers --------------------------------------------------------------------------
+UNREADABLE = "unreadable answer"
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "items"),
+    [
+        (b"null", "", ""),
+        (b"42", "", ""),
+        (b"[]", "", ""),
+        (b'"x"', "", ""),
+        (b"{}", "id", ""),
+        (b'{"id": ""}', "id", ""),
+        (b'{"id": 5}', "id", ""),
+        (b'{"messages": "nope"}', "", "messages"),
+        (b'{"messages": [{"id": "a"}, {"id": null}]}', "", "messages"),
+        (b'{"messages": [{"id": "a"}, 5]}', "", "messages"),
+        (b'{"messages": [], "nextPageToken": 7}', "", "messages"),
+        (b'{"resultSizeEstimate": "many"}', "", "messages"),
+        (b"[" * 100_000, "", ""),
+    ],
+)
+def test_junk_is_unreadable(body: bytes, key: str, items: str) -> None:
+    with pytest.raises(TransientError, match=UNREADABLE) as info:
+        client_mod.answer_object(body, key=key, items=items)
+    assert info.value.reason == "bad_json"
+
+
+def test_answers_that_are_gmails_shapes_pass() -> None:
+    assert client_mod.answer_object(b'{"id": "a", "x": 1}', key="id") == {"id": "a", "x": 1}
+    assert client_mod.answer_object(b'{"resultSizeEstimate": 0}', items="messages") == {
+        "resultSizeEstimate": 0
+    }
+    listing = b'{"messages": [{"id": "a", "threadId": "t"}], "nextPageToken": "p"}'
+    assert client_mod.answer_object(listing, items="messages")["nextPageToken"] == "p"
+
+
+@responses.activate
+def test_get_retries_junk_then_reads_the_resource() -> None:
+    url = BASE + "/gmail/v1/users/me/messages/m1"
+    responses.get(url, body=b"null")
+    responses.get(url, json={"snippet": "no id"})
+    responses.get(url, json={"id": "m1"})
+    got = GmailClient(TOKEN).get("/gmail/v1/users/me/messages/m1", key="id")
+    assert got == {"id": "m1"} and len(responses.calls) == 3
+
+
+@responses.activate
+def test_get_of_an_empty_answer_is_unreadable() -> None:
+    responses.get(PROFILE, body=b"")
+    with pytest.raises(TransientError, match=UNREADABLE):
+        GmailClient(TOKEN).get("/gmail/v1/users/me/profile")
+    assert len(responses.calls) == client_mod.MAX_ATTEMPTS
+
+
+@responses.activate
+def test_request_of_an_empty_answer_is_none() -> None:
+    responses.delete(BASE + "/gmail/v1/users/me/drafts/r1", status=204)
+    assert GmailClient(TOKEN).request("DELETE", "/gmail/v1/users/me/drafts/r1") is None
+
+
+@responses.activate
+def test_batch_parts_must_carry_the_resource_id_riders_need_not() -> None:
+    url = BASE + "/batch/gmail/v1"
+    first = batch_response(
+        [("m1", 200, {"id": "m1"}), ("m2", 200, {"snippet": "no id"}), ("labels", 200, {})]
+    )
+    second = batch_response([("m2", 200, {"id": "m2"})])
+    responses.post(url, body=first[1], content_type=first[0])
+    responses.post(url, body=second[1], content_type=second[0])
+    done, failed = GmailClient(TOKEN).get_many(
+        [(k, f"/gmail/v1/users/me/messages/{k}") for k in ("m1", "m2")],
+        riders=[batch.BatchCall("labels", "/gmail/v1/users/me/labels")],
+    )
+    assert failed == {} and done == {"m1": {"id": "m1"}, "m2": {"id": "m2"}, "labels": {}}
+    assert b"messages/m2" in responses.calls[1].request.body
+    assert b"messages/m1" not in responses.calls[1].request.body
+
+
+@responses.activate
+def test_a_batch_answer_that_is_not_multipart_is_unreadable_and_retried() -> None:
+    url = BASE + "/batch/gmail/v1"
+    ok = batch_response([("m1", 200, {"id": "m1"})])
+    responses.post(url, body=b"<html>oops</html>", content_type="text/html")
+    responses.post(url, body=ok[1], content_type=ok[0])
+    done, failed = GmailClient(TOKEN).get_many([("m1", "/gmail/v1/users/me/messages/m1")])
+    assert (set(done), failed) == ({"m1"}, {})
+    responses.replace(responses.POST, url, body=b"<html>oops</html>", content_type="text/html")
+    done, failed = GmailClient(TOKEN).get_many([("m1", "/gmail/v1/users/me/messages/m1")])
+    assert done == {} and UNREADABLE in str(failed["m1"])
+
+
+@responses.activate
+def test_a_batch_part_that_is_204_is_done_without_a_body() -> None:
+    url = BASE + "/batch/gmail/v1"
+    ctype, body = batch_response([("d1", 204, "")])
+    responses.post(url, body=body.replace(b'""', b""), content_type=ctype)
+    call = batch.BatchCall("d1", "/gmail/v1/users/me/drafts/d1", method="DELETE")
+    assert GmailClient(TOKEN).call_many([call]) == ({"d1": None}, {})
+
+
+@responses.activate
+def test_a_read_timeout_wrapped_by_urllib3_is_a_timeout() -> None:
+    from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+
+    wrapped = MaxRetryError(None, "/p", ReadTimeoutError(None, "/p", "read timed out"))  # type: ignore[arg-type]
+    responses.get(PROFILE, body=requests.ConnectionError(wrapped))
+    with pytest.raises(TransientError, match="did not answer in time") as info:
+        GmailClient(TOKEN).request("GET", "/gmail/v1/users/me/profile", retry=False)
+    assert info.value.reason == "timeout"
+
+
+# -- answers that are errors, uploads ---------------------------------------------------------
+@responses.activate
+def test_a_400_answer_is_an_error_naming_googles_reason() -> None:
+    url = BASE + "/gmail/v1/users/me/messages/send"
+    responses.post(url, status=400, json=google_error(400, "invalidArgument", "Invalid To header"))
+    with pytest.raises(GmailApiError) as info:
+        GmailClient(TOKEN).request("POST", "/gmail/v1/users/me/messages/send", json_body={})
+    assert type(info.value) is GmailApiError and info.value.status == 400
+    assert str(info.value) == (
+        "Gmail rejected the request: Invalid To header. Check the values passed to this tool."
+    )
+    assert len(responses.calls) == 1  # a 400 is not retried
+
+
+@responses.activate
+def test_upload_with_metadata_is_multipart_related() -> None:
+    url = BASE + "/upload/gmail/v1/users/me/messages/send"
+    responses.post(url, json={"id": "m1", "threadId": "t1"})
+    raw = b"From: a@example.com\r\nTo: b@example.com\r\n\r\nhello\r\n"
+    got = GmailClient(TOKEN).upload("/messages/send", raw, metadata={"threadId": "t1"})
+    assert got == {"id": "m1", "threadId": "t1"}
+    request = responses.calls[0].request
+    assert "uploadType=multipart" in str(request.url)
+    ctype = request.headers["Content-Type"]
+    assert ctype.startswith("multipart/related; boundary=")
+    boundary = ctype.split("boundary=")[1].encode()
+    body = b"".join(request.body) if not isinstance(request.body, bytes) else request.body  # type: ignore[arg-type]
+    parts = body.split(b"--" + boundary)
+    assert parts[0] == b"" and parts[-1] == b"--\r\n" and len(parts) == 4
+    meta_head, meta = parts[1].split(b"\r\n\r\n", 1)
+    assert b"application/json" in meta_head and json.loads(meta) == {"threadId": "t1"}
+    media_head, media = parts[2].split(b"\r\n\r\n", 1)
+    assert b"message/rfc822" in media_head and media == raw + b"\r\n"
+
+
+@responses.activate
+def test_upload_without_metadata_is_media() -> None:
+    url = BASE + "/upload/gmail/v1/users/me/drafts"
+    responses.post(url, json={"id": "r1", "message": {"id": "m1"}})
+    raw = b"Subject: x\r\n\r\nhello\r\n"
+    got = GmailClient(TOKEN).upload("/drafts", raw, what="draft")
+    assert got == {"id": "r1", "message": {"id": "m1"}}
+    request = responses.calls[0].request
+    assert "uploadType=media" in str(request.url)
+    assert request.headers["Content-Type"] == "message/rfc822"
+    body = b"".join(request.body) if not isinstance(request.body, bytes) else request.body  # type: ignore[arg-type]
+    assert body == raw
+
+
+@responses.activate
+def test_failed_batch_parts_back_off_longer_each_round(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jitter_at_its_top(monkeypatch)
+    url = BASE + "/batch/gmail/v1"
+    busy = batch_response([("m1", 429, google_error(429, "rateLimitExceeded"))])
+    ok = batch_response([("m1", 200, {"id": "m1"})])
+    for answer in (busy, busy, busy, ok):
+        responses.post(url, body=answer[1], content_type=answer[0])
+    deadline = transport.Deadline(300.0, clock.now)
+    done, failed = GmailClient(TOKEN, deadline=deadline).get_many(
+        [("m1", "/gmail/v1/users/me/messages/m1")]
+    )
+    assert (done, failed) == ({"m1": {"id": "m1"}}, {})
+    base = transport.BACKOFF_BASE
+    assert clock.slept == [base, base * 2, base * 4]
+
+
+@responses.activate
+def test_failed_batch_parts_are_not_retried_past_the_budget(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jitter_at_its_top(monkeypatch)
+    url = BASE + "/batch/gmail/v1"
+    busy = batch_response([("m1", 429, google_error(429, "rateLimitExceeded"))])
+    responses.post(url, body=busy[1], content_type=busy[0])
+    # 1.2 s left: a 0.5 s pause would leave less than the 1 s a retry needs
+    deadline = transport.Deadline(1.2, clock.now)
+    done, failed = GmailClient(TOKEN, deadline=deadline).get_many(
+        [("m1", "/gmail/v1/users/me/messages/m1")]
+    )
+    assert done == {} and isinstance(failed["m1"], RateLimitError)
+    assert clock.slept == [] and len(responses.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "reason"),
+    [
+        (404, b"<html>Not Found</html>", "notFound"),
+        (404, json.dumps(google_error(404, "gone")).encode(), "gone"),
+        (401, b"", "authError"),
+        (429, b"", "rateLimitExceeded"),
+        (500, b"", "backendError"),
+        (400, json.dumps(google_error(400, "", "Mail service not enabled")).encode(),
+         "failedPrecondition"),
+    ],
+)  # fmt: skip
+def test_error_reason_is_googles_or_the_documented_default(
+    status: int, body: bytes, reason: str
+) -> None:
+    assert error_from_response(status, body).reason == reason
+
+
+@pytest.mark.parametrize(
+    ("detail", "kind", "needle"),
+    [
+        ("SERVICE_DISABLED", GmailApiError, "not enabled"),
+        ("ACCESS_TOKEN_SCOPE_INSUFFICIENT", ScopeError, "tick every Gmail permission"),
+    ],
+)
+def test_error_details_outrank_a_generic_reason(detail: str, kind: type, needle: str) -> None:
+    """Google's 403s often say only "forbidden" in errors[]; the ErrorInfo detail says why."""
+    body = {
+        "error": {
+            "code": 403,
+            "message": "Forbidden",
+            "errors": [{"reason": "forbidden"}],
+            "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": detail}],
+        }
+    }
+    err = error_from_response(403, json.dumps(body).encode())
+    assert type(err) is kind and needle in str(err) and err.reason == detail
+
+
+@pytest.mark.parametrize(("budget", "attempts", "pauses"), [(2.2, 1, []), (60.0, 3, [0.5, 1.0])])
+def test_a_refused_send_is_retried_only_while_an_attempt_fits_the_budget(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch, budget: float, attempts: int, pauses: list
+) -> None:
+    jitter_at_its_top(monkeypatch)
+    client = GmailClient(TOKEN, deadline=transport.Deadline(budget, clock.now))
+    tries: list[float] = []
+
+    def attempt() -> None:
+        tries.append(clock.now)
+        raise RateLimitError("slow down", status=429)  # refused: nothing to look up
+
+    with pytest.raises(RateLimitError):
+        sending.send_once(client, attempt, "<m@example.com>", sleep=clock.sleep)
+    assert len(tries) == attempts
+    assert clock.slept == [p * transport.BACKOFF_BASE / 0.5 for p in pauses]
+    assert clock.now - tries[0] <= budget
+
+
+@pytest.mark.parametrize(
+    "status_line", [b"HTTP/1.1 200 OK", b"HTTP/1.1 200", b"HTTP/2 200"], ids=["ok", "bare", "h2"]
+)
+@pytest.mark.parametrize("newline", [b"\r\n", b"\n"], ids=["crlf", "lf"])
+def test_batch_decode_reads_every_status_line_shape(status_line: bytes, newline: bytes) -> None:
+    inner = newline.join([status_line, b"Content-Type: application/json", b"", b'{"id": "a"}'])
+    body = b"\r\n".join(
+        [
+            b"--b",
+            b"Content-Type: application/http",
+            b"Content-ID: <response-a>",
+            b"",
+            inner,
+            b"--b--",
+        ]
+    )
+    got = batch.decode("multipart/mixed; boundary=b", body)
+    assert got["a"].status == 200 and json.loads(got["a"].body) == {"id": "a"}
+    assert got["a"].headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize("status_line", [b"HTTP/1.1", b"HTTP/1.1 abc", b""])
+def test_batch_decode_leaves_out_a_part_without_a_status(status_line: bytes) -> None:
+    body = b"\r\n".join(
+        [b"--b", b"Content-Type: application/http", b"Content-ID: <response-a>", b"",
+         status_line, b"", b"{}", b"--b--"]
+    )  # fmt: skip
+    assert batch.decode("multipart/mixed; boundary=b", body) == {}
+
+
+READ_ONLY = "https://www.googleapis.com/auth/gmail.readonly"
+
+
+@pytest.mark.parametrize(
+    ("call", "needle"),
+    [
+        (lambda c: sending.create_draft(c, b"x"), "manage drafts"),
+        (lambda c: sending.update_draft(c, "r1", b"x"), "manage drafts"),
+        (lambda c: sending.get_draft(c, "r1"), "manage drafts"),
+        (lambda c: sending.delete_draft(c, "r1"), "manage drafts"),
+        (lambda c: sending.send_draft(c, "r1"), "send email"),
+        (lambda c: sending.send_raw(c, b"x", "<m@example.com>"), "send email"),
+    ],
+    ids=["create_draft", "update_draft", "get_draft", "delete_draft", "send_draft", "send_raw"],
+)
+@responses.activate  # no URL registered: any request would fail the test
+def test_sending_refuses_before_any_request_without_the_permission(call: Any, needle: str) -> None:
+    with pytest.raises(ScopeError, match=needle):
+        call(GmailClient(TOKEN, granted_scopes=READ_ONLY))
+    assert len(responses.calls) == 0
