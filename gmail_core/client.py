@@ -36,6 +36,11 @@ BATCH_CHUNK = 50  # Google advises at most 50 calls per batch
 BATCH_CONCURRENCY = 4  # chunks in flight at once for one invocation
 MAX_ATTEMPTS = 5
 USER_PATH = "/gmail/v1/users/me"
+BATCH_PATH = "/batch/gmail/v1"
+# Google's JSON is indented unless asked otherwise (a standard parameter of every method):
+# compact answers are a third smaller to receive and to parse. Every call asks, batch calls
+# too; the batch endpoint itself answers multipart, not JSON.
+COMPACT = (("prettyPrint", "false"),)
 
 _RATE_REASONS = {
     "rateLimitExceeded",
@@ -214,6 +219,8 @@ class GmailClient:
             # The invocation's time is up: a request now would end after Dify stopped waiting.
             raise TransientError(_TIMED_OUT, reason="timeout")
         all_headers = {**self._auth, **(headers or {})}
+        if path != BATCH_PATH:
+            params = {**(params or {}), **dict(COMPACT)}
         try:
             resp = transport.session().request(
                 method,
@@ -273,10 +280,12 @@ class GmailClient:
         riders: Sequence[batch.BatchCall] = (),
         what: str = "message",
         key: str = "id",
+        each: Callable[[Any, int], Any] | None = None,
     ) -> tuple[dict[str, Any], dict[str, GmailApiError]]:
         """GET many resources via the batch endpoint. ``paths`` = [(call id, path)]."""
-        calls = [batch.BatchCall(id=cid, path=path, params=tuple(params)) for cid, path in paths]
-        return self.call_many(calls, riders=riders, what=what, key=key)
+        shared = tuple(params)
+        calls = [batch.BatchCall(id=cid, path=path, params=shared) for cid, path in paths]
+        return self.call_many(calls, riders=riders, what=what, key=key, each=each)
 
     def call_many(
         self,
@@ -285,6 +294,7 @@ class GmailClient:
         riders: Sequence[batch.BatchCall] = (),
         what: str = "message",
         key: str = "id",
+        each: Callable[[Any, int], Any] | None = None,
     ) -> tuple[dict[str, Any], dict[str, GmailApiError]]:
         """Run idempotent calls through the batch endpoint (chunks of 50, a few in flight).
 
@@ -295,12 +305,36 @@ class GmailClient:
         reported, never dropped. Each call answers with the resource it fetched or changed,
         which carries ``key`` (a resource's ``id``); an answer without it is unreadable, and
         retried like one. Riders may answer any JSON object.
+
+        ``each(json, size)`` turns each call's answer (not a rider's) into what ``done``
+        holds, as soon as its chunk arrives and while the other chunks are still on their way:
+        the JSON of a chunk is then dropped, never held for all of them (``size``: the answer's
+        bytes). It must not raise.
         """
         rider_ids = {rider.id for rider in riders}
         pending = list(calls)
         first_riders = list(riders)
         done: dict[str, Any] = {}
         failed: dict[str, GmailApiError] = {}
+
+        def settle(
+            chunk: list[batch.BatchCall], outcome: dict[str, batch.BatchResult] | GmailApiError
+        ) -> dict[str, Any]:
+            """Each call's value (``each`` applied) or its GmailApiError."""
+            settled: dict[str, Any] = {}
+            for call in chunk:
+                result = outcome if isinstance(outcome, GmailApiError) else outcome.get(call.id)
+                try:
+                    value = _part_json(result, what, "" if call.id in rider_ids else key)
+                except GmailApiError as err:
+                    settled[call.id] = err
+                    continue
+                if each is not None and call.id not in rider_ids:
+                    size = len(result.body) if isinstance(result, batch.BatchResult) else 0
+                    value = each(value, size)
+                settled[call.id] = value
+            return settled
+
         attempt = 0
         while pending:
             chunks = [pending[i : i + BATCH_CHUNK] for i in range(0, len(pending), BATCH_CHUNK)]
@@ -308,25 +342,19 @@ class GmailClient:
                 chunks = [first_riders + chunks[0], *chunks[1:]] if chunks else [first_riders]
                 pending = first_riders + pending
                 first_riders = []
-            results: dict[str, batch.BatchResult | GmailApiError] = {}
-            for chunk, outcome in zip(chunks, self._run_chunks(chunks, what), strict=True):
-                if isinstance(outcome, GmailApiError):
-                    results.update({call.id: outcome for call in chunk})
-                else:
-                    results.update(outcome)
             retry_calls: list[batch.BatchCall] = []
             last_transient: TransientError | None = None
-            for call in pending:
-                try:
-                    part_key = "" if call.id in rider_ids else key
-                    done[call.id] = _part_json(results.get(call.id), what, part_key)
-                    failed.pop(call.id, None)
-                    continue
-                except GmailApiError as err:
-                    failed[call.id] = err
-                    if isinstance(err, TransientError):
+            for chunk, settled in zip(chunks, self._run_chunks(chunks, what, settle), strict=True):
+                for call in chunk:
+                    value = settled[call.id]
+                    if not isinstance(value, GmailApiError):
+                        done[call.id] = value
+                        failed.pop(call.id, None)
+                        continue
+                    failed[call.id] = value
+                    if isinstance(value, TransientError):
                         retry_calls.append(call)
-                        last_transient = err
+                        last_transient = value
             attempt += 1
             if not retry_calls or attempt >= MAX_ATTEMPTS or last_transient is None:
                 break
@@ -338,24 +366,32 @@ class GmailClient:
         return done, failed
 
     def _run_chunks(
-        self, chunks: list[list[batch.BatchCall]], what: str
-    ) -> Iterable[dict[str, batch.BatchResult] | GmailApiError]:
+        self,
+        chunks: list[list[batch.BatchCall]],
+        what: str,
+        settle: Callable[
+            [list[batch.BatchCall], dict[str, batch.BatchResult] | GmailApiError], dict[str, Any]
+        ],
+    ) -> Iterable[dict[str, Any]]:
+        """``settle(chunk, its answer)`` for each chunk, each as soon as its answer arrives."""
         if len(chunks) == 1:
-            return [self._post_batch(chunks[0], what)]
+            return [settle(chunks[0], self._post_batch(chunks[0], what))]
         # Threads become greenlets under the SDK's gevent patch; either way they share the pool.
         with ThreadPoolExecutor(max_workers=min(BATCH_CONCURRENCY, len(chunks))) as pool:
-            return list(pool.map(lambda chunk: self._post_batch(chunk, what), chunks))
+            return list(
+                pool.map(lambda chunk: settle(chunk, self._post_batch(chunk, what)), chunks)
+            )
 
     def _post_batch(
         self, calls: list[batch.BatchCall], what: str
     ) -> dict[str, batch.BatchResult] | GmailApiError:
         """One batch request (retried as a whole on transient failure); the error if it fails."""
-        content_type, body = batch.encode(calls)
+        content_type, body = batch.encode(calls, COMPACT)
         try:
             resp = self._retrying(
                 lambda: self._http(
                     "POST",
-                    "/batch/gmail/v1",
+                    BATCH_PATH,
                     None,
                     None,
                     body,

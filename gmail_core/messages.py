@@ -62,17 +62,21 @@ UNREAD_NOTE_PREFIXES = (
 )
 
 
-def read_message(resource: object, client: GmailClient | None = None) -> Message:
+def read_message(
+    resource: object, client: GmailClient | None = None, *, size: int | None = None
+) -> Message:
     """``parse_message`` off the event loop (see ``offload``), within the time budget.
 
+    ``size``: bytes of the answer that held the resource, what reading it costs (default:
+    Gmail's size of the raw message, which counts attachments that are not in the answer).
     Never raises for what a message contains: a message that cannot be read in time keeps
     its IDs and labels and says so in ``notes``; the other messages of a call are unaffected.
     """
     seconds = offload.READ_SECONDS
     if client is not None:
         seconds = min(seconds, client.deadline.remaining())
-    # Gmail's size of the raw message; a resource that is not even an object is read in place.
-    size = resource.get("sizeEstimate", 0) if isinstance(resource, Mapping) else 0
+    if size is None:  # a resource that is not even an object is read in place
+        size = resource.get("sizeEstimate", 0) if isinstance(resource, Mapping) else 0
     try:
         message = offload.run(
             lambda: reading.parse_message(resource),
@@ -131,6 +135,10 @@ def message_body(
     return message, body
 
 
+# Characters of each body search_messages shows with include_body (as text).
+SEARCH_BODY_CHARS = 4_000
+
+
 @dataclass
 class SearchResult:
     messages: list[Message]
@@ -138,6 +146,8 @@ class SearchResult:
     result_size_estimate: int = 0
     label_names: dict[str, str] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)  # message id -> why
+    # With include_body: message id -> its body as text, cut to SEARCH_BODY_CHARS.
+    bodies: dict[str, str] | None = None
 
 
 def search(
@@ -150,7 +160,12 @@ def search(
     page_token: str = "",
     include_spam_trash: bool = False,
 ) -> SearchResult:
-    """One messages.list, then the batch endpoint for the messages (chunks of ≤ 50)."""
+    """One messages.list, then the batch endpoint for the messages (chunks of ≤ 50).
+
+    Each chunk is read as it arrives. With ``include_body`` each message's body is converted
+    to text (``SEARCH_BODY_CHARS``) there and then, and only that text is kept: the complete
+    messages of one chunk are in memory at a time, not those of all 500.
+    """
     client.require("read")
     known_labels: list[labels_mod.Label] | None = None
     params: dict[str, Any] = {
@@ -188,15 +203,25 @@ def search(
     calls = [(str(m["id"]), f"{MESSAGES_PATH}/{path_id(m['id'])}") for m in refs]
     # The label list rides along in the first batch: label names cost no extra request.
     riders = [] if known_labels is not None else [LABELS_CALL]
-    done, failed = client.get_many(calls, get_params, riders=riders, what="message")
+
+    def each(data: Any, size: int) -> tuple[Message, str]:
+        message = read_message(data, client, size=size)
+        if not include_body:
+            return message, ""
+        message, body = message_body(message, "text", SEARCH_BODY_CHARS, client=client)
+        return replace(message, text_body="", html_body=""), body  # only what is shown
+
+    done, failed = client.get_many(calls, get_params, riders=riders, what="message", each=each)
     if known_labels is None:
         labels_json = done.pop(LABELS_CALL.id, None)
         failed.pop(LABELS_CALL.id, None)
         known_labels = labels_mod.parse_list(labels_json) if labels_json else []
     result.label_names = labels_mod.names_by_id(known_labels)
-    parsed = [read_message(done[key], client) for key, _ in calls if key in done]
-    parsed.sort(key=lambda m: m.internal_date, reverse=True)  # the API does not order results
-    result.messages = parsed
+    read: list[tuple[Message, str]] = [done[key] for key, _ in calls if key in done]
+    read.sort(key=lambda found: found[0].internal_date, reverse=True)  # the API has no order
+    result.messages = [message for message, _ in read]
+    if include_body:
+        result.bodies = {message.id: body for message, body in read}
     result.failed = {key: str(err) for key, err in failed.items()}
     if result.failed and not result.messages:
         first = next(iter(failed.values()))

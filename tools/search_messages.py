@@ -3,22 +3,17 @@ from gmail_core import dify, messages, params, render
 
 class SearchMessagesTool(dify.GmailTool):
     def run(self, p: dict) -> dify.Messages:
-        include_body = params.as_bool(p, "include_body")
         client = self.gmail()
         result = messages.search(
             client,
             query=params.as_str(p, "query", max_len=2000),
             max_results=params.as_int(p, "max_results", 20, minimum=1, maximum=500),
-            include_body=include_body,
+            include_body=params.as_bool(p, "include_body"),
             label_names=params.as_list(p, "label", split_spaces=False),
             page_token=params.as_str(p, "page_token", max_len=500).strip(),
             include_spam_trash=params.as_bool(p, "include_spam_trash"),
         )
-        shown, bodies = result.messages, None
-        if include_body:  # converted off the event loop; a body that fails costs only itself
-            read = [messages.message_body(m, "text", 4000, client=client) for m in shown]
-            shown = [m for m, _ in read]
-            bodies = {m.id: body for m, body in read}
+        shown, bodies = result.messages, result.bodies
         items = []
         for m in shown:
             item = render.message_summary(m, result.label_names)
