@@ -14,14 +14,15 @@ import quopri
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 MAX_CALLS = 100  # Google's hard limit per batch request
 
 
-@dataclass(frozen=True, slots=True)
-class BatchCall:
+# NamedTuples, not frozen dataclasses: a search builds 500 of each, and a frozen dataclass
+# sets every field through object.__setattr__.
+class BatchCall(NamedTuple):
     """One inner call without a body (GET, or an idempotent POST such as trash);
     ``path`` starts with ``/gmail/v1/``."""
 
@@ -31,8 +32,7 @@ class BatchCall:
     method: str = "GET"
 
 
-@dataclass(frozen=True, slots=True)
-class BatchResult:
+class BatchResult(NamedTuple):
     status: int
     headers: dict[str, str]
     body: bytes

@@ -336,6 +336,9 @@ def _walk(
 _HEADER_ERRORS = (ValueError, LookupError, UnicodeError, TypeError, AttributeError, MessageError)
 
 
+_PATH_SEPARATORS = re.compile(r"[\\/]")
+
+
 def _filename(part: Mapping[str, Any], headers: _Headers) -> str:
     # Gmail fills ``filename`` already decoded; the headers are the fallback for when it is not.
     name = _str(part.get("filename"))[:MAX_HEADER_CHARS].strip()
@@ -345,8 +348,12 @@ def _filename(part: Mapping[str, Any], headers: _Headers) -> str:
         except _HEADER_ERRORS:
             raw = ""
         name = decode_header_words(str(raw)[:MAX_PARAMETER_HEADER_CHARS])[0]
+    if not name:
+        return ""
     # A name is a label, not a path: keep the last component, drop control characters.
-    name = re.split(r"[\\/]", name)[-1][-MAX_FILENAME_CHARS:]
+    name = _PATH_SEPARATORS.split(name)[-1][-MAX_FILENAME_CHARS:]
+    if name.isprintable():
+        return name.strip()
     return "".join(char for char in name if char.isprintable()).strip()
 
 
