@@ -74,7 +74,7 @@ def decode(content_type: str, body: bytes) -> dict[str, BatchResult]:
     lines: seconds of CPU) and copies each part several times. Here a part's body is the
     only copy made. Lines may end in CRLF or LF; a preamble and an epilogue are ignored; a
     part without a usable Content-ID or status line, or shorter than its Content-Length (a
-    truncated answer), is left out; ``--boundary`` counts only at the start of a line and
+    truncated answer), is left out, and one with a Content-Length is that long; ``--boundary`` counts only at the start of a line and
     followed by the end of that line, ``--`` or whitespace (RFC 2046), so the boundary's
     text inside a body is body.
     Raises ValueError when the answer is not a multipart batch answer at all.
@@ -189,6 +189,8 @@ def _http_response(data: bytes, begin: int, end: int) -> BatchResult | None:
     headers = _headers(data[line_end + 1 : blank.start()] if line_end < blank.start() else b"")
     content = data[blank.end() : end]
     length = headers.get("content-length", "")
-    if length.isdigit() and len(content) < int(length):
-        return None  # truncated
+    if length.isdigit():
+        if len(content) < int(length):
+            return None  # truncated
+        content = content[: int(length)]  # what follows is not the body (HTTP's rule)
     return BatchResult(status=int(status_parts[1]), headers=headers, body=content)
