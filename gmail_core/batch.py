@@ -74,9 +74,9 @@ def decode(content_type: str, body: bytes) -> dict[str, BatchResult]:
     lines: seconds of CPU) and copies each part several times. Here a part's body is the
     only copy made. Lines may end in CRLF or LF; a preamble and an epilogue are ignored; a
     part without a usable Content-ID or status line, or shorter than its Content-Length (a
-    truncated answer), is left out, and one with a Content-Length is that long; ``--boundary`` counts only at the start of a line and
-    followed by the end of that line, ``--`` or whitespace (RFC 2046), so the boundary's
-    text inside a body is body.
+    truncated answer), is left out, and a body with a Content-Length is that long;
+    ``--boundary`` counts only at the start of a line and followed by the end of that line,
+    ``--`` or whitespace (RFC 2046), so the boundary's text inside a body is body.
     Raises ValueError when the answer is not a multipart batch answer at all.
     """
     boundary = _boundary(content_type)
