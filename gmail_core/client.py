@@ -294,6 +294,7 @@ class GmailClient:
         riders: Sequence[batch.BatchCall] = (),
         what: str = "message",
         key: str = "id",
+        items: str = "",
         each: Callable[[Any, int], Any] | None = None,
     ) -> tuple[dict[str, Any], dict[str, GmailApiError]]:
         """Run idempotent calls through the batch endpoint (chunks of 50, a few in flight).
@@ -303,8 +304,9 @@ class GmailClient:
         every id lands in exactly one of the two. Parts that fail transiently (or are
         missing from the answer) are re-batched and retried with backoff; the others are
         reported, never dropped. Each call answers with the resource it fetched or changed,
-        which carries ``key`` (a resource's ``id``); an answer without it is unreadable, and
-        retried like one. Riders may answer any JSON object.
+        which carries ``key`` (a resource's ``id``) and, if given, the list ``items`` (see
+        ``answer_object``); an answer without them is unreadable, and retried like one.
+        Riders may answer any JSON object.
 
         ``each(json, size)`` turns each call's answer (not a rider's) into what ``done``
         holds, as soon as its chunk arrives and while the other chunks are still on their way:
@@ -324,12 +326,13 @@ class GmailClient:
             settled: dict[str, Any] = {}
             for call in chunk:
                 result = outcome if isinstance(outcome, GmailApiError) else outcome.get(call.id)
+                rider = call.id in rider_ids
                 try:
-                    value = _part_json(result, what, "" if call.id in rider_ids else key)
+                    value = _part_json(result, what, "" if rider else key, "" if rider else items)
                 except GmailApiError as err:
                     settled[call.id] = err
                     continue
-                if each is not None and call.id not in rider_ids:
+                if each is not None and not rider:
                     size = len(result.body) if isinstance(result, batch.BatchResult) else 0
                     value = each(value, size)
                 settled[call.id] = value
@@ -525,8 +528,11 @@ def answer_object(content: bytes, *, key: str = "", items: str = "") -> dict[str
     return doc
 
 
-def _part_json(result: batch.BatchResult | GmailApiError | None, what: str, key: str) -> Any:
-    """The JSON of one batch part (an object with ``key``, if given), or the error it stands for."""
+def _part_json(
+    result: batch.BatchResult | GmailApiError | None, what: str, key: str, items: str = ""
+) -> Any:
+    """The JSON of one batch part (an object with ``key`` and ``items``, if given), or the
+    error it stands for."""
     if result is None:
         raise TransientError(
             f"Gmail's batch answer left out this {what}. This is usually temporary: try again.",
@@ -538,7 +544,7 @@ def _part_json(result: batch.BatchResult | GmailApiError | None, what: str, key:
         raise error_from_response(result.status, result.body, result.headers, what=what)
     if result.status == 204:
         return None
-    return answer_object(result.body, key=key)
+    return answer_object(result.body, key=key, items=items)
 
 
 def _google_error(body: bytes) -> tuple[str, str, str, list[Any]]:

@@ -288,17 +288,15 @@ def get_message(client: GmailClient, message_id: str) -> tuple[Message, dict[str
 def get_thread(
     client: GmailClient, thread_or_message_id: str
 ) -> tuple[list[Message], dict[str, str]]:
-    """Messages of a thread in date order; accepts a thread ID or the ID of any message in it."""
+    """Messages of a thread in date order; accepts a thread ID or the ID of any message in it.
+
+    The label list rides along with the thread in one batch request: user labels' names cost
+    no second round trip.
+    """
     client.require("read")
     key = resolve_message_id(client, thread_or_message_id)
     try:
-        data = client.get(
-            f"{THREADS_PATH}/{path_id(key, 'thread ID')}",
-            {"format": "full"},
-            what="thread",
-            key="id",
-            items="messages",
-        )
+        data, labels_json = _thread_with_labels(client, key)
     except NotFoundError:
         # Not a thread ID: maybe the ID of a message in the thread.
         meta = client.get(
@@ -307,17 +305,26 @@ def get_thread(
             what="thread or message",
             key="threadId",
         )
-        data = client.get(
-            f"{THREADS_PATH}/{path_id(meta['threadId'], 'thread ID')}",
-            {"format": "full"},
-            what="thread",
-            key="id",
-            items="messages",
-        )
+        data, labels_json = _thread_with_labels(client, meta["threadId"])
     messages = [read_message(m, client) for m in data.get("messages", [])]
     messages.sort(key=lambda m: m.internal_date)
     label_ids = {lid for m in messages for lid in m.label_ids}
-    return messages, _label_names_for(client, label_ids)
+    if labels_json is None:  # the label list failed where the thread did not: ask again
+        return messages, _label_names_for(client, label_ids)
+    return messages, labels_mod.names_by_id(labels_mod.parse_list(labels_json))
+
+
+def _thread_with_labels(
+    client: GmailClient, thread_id: str
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """threads.get (format=full) and labels.list in one batch request: (thread, label list or
+    None when only that failed). Raises what the thread's part failed with."""
+    call = BatchCall("thread", f"{THREADS_PATH}/{path_id(thread_id, 'thread ID')}",
+                     (("format", "full"),))  # fmt: skip
+    done, failed = client.call_many([call], riders=[LABELS_CALL], what="thread", items="messages")
+    if call.id in failed:
+        raise failed[call.id]
+    return done[call.id], done.get(LABELS_CALL.id)
 
 
 def _label_names_for(client: GmailClient, label_ids: Any) -> dict[str, str]:
