@@ -418,6 +418,10 @@ def _sender(from_header: str) -> str | None:
     )
 
 
+# What list_drafts shows of each draft's message: IDs, headers, snippet, date.
+DRAFT_FIELDS = "id,message(id,threadId,labelIds,snippet,internalDate,payload(headers))"
+
+
 def list_drafts(
     client: GmailClient, *, query: str, max_results: int, page_token: str = ""
 ) -> tuple[list[dict[str, Any]], str, list[str]]:
@@ -434,19 +438,24 @@ def list_drafts(
     refs = [d for d in listing.get("drafts") or [] if isinstance(d, dict) and d.get("id")]
     if not refs:
         return [], str(listing.get("nextPageToken") or ""), []
+
+    def each(data: Any, size: int) -> Message:  # read as each chunk arrives
+        return messages.read_message(data.get("message") or {}, client, size=size)
+
     done, failed = client.get_many(
         [(str(d["id"]), f"{sending.DRAFTS_PATH}/{path_id(d['id'], 'draft ID')}") for d in refs],
-        [("format", "metadata")],  # drafts.get takes no metadataHeaders
+        # drafts.get takes no metadataHeaders; the mask keeps what is shown
+        [("format", "metadata"), ("fields", DRAFT_FIELDS)],
         what="draft",
+        each=each,
     )
     if failed and not done:
         raise next(iter(failed.values()))
     out = []
     for ref in refs:
-        data = done.get(str(ref["id"]))
-        if data is None:
+        m = done.get(str(ref["id"]))
+        if m is None:
             continue
-        m = messages.read_message(data.get("message") or {}, client)
         out.append(
             {
                 "draft_id": str(ref["id"]),
