@@ -118,11 +118,15 @@ class _Headers:
 
     def __init__(self, raw: object) -> None:
         values: dict[str, str] = {}
-        for item in _list(raw)[:MAX_HEADERS]:
-            item = _dict(item)
-            name = _str(item.get("name")).lower()
+        items = _list(raw)
+        for item in items[:MAX_HEADERS] if len(items) > MAX_HEADERS else items:
+            if type(item) is not dict:  # JSON gives dicts: the checks below are for junk
+                item = _dict(item)
+            name = item.get("name")
+            name = name.lower() if isinstance(name, str) else ""
             if name and name not in values:
-                values[name] = _str(item.get("value"))
+                value = item.get("value")
+                values[name] = value if isinstance(value, str) else ""
         self._values = values
         self._email: EmailMessage | None = None
 
@@ -537,6 +541,9 @@ class _Bodies:
     main_html_chars: int = 0  # the same in ``html``; forwards and calendar summaries follow
 
 
+_NO_BODIES = _Bodies()
+
+
 def _assemble(root: _Scope, forwarded: list[_Scope], notes: _Notes) -> _Bodies:
     budget = _HtmlBudget()
     text, rich = _choose(root, budget)
@@ -691,11 +698,9 @@ def parse_message(resource: object) -> Message:
     notes = _Notes()
     payload = _dict(resource.get("payload"))
     headers = _Headers(payload.get("headers"))
-    nothing: tuple[_Scope, list[_Scope], list[Attachment]] = (_Scope(_Headers(())), [], [])
-    root, forwarded, attachments = _isolated(
-        lambda: _collect(payload, headers, notes), nothing, "body", notes
-    )
-    bodies = _isolated(lambda: _assemble(root, forwarded, notes), _Bodies(), "body", notes)
+    collected = _isolated(lambda: _collect(payload, headers, notes), None, "body", notes)
+    root, forwarded, attachments = collected or (_Scope(_Headers(())), [], [])
+    bodies = _isolated(lambda: _assemble(root, forwarded, notes), _NO_BODIES, "body", notes)
     text_body, html_body = bodies.text, bodies.html
     # Only an HTML body is converted: beside a text part it is never read, so never cut.
     if not text_body and (converted := converted_length(html_body)) < len(html_body):
