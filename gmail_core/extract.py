@@ -773,12 +773,13 @@ def _email(data: bytes, text: _Text, kind: str) -> Extracted:
         )
     text.add("\n".join(lines))
     text.add(body_for(message, "markdown", 0).strip())
-    note = (
-        f"Only the first {_amount(MAX_EMAIL_BYTES)} of the e-mail are read."
-        if cut and not text.full
-        else (text.cut_note() if text.full else "")
-    )
-    return Extracted(kind, text.value(), truncated=cut or text.full, note=note)
+    # What the reader could not read in it (a cut header, a part) is this file's news too.
+    notes = list(message.notes)
+    if text.full:
+        notes.append(text.cut_note())
+    elif cut:
+        notes.append(f"Only the first {_amount(MAX_EMAIL_BYTES)} of the e-mail are read.")
+    return Extracted(kind, text.value(), truncated=cut or text.full, note=" ".join(notes))
 
 
 _READERS: dict[str, Callable[[bytes, _Text, str], Extracted]] = {

@@ -534,6 +534,26 @@ def test_a_huge_attached_email_is_parsed_from_its_head(monkeypatch: pytest.Monke
     assert found.note == "Only the first 3 KB of the e-mail are read."
 
 
+def test_what_the_mail_reader_notes_about_an_attached_email_is_passed_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its reading notes (a cut header, a part not read) are the file's notes too: without
+    them an agent takes a partial e-mail for the whole of it."""
+    monkeypatch.setattr(extract, "MAX_EMAIL_BYTES", 40_000)
+    m = EmailMessage()
+    m["From"] = "ann@example.com"
+    m["To"] = ", ".join(f"r{i}@example.com" for i in range(2_001))
+    m["Subject"] = "Everyone"
+    m.set_content("Hello all.")
+    m.add_attachment(bytes(100_000), maintype="application", subtype="octet-stream")
+    found = read(m.as_bytes(), "message/rfc822", "all.eml", max_chars=60_000)
+    assert "Hello all." in found.text and found.truncated
+    assert found.note == (
+        "The To header lists 2,001 addresses: only the first 2,000 are shown. "
+        "Only the first 39 KB of the e-mail are read."
+    )
+
+
 # -- whatever the bytes ----------------------------------------------------------------------
 
 
