@@ -218,15 +218,24 @@ def _address_header(value: str, label: str, notes: _Notes) -> str:
     out: list[str] = []
     for entry in entries:
         words += entry.count("=?")
-        if words > MAX_ENCODED_WORDS:
+        if words > MAX_ENCODED_WORDS and "=?" in entry:
             notes.add(
                 f"The {label} header has more than {MAX_ENCODED_WORDS:,} encoded words: "
-                "the rest is not shown."
+                "names after them are not shown, only the addresses."
             )
-            out.append("[…]")
-            break
+            out.append(_address_only(entry))
+            continue
         out.append(_decoded_mailbox(entry))
     return ", ".join(out)
+
+
+def _address_only(entry: str) -> str:
+    """The address of an entry whose name is not decoded (``[…]`` when it has no <addr>):
+    a reply needs it, and finding it costs one scan."""
+    entry = entry.strip()
+    angle = entry.rfind("<")
+    address = entry[angle + 1 : -1].strip() if angle >= 0 and entry.endswith(">") else ""
+    return address or "[…]"
 
 
 def _iso_date(date_header: str, internal_date: int) -> str:
