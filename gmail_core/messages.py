@@ -10,7 +10,7 @@ import binascii
 import io
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 MESSAGES_PATH = USER_PATH + "/messages"
 THREADS_PATH = USER_PATH + "/threads"
 DIFY_FILE_LIMIT = 30 * 1024 * 1024  # Dify refuses larger tool files
+# Seconds the reading thread gets past a file's own time budget (which the extraction
+# checks between pages, rows, paragraphs) before it is given up.
+EXTRACT_GRACE_SECONDS = 5.0
 
 LABELS_CALL = BatchCall(id="labels", path=labels_mod.LABELS_PATH)
 _RFC822_ID = re.compile(r"^<?[^<>\s@]+@[^<>\s@]+>?$")
@@ -68,28 +71,17 @@ def read_message(resource: object, client: GmailClient | None = None) -> Message
     Never raises for what a message contains: a message that cannot be read in time keeps
     its IDs and labels and says so in ``notes``; the other messages of a call are unaffected.
     """
-    seconds = offload.READ_SECONDS
-    if client is not None:
-        seconds = min(seconds, client.deadline.remaining())
     # Gmail's size of the raw message; a resource that is not even an object is read in place.
     size = resource.get("sizeEstimate", 0) if isinstance(resource, Mapping) else 0
-    try:
-        message = offload.run(
-            lambda: reading.parse_message(resource),
-            size=size if isinstance(size, int) else offload.INLINE_BELOW,
-            seconds=seconds,
-        )
-    except offload.TookTooLong:
-        return reading.unread_message(
-            resource,
-            f"Reading this message took longer than {seconds:.3g} s: only its IDs and labels "
-            "are shown. Open it in Gmail.",
-        )
-    except Exception as exc:  # noqa: BLE001  (parse_message is total; this is the last guard)
-        log.warning("Gmail message could not be read: %s", type(exc).__name__)
-        return reading.unread_message(
-            resource, "Could not read this message: only its IDs and labels are shown."
-        )
+    message = _in_reading_thread(
+        lambda: reading.parse_message(resource),
+        size=size if isinstance(size, int) else offload.INLINE_BELOW,
+        seconds=_read_seconds(client),
+        instead=lambda note: reading.unread_message(resource, note),
+        took_too_long="Reading this message took longer than {seconds} s: only its IDs and "
+        "labels are shown. Open it in Gmail.",
+        failed="Could not read this message: only its IDs and labels are shown.",
+    )
     if any(note.startswith("Could not read") for note in message.notes):
         log.warning("Gmail message %s: %s", message.id, " ".join(message.notes))
     return message
@@ -109,26 +101,48 @@ def message_body(
     the message's notes.
     """
     reading.check_body_arguments(body_format, max_chars)
-    seconds = offload.READ_SECONDS
-    if client is not None:
-        seconds = min(seconds, client.deadline.remaining())
+
+    def instead(note: str) -> tuple[Message, str]:
+        return replace(message, notes=(*message.notes, note)), f"[… {note}]"
+
+    return _in_reading_thread(
+        lambda: (message, reading.rendered_body(message, body_format, max_chars, trim=trim)),
+        size=len(message.text_body) + len(message.html_body),
+        seconds=_read_seconds(client),
+        instead=instead,
+        took_too_long="Converting this message's body took longer than {seconds} s: it is not "
+        "shown. Open the message in Gmail.",
+        failed="Could not convert this message's body: it is not shown. Open it in Gmail.",
+    )
+
+
+def _read_seconds(client: GmailClient | None) -> float:
+    """How long one message may be read or converted: ``offload.READ_SECONDS``, within what
+    is left of the call's time budget."""
+    if client is None:
+        return offload.READ_SECONDS
+    return min(offload.READ_SECONDS, client.deadline.remaining())
+
+
+def _in_reading_thread[T](
+    work: Callable[[], T],
+    *,
+    size: int,
+    seconds: float,
+    instead: Callable[[str], T],
+    took_too_long: str,
+    failed: str,
+) -> T:
+    """``work()`` off the event loop (``offload``) within ``seconds``. Work that does not
+    finish in time, or fails, gives ``instead(note)`` — ``took_too_long`` (its ``{seconds}``
+    filled in) or ``failed`` — so that one message or file costs only itself, with a note."""
     try:
-        body = offload.run(
-            lambda: reading.rendered_body(message, body_format, max_chars, trim=trim),
-            size=len(message.text_body) + len(message.html_body),
-            seconds=seconds,
-        )
+        return offload.run(work, size=size, seconds=seconds)
     except offload.TookTooLong:
-        note = (
-            f"Converting this message's body took longer than {seconds:.3g} s: it is not "
-            "shown. Open the message in Gmail."
-        )
-        return replace(message, notes=(*message.notes, note)), f"[… {note}]"
-    except Exception as exc:  # noqa: BLE001  (a converter bug costs this body, not the call)
-        log.warning("Gmail message %s: body not converted: %s", message.id, type(exc).__name__)
-        note = "Could not convert this message's body: it is not shown. Open it in Gmail."
-        return replace(message, notes=(*message.notes, note)), f"[… {note}]"
-    return message, body
+        return instead(took_too_long.format(seconds=f"{seconds:.3g}"))
+    except Exception as exc:  # noqa: BLE001  (the readers are total; this is the last guard)
+        log.warning("%s (%s)", failed, type(exc).__name__)
+        return instead(failed)
 
 
 @dataclass
@@ -433,16 +447,18 @@ def _read_text(
         finally:
             memory.release()
 
-    try:
-        # The extraction stops itself at ``seconds`` (between pages, rows, paragraphs); the
-        # pool's limit, a little later, is the last line of defence. Never read in place,
-        # however small: a 10 kB PDF can inflate to megabytes of page content (~30 s).
-        found = offload.run(work, size=max(len(data), offload.INLINE_BELOW), seconds=seconds + 5)
-    except offload.TookTooLong:
-        kind = extract.kind_of(a.mime_type, a.filename)
-        return extract.Extracted(
-            kind, note=f"Reading this file took longer than {seconds + 5:.3g} s: it is not shown."
-        )
+    kind = extract.kind_of(a.mime_type, a.filename)
+    # The extraction stops itself at ``seconds`` (between pages, rows, paragraphs); the
+    # pool's limit, a little later, is the last line of defence. Never read in place,
+    # however small: a 10 kB PDF can inflate to megabytes of page content.
+    found = _in_reading_thread(
+        work,
+        size=max(len(data), offload.INLINE_BELOW),
+        seconds=seconds + EXTRACT_GRACE_SECONDS,
+        instead=lambda note: extract.Extracted(kind, note=note),
+        took_too_long="Reading this file took longer than {seconds} s: it is not shown.",
+        failed="Could not read this file: it is not shown.",
+    )
     if found.note.startswith("Could not read"):
         log.info("Attachment not read: %s", found.note)  # the note names no content
     return found
