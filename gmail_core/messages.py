@@ -132,12 +132,14 @@ def _in_reading_thread[T](
     instead: Callable[[str], T],
     took_too_long: str,
     failed: str,
+    when_over: Callable[[], None] | None = None,
 ) -> T:
     """``work()`` off the event loop (``offload``) within ``seconds``. Work that does not
     finish in time, or fails, gives ``instead(note)`` — ``took_too_long`` (its ``{seconds}``
-    filled in) or ``failed`` — so that one message or file costs only itself, with a note."""
+    filled in) or ``failed`` — so that one message or file costs only itself, with a note.
+    ``when_over``: called once the work is over, even work given up on (``offload.run``)."""
     try:
-        return offload.run(work, size=size, seconds=seconds)
+        return offload.run(work, size=size, seconds=seconds, when_over=when_over)
     except offload.TookTooLong:
         return instead(took_too_long.format(seconds=f"{seconds:.3g}"))
     except Exception as exc:  # noqa: BLE001  (the readers are total; this is the last guard)
@@ -422,17 +424,19 @@ def read_attachment_texts(
         if found is None:
             # The file's share of the process's transfer budget covers its bytes and their
             # parsed form: two large files are never read side by side.
-            with transfers.large_transfer(a.size, client.deadline):
+            with transfers.large_transfer(a.size, client.deadline) as share:
                 data = attachment_bytes(client, message_id, a)
-                found = _read_text(client, a, data, allowance.chars_for_next_file())
-                del data  # freed before the share is
+                # Given back when the parse is over, even one given up on: a reading thread
+                # that still parses the file still holds it in memory.
+                found = _read_text(client, a, data, allowance.chars_for_next_file(), share)
+                del data
             allowance.spend(found)
         out.append((a, found))
     return out
 
 
 def _read_text(
-    client: GmailClient, a: Attachment, data: bytes, max_chars: int
+    client: GmailClient, a: Attachment, data: bytes, max_chars: int, share: transfers.Share
 ) -> extract.Extracted:
     """``extract.text_of`` off the event loop (``offload``), within the file's time budget,
     then the parsed file's memory back to the OS (``memory``) — in the reading thread too,
@@ -458,6 +462,7 @@ def _read_text(
         instead=lambda note: extract.Extracted(kind, note=note),
         took_too_long="Reading this file took longer than {seconds} s: it is not shown.",
         failed="Could not read this file: it is not shown.",
+        when_over=share.keep(),
     )
     if found.note.startswith("Could not read"):
         log.info("Attachment not read: %s", found.note)  # the note names no content

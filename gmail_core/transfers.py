@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from gmail_core import transport
@@ -60,13 +60,38 @@ def share(nbytes: int) -> int:
     return 0 if nbytes < SMALL else min(nbytes, BUDGET)
 
 
+class Share:
+    """What one transfer holds of the budget, given back once (``release``) — when its block
+    ends, or later by whoever ends the work, if the block hands it on (``keep``)."""
+
+    def __init__(self, budget: _Budget | None, nbytes: int) -> None:
+        self._budget = budget
+        self._nbytes = nbytes
+        self.kept = False
+
+    def keep(self) -> Callable[[], None]:
+        """Hold the share past the ``large_transfer`` block: the work that still has the
+        bytes (a file a reading thread parses) gives it back by calling what this returns."""
+        self.kept = True
+        return self.release
+
+    def release(self) -> None:
+        budget, self._budget = self._budget, None
+        if budget is None:
+            return  # small, or already given back
+        with budget.cond:
+            budget.free += self._nbytes
+            budget.cond.notify_all()
+
+
 @contextmanager
-def large_transfer(nbytes: int, deadline: transport.Deadline) -> Iterator[None]:
-    """Hold a share of the budget for ``nbytes`` while the block runs; wait for it if the
-    budget is taken, until ``deadline`` nearly runs out (then a temporary error)."""
+def large_transfer(nbytes: int, deadline: transport.Deadline) -> Iterator[Share]:
+    """Hold a share of the budget for ``nbytes`` while the block runs (or, when the block
+    ``keep``s it, until the work it hands it to is over); wait for it if the budget is
+    taken, until ``deadline`` nearly runs out (then a temporary error)."""
     want = share(nbytes)
     if not want:
-        yield
+        yield Share(None, 0)
         return
     budget = _shared()
     ticket = object()
@@ -86,12 +111,12 @@ def large_transfer(nbytes: int, deadline: transport.Deadline) -> Iterator[None]:
         finally:
             budget.waiting.remove(ticket)
             budget.cond.notify_all()  # the next in line may fit now
+    held = Share(budget, want)
     try:
-        yield
+        yield held
     finally:
-        with budget.cond:
-            budget.free += want
-            budget.cond.notify_all()
+        if not held.kept:
+            held.release()
 
 
 def in_flight() -> int:
