@@ -61,24 +61,34 @@ def share(nbytes: int) -> int:
 
 
 class Share:
-    """What one transfer holds of the budget, given back once (``release``) — when its block
-    ends, or later by whoever ends the work, if the block hands it on (``keep``)."""
+    """What one transfer holds of the budget. Its block holds it; work the block hands the
+    bytes to (a file a reading thread parses) may hold it too (``keep``): it goes back when
+    the block has ended and every keeper has let go."""
 
     def __init__(self, budget: _Budget | None, nbytes: int) -> None:
         self._budget = budget
         self._nbytes = nbytes
-        self.kept = False
+        self._holders = 1  # the block
 
     def keep(self) -> Callable[[], None]:
-        """Hold the share past the ``large_transfer`` block: the work that still has the
-        bytes (a file a reading thread parses) gives it back by calling what this returns."""
-        self.kept = True
-        return self.release
+        """One more holder, past the block: it lets go by calling what this returns (once)."""
+        self._holders += 1
+        let_go = True
 
-    def release(self) -> None:
-        budget, self._budget = self._budget, None
-        if budget is None:
-            return  # small, or already given back
+        def release() -> None:
+            nonlocal let_go
+            if let_go:
+                let_go = False
+                self.let_go()
+
+        return release
+
+    def let_go(self) -> None:
+        self._holders -= 1
+        budget = self._budget
+        if self._holders or budget is None:
+            return  # still held, or small (never counted)
+        self._budget = None
         with budget.cond:
             budget.free += self._nbytes
             budget.cond.notify_all()
@@ -86,9 +96,9 @@ class Share:
 
 @contextmanager
 def large_transfer(nbytes: int, deadline: transport.Deadline) -> Iterator[Share]:
-    """Hold a share of the budget for ``nbytes`` while the block runs (or, when the block
-    ``keep``s it, until the work it hands it to is over); wait for it if the budget is
-    taken, until ``deadline`` nearly runs out (then a temporary error)."""
+    """Hold a share of the budget for ``nbytes`` while the block runs (and while the work it
+    hands the bytes to ``keep``s it); wait for it if the budget is taken, until ``deadline``
+    nearly runs out (then a temporary error)."""
     want = share(nbytes)
     if not want:
         yield Share(None, 0)
@@ -115,8 +125,7 @@ def large_transfer(nbytes: int, deadline: transport.Deadline) -> Iterator[Share]
     try:
         yield held
     finally:
-        if not held.kept:
-            held.release()
+        held.let_go()
 
 
 def in_flight() -> int:
