@@ -61,6 +61,9 @@ MAX_CALENDAR_CHARS = 1_000_000
 MAX_FILENAME_CHARS = 255
 
 BODY_FORMATS = ("markdown", "text", "html")
+# How the notes begin that concern only converting the HTML for display: the message's HTML
+# itself (``Message.html_body``) is whole. Every other note means something was not read.
+CONVERSION_NOTES = ("Its HTML is ",)
 _STUB_MAX_CHARS = 300
 _STUB_PHRASES = re.compile(
     r"view (?:this|the) (?:e-?mail|message|newsletter) (?:in|on) (?:your|a|the) (?:web )?browser"
@@ -769,7 +772,7 @@ def parse_message(
     # Only an HTML body is converted: beside a text part it is never read, so never cut.
     if not text_body and (converted := converted_length(html_body)) < len(html_body):
         notes.add(
-            f"Its HTML is {len(html_body):,} characters long: only the first "
+            f"{CONVERSION_NOTES[0]}{len(html_body):,} characters long: only the first "
             f"{converted:,} are converted."
         )
     headers = _Headers(payload.get("headers"))

@@ -4,6 +4,8 @@ that shows or quotes a body fetches their bytes (batched), and nothing is droppe
 
 from __future__ import annotations
 
+import email
+import email.policy
 from email.message import EmailMessage
 
 import pytest
@@ -134,3 +136,15 @@ def test_download_attachment_does_not_fetch_the_body(
     result = plugin.invoke_tool("download_attachment", {"message_id": box.ids["report"]}, CREDS)  # type: ignore[attr-defined]
     assert result.error is not None and "no attachments" in result.error["message"]
     assert _attachment_gets(fake) == []
+
+
+def test_update_draft_keeps_a_body_sent_apart(plugin: PluginProcess, box: Mailbox) -> None:
+    """The draft was parsed without its body: the update saved it with an empty one."""
+    draft_id = box.create_draft(_report(9)).id
+    call(plugin, "update_draft", draft_id=draft_id, subject="Report 9, corrected")
+    stored = email.message_from_bytes(
+        box.messages[box.drafts[draft_id].message_id].raw, policy=email.policy.default
+    )
+    assert stored["Subject"] == "Report 9, corrected"
+    body = stored.get_body(("plain",))
+    assert body is not None and body.get_content().rstrip().endswith("END OF REPORT 9")
