@@ -21,8 +21,8 @@ from gmail_core import (
     writing,
 )
 from gmail_core.client import USER_PATH, GmailClient, path_id
+from gmail_core.errors import GmailError
 from gmail_core.message import Attachment, Message
-from gmail_core.reading import parse_message
 from gmail_core.signatures import Signature
 
 
@@ -346,7 +346,10 @@ def update_draft(
     client.require("compose")
     current = sending.get_draft(client, draft_id)
     resource = current.get("message") or {}
-    old = parse_message(resource)
+    # Read like every message (bounded, off the event loop, parts sent apart fetched); what
+    # could not be read, the new draft would silently leave out: refuse instead.
+    [old] = messages.read_messages(client, [resource])
+    _check_read_whole(draft_id, old)
     sender = Sender(_sender(old.from_), old.reply_to or None)
     sign = fields.body is not None and fields.signature
     if fields.send_as or sign:
@@ -405,6 +408,18 @@ def update_draft(
         )
     outcome = _draft_outcome(updated, old.thread_id, msg)
     return dataclasses.replace(outcome, draft_id=outcome.draft_id or draft_id)
+
+
+def _check_read_whole(draft_id: str, draft: Message) -> None:
+    """Refuse to rewrite a draft that was not read whole: its files, a header or its body
+    would be lost without a word (its notes say what was not read)."""
+    lost = [note for note in draft.notes if not note.startswith(reading.CONVERSION_NOTES)]
+    if lost:
+        raise GmailError(
+            f"Draft {draft_id} could not be read completely: {' '.join(lost[:2])} Updating it "
+            "would lose what could not be read, such as its attachments, so nothing was "
+            "changed. Try again; if it fails again, edit the draft in Gmail."
+        )
 
 
 def _keep(new: str | None, old: str) -> str | None:

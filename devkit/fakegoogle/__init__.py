@@ -22,7 +22,9 @@ left unanswered, lands in Sent that many seconds later, then the connection drop
 reach ``q=`` search that much later; ``labelIds`` listings and ``messages.get`` see them at
 once — Google documents no such split; third-party reports describe seconds of lag after
 fresh writes, for search and listings alike), ``decode_header_words`` (header values with
-their RFC 2047 words decoded, as Gmail may send them). Accounting in
+their RFC 2047 words decoded, as Gmail may send them), ``detach_body_parts_above`` (body
+parts of more bytes come as an ``attachmentId`` without ``data``, fetched with
+``attachments.get``, as Gmail sends large ones). Accounting in
 ``fake.stats`` (:class:`Stats`: requests, connections, and requests in flight at once — overall,
 per token and distinct tokens); bugs inside the fake land in ``fake.server_errors``.
 

@@ -274,11 +274,11 @@ class FakeGoogle:
         access_token: str = "tok-1",  # noqa: S107
         email: str = "me@example.com",
         scopes: Iterable[str] = (DEFAULT_SCOPE,),
-        **options: bool | float,
+        **options: bool | float | None,
     ) -> Mailbox:
         """A new mailbox reachable with ``access_token``. ``options``: Mailbox flags
-        (reencode_text_to_utf8, shuffle_lists, stable_attachment_ids, strict_threading) and
-        ``search_index_lag_s``."""
+        (reencode_text_to_utf8, shuffle_lists, stable_attachment_ids, strict_threading),
+        ``search_index_lag_s`` and ``detach_body_parts_above``."""
         secrets.announce(access_token)
         box = Mailbox(email, scopes, self._ids, **options)
         with self._lock:

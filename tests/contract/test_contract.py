@@ -96,6 +96,7 @@ class Seeded:
     thread_last: str = ""
     spam: str = ""
     thread_id: str = ""
+    long: str = ""
 
 
 def _seed(box: Mailbox) -> Seeded:
@@ -159,6 +160,19 @@ def _seed(box: Mailbox) -> Seeded:
             files=(("invoice.pdf", "application/pdf", PDF), ("statement.csv", "text/csv", CSV)),
         ),
         label_ids=("INBOX", "UNREAD", "Work"),
+    )
+    # A large body comes as an attachment ID without data, as Gmail sends large parts.
+    box.detach_body_parts_above = 20_000
+    s.long = box.add_message(
+        _mail(
+            "Frank <frank@corp.example>",
+            ME,
+            "Annual report",
+            "Figures for the year.\n" * 1_500,
+            when=t0 + timedelta(days=1, hours=3),
+            msgid="<long-1@corp.example>",
+        ),
+        label_ids=("INBOX",),
     )
     s.thread_first = box.add_message(
         _mail(
@@ -369,6 +383,13 @@ def _steps() -> list[Step]:
             GetMessageTool,
             lambda c: {"message_id": c.seeded.html, "max_body_chars": 50},
             {GET, LABELS},
+        ),
+        Step(
+            "get_message_body_sent_apart",
+            GetMessageTool,
+            lambda c: {"message_id": c.seeded.long},
+            {GET, ATT},
+            {ATT},
         ),
         Step(
             "get_message_rfc822_download",
