@@ -19,12 +19,11 @@ class SearchMessagesTool(dify.GmailTool):
             read = [messages.message_body(m, "text", 4000, client=client) for m in shown]
             shown = [m for m, _ in read]
             bodies = {m.id: body for m, body in read}
-        items = []
-        for m in shown:
-            item = render.message_summary(m, result.label_names)
-            if bodies is not None:
-                item["body"] = bodies[m.id]
-            items.append(item)
+        # ``body`` is always there (declared in output_schema), empty unless asked for.
+        items = [
+            {**render.message_summary(m, result.label_names), "body": (bodies or {}).get(m.id, "")}
+            for m in shown
+        ]
         text = render.search_text(
             shown,
             result.label_names,
