@@ -136,22 +136,6 @@ class AttachmentSource(Protocol):
     def fetch(self) -> list[writing.OutgoingAttachment]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Attachments:
-    """An AttachmentSource of bytes already in hand (and the empty one)."""
-
-    items: tuple[writing.OutgoingAttachment, ...] = ()
-
-    def declared_size(self) -> int:
-        return sum(len(a.data) for a in self.items)
-
-    def fetch(self) -> list[writing.OutgoingAttachment]:
-        return list(self.items)
-
-
-NO_ATTACHMENTS = Attachments()
-
-
 def _build_new(
     fields: Draft,
     attachments: list[writing.OutgoingAttachment],
@@ -390,10 +374,10 @@ def update_draft(
         require_recipient=False,
     )
     build(attachments=[])  # bad input fails before any download
-    new_files = attachments or NO_ATTACHMENTS
-    size = new_files.declared_size() + sum(a.size for a in kept) + sum(a.size for _, a in inline)
+    size = sum(a.size for a in kept) + sum(a.size for _, a in inline)
+    size += attachments.declared_size() if attachments else 0
     with transfers.large_transfer(size, client.deadline):
-        files = new_files.fetch() + _download(client, old.id, kept)
+        files = (attachments.fetch() if attachments else []) + _download(client, old.id, kept)
         images = _download(client, old.id, [a for _, a in inline])
         files += [
             dataclasses.replace(f, content_id=cid)
