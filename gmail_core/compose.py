@@ -18,6 +18,7 @@ from gmail_core import (
     sending,
     signatures,
     transfers,
+    transport,
     writing,
 )
 from gmail_core.client import USER_PATH, GmailClient, path_id
@@ -133,7 +134,7 @@ class AttachmentSource(Protocol):
 
     def declared_size(self) -> int: ...
 
-    def fetch(self) -> list[writing.OutgoingAttachment]: ...
+    def fetch(self, deadline: transport.Deadline) -> list[writing.OutgoingAttachment]: ...
 
 
 def _build_new(
@@ -168,7 +169,9 @@ def send_new(client: GmailClient, fields: Draft, attachments: AttachmentSource) 
     _build_new(fields, [], require_recipient=True)  # bad input fails before any request
     sender = _new_message_sender(client, fields)
     with transfers.large_transfer(attachments.declared_size(), client.deadline):
-        msg = _build_new(fields, attachments.fetch(), require_recipient=True, sender=sender)
+        msg = _build_new(
+            fields, attachments.fetch(client.deadline), require_recipient=True, sender=sender
+        )
         header = str(msg["Message-ID"])
         sent = sending.send_raw(client, writing.to_bytes(msg), header)
     return Outcome(str(sent.get("id", "")), str(sent.get("threadId", "")), header, from_=_from(msg))
@@ -218,7 +221,7 @@ def reply(
     )
     build(attachments=[])  # bad input fails before any download
     with transfers.large_transfer(attachments.declared_size(), client.deadline):
-        msg = build(attachments=attachments.fetch())
+        msg = build(attachments=attachments.fetch(client.deadline))
         raw = writing.to_bytes(msg)
         header = str(msg["Message-ID"])
         recipients = ", ".join(str(msg[h]) for h in ("To", "Cc") if msg[h])
@@ -310,7 +313,9 @@ def create_draft(client: GmailClient, fields: Draft, attachments: AttachmentSour
     _build_new(fields, [], require_recipient=False)  # bad input fails before any request
     sender = _new_message_sender(client, fields)
     with transfers.large_transfer(attachments.declared_size(), client.deadline):
-        msg = _build_new(fields, attachments.fetch(), require_recipient=False, sender=sender)
+        msg = _build_new(
+            fields, attachments.fetch(client.deadline), require_recipient=False, sender=sender
+        )
         draft = sending.create_draft(client, writing.to_bytes(msg))
     return _draft_outcome(draft, "", msg)
 
@@ -377,7 +382,9 @@ def update_draft(
     size = sum(a.size for a in kept) + sum(a.size for _, a in inline)
     size += attachments.declared_size() if attachments else 0
     with transfers.large_transfer(size, client.deadline):
-        files = (attachments.fetch() if attachments else []) + _download(client, old.id, kept)
+        files = (attachments.fetch(client.deadline) if attachments else []) + _download(
+            client, old.id, kept
+        )
         images = _download(client, old.id, [a for _, a in inline])
         files += [
             dataclasses.replace(f, content_id=cid)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pydantic
 import requests
+import urllib3.exceptions
 from dify_plugin import Tool
 from dify_plugin.entities.tool import ToolInvokeMessage
 from dify_plugin.errors import model as dify_errors
@@ -210,7 +211,10 @@ def _present(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-FILE_TIMEOUT = (10.0, 120.0)  # Dify's own File.blob allows 5 s in total: too short for 25 MB
+# Seconds to wait for each piece of a file from Dify's file service (Dify's own File.blob
+# allows 5 s in total: too short for 25 MB); the whole download also ends with the call's
+# time budget, so a slow file service cannot keep the call past Dify's own timeout.
+FILE_READ_TIMEOUT = 120.0
 
 
 def dify_files(value: object) -> list[File]:
@@ -253,14 +257,14 @@ class DifyFiles:
     def declared_size(self) -> int:
         return sum(_declared(f) for _, f in self.files)
 
-    def fetch(self) -> list[writing.OutgoingAttachment]:
-        """The files' bytes; declared sizes can be missing or wrong (a file added by URL
-        declares what its server said), so the bytes fetched so far count towards Gmail's
-        limit while the next one downloads."""
+    def fetch(self, deadline: transport.Deadline) -> list[writing.OutgoingAttachment]:
+        """The files' bytes, fetched before ``deadline`` ends; declared sizes can be missing
+        or wrong (a file added by URL declares what its server said), so the bytes fetched
+        so far count towards Gmail's limit while the next one downloads."""
         out: list[writing.OutgoingAttachment] = []
         for name, f in self.files:
             before = [(a.filename, len(a.data)) for a in out]
-            data = _download(f, name, before)
+            data = _download(f, name, deadline, before)
             out.append(writing.OutgoingAttachment(name, f.mime_type or "", data))
         return out
 
@@ -284,13 +288,18 @@ def _file_name(f: File, index: int) -> str:
     return (f.filename or "").strip() or f"attachment-{index + 1}{f.extension or ''}"
 
 
-def _download(f: File, name: str, before: Sequence[tuple[str, int]] = ()) -> bytes:
+def _download(
+    f: File, name: str, deadline: transport.Deadline, before: Sequence[tuple[str, int]] = ()
+) -> bytes:
     """Stream the file from Dify's file service, stopping as soon as it and the files
-    fetched ``before`` it (name, size) pass Gmail's limit."""
+    fetched ``before`` it (name, size) pass Gmail's limit, or the call's time runs out."""
     limit = writing.GMAIL_ATTACHMENT_LIMIT - sum(size for _, size in before)
     try:
         with transport.session().get(
-            f.url, stream=True, timeout=FILE_TIMEOUT, allow_redirects=False
+            f.url,
+            stream=True,
+            timeout=deadline.timeout(read=FILE_READ_TIMEOUT),
+            allow_redirects=False,
         ) as resp:
             if resp.status_code != 200:
                 raise InvalidInputError(
@@ -299,14 +308,37 @@ def _download(f: File, name: str, before: Sequence[tuple[str, int]] = ()) -> byt
                 )
             chunks: list[bytes] = []
             total = 0
-            for chunk in resp.iter_content(chunk_size=256 * 1024):
+            # read1 returns what has arrived (iter_content waits for a whole chunk, so a file
+            # service that trickles would hold the call between two looks at the deadline).
+            while chunk := resp.raw.read1(256 * 1024, decode_content=True):
                 total += len(chunk)
                 if total > limit:
                     writing.check_sizes([*before, (name, total)])
+                if deadline.remaining() <= 0:
+                    raise _too_slow(name)
                 chunks.append(chunk)
             return b"".join(chunks)
-    except requests.RequestException:
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+        if _timed_out(exc) or deadline.remaining() <= 0:
+            raise _too_slow(name) from None
         raise InvalidInputError(
             f"Could not download the file '{name}' from Dify (network error). Check that the "
             "plugin can reach Dify's FILES_URL, then try again."
         ) from None
+
+
+def _timed_out(exc: Exception) -> bool:
+    """A read that timed out: requests' Timeout, urllib3's own (reading the raw stream), or
+    one that urllib3's retry wrapped (requests then calls it a ConnectionError)."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    timeouts = (requests.Timeout, urllib3.exceptions.TimeoutError)
+    return isinstance(exc, timeouts) or isinstance(reason, timeouts)
+
+
+def _too_slow(name: str) -> TransientError:
+    return TransientError(
+        f"Dify's file service was too slow to deliver the file '{name}' within this call's "
+        "time budget. Nothing was sent or saved. Try again; if it keeps happening, check the "
+        "network between the plugin and Dify's FILES_URL.",
+        reason="timeout",
+    )
