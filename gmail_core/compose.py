@@ -415,7 +415,7 @@ def list_drafts(
     """Drafts with their message's subject, to, date and snippet: one list + batched gets.
 
     Returns (drafts, next page token, IDs of drafts that could not be fetched)."""
-    client.require("compose")
+    client.require("read_drafts")
     params: dict[str, Any] = {"maxResults": max_results}
     if query.strip():
         params["q"] = query.strip()

@@ -446,18 +446,20 @@ def drafts_text(
     failed: Sequence[str] = (),
     *,
     send_hint: bool = True,
+    edit_hint: bool = True,
 ) -> str:
-    """``send_hint=False`` at the read-and-draft access level (send_draft is refused)."""
+    """``send_hint=False`` at the read-and-draft access level (send_draft is refused),
+    ``edit_hint=False`` at the read-only one (every draft tool but this one is)."""
     if drafts:
-        tools = (
-            "send_draft, update_draft or delete_draft"
-            if send_hint
-            else ("update_draft or delete_draft (a person sends drafts in Gmail)")
-        )
-        head = [
-            f"{_plural(len(drafts), 'draft')}, times in UTC. Use a draft id with {tools}. "
-            f"{UNTRUSTED}"
-        ]
+        if not edit_hint:
+            use = "This connection is read-only: a person changes and sends drafts in Gmail."
+        elif send_hint:
+            use = "Use a draft id with send_draft, update_draft or delete_draft."
+        else:
+            use = (
+                "Use a draft id with update_draft or delete_draft (a person sends drafts in Gmail)."
+            )
+        head = [f"{_plural(len(drafts), 'draft')}, times in UTC. {use} {UNTRUSTED}"]
     else:
         head = ["No drafts found."]
     if next_page_token:

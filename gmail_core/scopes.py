@@ -24,6 +24,8 @@ FULL_MAIL = "https://mail.google.com/"
 # Capability -> any one of these scopes is enough (gmail.modify covers all of them).
 CAPABILITIES: dict[str, frozenset[str]] = {
     "read": frozenset({READONLY, MODIFY, FULL_MAIL}),
+    # drafts.list and drafts.get: every scope that writes drafts reads them too
+    "read_drafts": frozenset({READONLY, COMPOSE, MODIFY, FULL_MAIL}),
     "modify": frozenset({MODIFY, FULL_MAIL}),
     "send": frozenset({SEND, COMPOSE, MODIFY, FULL_MAIL}),
     "compose": frozenset({COMPOSE, MODIFY, FULL_MAIL}),
@@ -32,6 +34,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 
 _DESCRIPTIONS = {
     "read": "read your email (gmail.readonly or gmail.modify)",
+    "read_drafts": "read your drafts (gmail.readonly, gmail.compose or gmail.modify)",
     "modify": "change labels and move mail to the trash (gmail.modify)",
     "send": "send email (gmail.send or gmail.modify)",
     "compose": "manage drafts (gmail.compose or gmail.modify)",
@@ -77,10 +80,10 @@ ACCESS_LEVELS: dict[str, AccessLevel] = {
             "read_and_draft",
             "read-and-draft (never sends)",
             (READONLY, COMPOSE),
-            frozenset({"read", "compose"}),
+            frozenset({"read", "read_drafts", "compose"}),
             refusals={"send": NEVER_SENDS},
         ),
-        AccessLevel("read_only", "read-only", (READONLY,), frozenset({"read"})),
+        AccessLevel("read_only", "read-only", (READONLY,), frozenset({"read", "read_drafts"})),
     )
 }
 DEFAULT_ACCESS_LEVEL = "full"

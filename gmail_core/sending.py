@@ -252,7 +252,7 @@ def update_draft(
 
 
 def get_draft(client: GmailClient, draft_id: str, fmt: str = "full") -> dict[str, Any]:
-    client.require("compose")
+    client.require("read_drafts")
     return dict(
         client.get(f"{DRAFTS_PATH}/{path_id(draft_id, 'draft ID')}", {"format": fmt}, what="draft")
         or {}

@@ -26,6 +26,7 @@ from dify_plugin.file.file import File, FileType
 
 from devkit.fakegoogle import GMAIL_MODIFY, FakeGoogle, Mailbox
 from devkit.fakegoogle.mime import content_type_params, split_multipart
+from gmail_core import scopes
 from tests.contract import discovery
 from tools.create_draft import CreateDraftTool
 from tools.create_label import CreateLabelTool
@@ -959,3 +960,17 @@ def test_create_label_sends_enum_spelling(scenario: Any) -> None:
     for seen in outcomes["create_label"].seen + outcomes["create_label_colours"].seen:
         if seen.method == "POST" and seen.path.endswith("/labels"):
             discovery.check_body("gmail.users.labels.create", json.loads(seen.body))
+
+
+def test_reading_drafts_takes_every_scope_google_allows_for_it() -> None:
+    """list_drafts needs what drafts.list and drafts.get need: gmail.readonly as much as
+    gmail.compose, so the read-only level lists drafts too."""
+    methods = load_methods()
+    allowed = methods["gmail.users.drafts.list"].scopes & methods["gmail.users.drafts.get"].scopes
+    known = frozenset().union(*scopes.CAPABILITIES.values())
+    assert scopes.CAPABILITIES[ListDraftsTool.capability] == allowed & known
+    assert ListDraftsTool.capability in scopes.ACCESS_LEVELS["read_only"].capabilities
+
+
+def load_methods() -> dict[str, discovery.Method]:
+    return discovery.load().methods
