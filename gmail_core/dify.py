@@ -186,10 +186,16 @@ class GmailTool(Tool):
                 to=to,
                 from_=done.from_,
                 send_hint=client.allows("send"),  # not at the read-and-draft level
+                notes=done.notes,
             )
         else:
             text = render.sent_text(
-                done.message_id, done.thread_id, what=sent, to=to, from_=done.from_
+                done.message_id,
+                done.thread_id,
+                what=sent,
+                to=to,
+                from_=done.from_,
+                notes=done.notes,
             )
         values = {name: getattr(done, "from_" if name == "from" else name) for name in variables}
         return self.answer(text, values)

@@ -498,9 +498,19 @@ def _parties(from_: str, to: str) -> str:
 
 
 def sent_text(
-    message_id: str, thread_id: str, *, what: str = "Sent", to: str = "", from_: str = ""
+    message_id: str,
+    thread_id: str,
+    *,
+    what: str = "Sent",
+    to: str = "",
+    from_: str = "",
+    notes: Sequence[str] = (),
 ) -> str:
-    return f"{what}{_parties(from_, to)}: {_where(message_id, thread_id)}.\n"
+    return f"{what}{_parties(from_, to)}: {_where(message_id, thread_id)}.\n" + _notes(notes)
+
+
+def _notes(notes: Sequence[str]) -> str:
+    return "".join(f"Note: {one_line(note)}\n" for note in notes)
 
 
 def draft_saved_text(
@@ -512,6 +522,7 @@ def draft_saved_text(
     to: str = "",
     from_: str = "",
     send_hint: bool = True,
+    notes: Sequence[str] = (),
 ) -> str:
     """``send_hint=False`` at the read-and-draft access level, where send_draft is refused:
     a person sends the draft from Gmail."""
@@ -522,7 +533,7 @@ def draft_saved_text(
     )
     return (
         f"{what}{_parties(from_, to)}: draft id {draft_id} ({_where(message_id, thread_id)}). "
-        f"{hint}\n"
+        f"{hint}\n" + _notes(notes)
     )
 
 

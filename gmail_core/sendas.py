@@ -59,6 +59,9 @@ class Identities:
     """The account's send-as addresses; chooses the one a message goes out from."""
 
     addresses: tuple[SendAs, ...]
+    #: False when the connection may not read them: Gmail then picks the From (its default
+    #: address) and no signature is added
+    readable: bool = True
 
     @classmethod
     def from_response(cls, found: object) -> Identities:
@@ -153,6 +156,10 @@ class Identities:
 
     def _listed(self, aliases: Sequence[SendAs]) -> str:
         return "; ".join(self.from_header(a) for a in aliases) or "(none)"
+
+
+#: the addresses of a connection that may not read them (see ``Identities.readable``)
+UNREADABLE = Identities((), readable=False)
 
 
 def _entry(entry: Mapping[str, Any]) -> SendAs:

@@ -840,6 +840,22 @@ def test_tool_requests_match_discovery(step: Step, scenario: Any) -> None:
 
 
 @pytest.mark.parametrize("step", STEPS, ids=[s.name for s in STEPS])
+def test_each_request_names_a_permission_google_accepts_for_it(step: Step, scenario: Any) -> None:
+    """A refused request is worded after the capability ``scopes.needed_for`` gives it, and
+    the plugin checks that capability's scopes before asking: each of them must be one that
+    Google's discovery document lists for the method."""
+    outcomes, _ = scenario
+    for call in outcomes[step.name].calls:
+        if discovery.match(call.method, call.path, dict(call.query)) == discovery.BATCH:
+            continue  # its inner calls are checked one by one
+        found = discovery.resolve(call.method, call.path, dict(call.query))
+        needed = scopes.needed_for(call.method, call.path)
+        assert needed is not None, f"{call.method} {call.path}: no capability"
+        extra = scopes.CAPABILITIES[needed] - found.method.scopes
+        assert not extra, f"{found.id} does not accept {sorted(extra)} ({needed})"
+
+
+@pytest.mark.parametrize("step", STEPS, ids=[s.name for s in STEPS])
 def test_tool_bodies_match_discovery(step: Step, scenario: Any) -> None:
     outcomes, _ = scenario
     out = outcomes[step.name]

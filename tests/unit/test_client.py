@@ -321,3 +321,45 @@ def test_get_many_chunks_by_50_with_riders_in_the_first() -> None:
     )
     assert not failed and set(done) == {*keys, "labels"}
     assert sorted(seen) == [50, 51]  # 100 messages + 1 rider in two batch requests
+
+
+@responses.activate
+def test_a_refusal_names_the_permission_of_the_refused_request() -> None:
+    """Google's 403 names no scope: the message names what the refused request needs, not
+    what the calling tool does (a draft tool reading a message, or the send-as list)."""
+    refused = google_error(403, "insufficientPermissions", "Insufficient Permission")
+    responses.get(BASE + "/gmail/v1/users/me/settings/sendAs", json=refused, status=403)
+    parts = batch_response([("m1", 403, refused)])
+    responses.post(BASE + "/batch/gmail/v1", body=parts[1], content_type=parts[0])
+    client = GmailClient(TOKEN, capability="compose")
+    with pytest.raises(ScopeError) as raised:
+        client.get("/gmail/v1/users/me/settings/sendAs")
+    assert "read your send-as addresses and signatures" in str(raised.value)
+    _, failed = client.get_many([("m1", "/gmail/v1/users/me/messages/m1")])
+    assert isinstance(failed["m1"], ScopeError)
+    assert "read your email (gmail.readonly" in str(failed["m1"])
+    for message in (str(raised.value), str(failed["m1"])):
+        assert "manage drafts" not in message
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "capability"),
+    [
+        ("GET", "/gmail/v1/users/me/settings/sendAs", "read_settings"),
+        ("GET", "/gmail/v1/users/me/drafts", "read_drafts"),
+        ("GET", "/gmail/v1/users/me/drafts/r-1", "read_drafts"),
+        ("POST", "/upload/gmail/v1/users/me/drafts", "compose"),
+        ("PUT", "/upload/gmail/v1/users/me/drafts/r-1", "compose"),
+        ("DELETE", "/gmail/v1/users/me/drafts/r-1", "compose"),
+        ("POST", "/gmail/v1/users/me/drafts/send", "compose"),
+        ("POST", "/upload/gmail/v1/users/me/messages/send", "send"),
+        ("GET", "/gmail/v1/users/me/messages/18c", "read"),
+        ("GET", "/gmail/v1/users/me/threads/18c", "read"),
+        ("POST", "/gmail/v1/users/me/messages/batchModify", "modify"),
+        ("POST", "/gmail/v1/users/me/messages/18c/untrash", "modify"),
+        ("POST", "/gmail/v1/users/me/labels", "labels"),
+        ("POST", "/batch/gmail/v1", None),
+    ],
+)
+def test_what_each_request_needs(method: str, path: str, capability: str | None) -> None:
+    assert scopes.needed_for(method, path) == capability
