@@ -267,7 +267,7 @@ def reply(
         header = str(msg["Message-ID"])
         recipients = ", ".join(str(msg[h]) for h in ("To", "Cc") if msg[h])
         if as_draft:
-            draft = sending.create_draft(client, raw, thread_id=original.thread_id)
+            draft = sending.create_draft(client, raw, header, thread_id=original.thread_id)
         else:
             sent = sending.send_raw(client, raw, header, thread_id=original.thread_id)
     if as_draft:
@@ -347,7 +347,8 @@ def forward(
         header = str(msg["Message-ID"])
         raw = writing.to_bytes(msg)
         if as_draft:
-            return _draft_outcome(sending.create_draft(client, raw), "", msg, notes=notes)
+            draft = sending.create_draft(client, raw, header)
+            return _draft_outcome(draft, "", msg, notes=notes)
         sent = sending.send_raw(client, raw, header)
     return Outcome(
         str(sent.get("id", "")),
@@ -378,7 +379,7 @@ def create_draft(client: GmailClient, fields: Draft, attachments: AttachmentSour
         msg = _build_new(
             fields, attachments.fetch(client.deadline), require_recipient=False, sender=sender
         )
-        draft = sending.create_draft(client, writing.to_bytes(msg))
+        draft = sending.create_draft(client, writing.to_bytes(msg), str(msg["Message-ID"]))
     return _draft_outcome(draft, "", msg, notes=notes)
 
 
