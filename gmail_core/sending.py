@@ -128,7 +128,8 @@ def _look_up_or_raise(
     raise SendOutcomeUnknownError(
         f"Gmail did not confirm the send and message {message_id_header} has not appeared "
         "in Sent yet. It may still have been sent: check the Sent folder before retrying, "
-        "so that it does not go out twice.",
+        "so that it does not go out twice (an automatic retry, such as a workflow node's "
+        "'Retry on failure', would send it again).",
         reason="unknown_outcome",
     )
 
