@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator, Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,11 +157,44 @@ class GmailTool(Tool):
     def answer(self, text: str, values: Mapping[str, Any]) -> Iterable[ToolInvokeMessage]:
         """The tool's result: one text message — what both kinds of agent read, and the
         workflow's ``text`` output — then, for workflows, one variable per ``output_schema``
-        entry (``values``)."""
-        yield self.create_text_message(text if text.endswith("\n") else text + "\n")
+        entry (``values``).
+
+        Each message is one line on the plugin's stdout, and Dify's daemon drops the whole
+        plugin process on a line over 5 MiB (render.LINE_BUDGET): every line is kept under
+        the budget here, whatever the tool put in it. Tools that return bodies share it
+        between them first (``answer_bodies``); this is the last line of defence.
+        """
+        full = text if text.endswith("\n") else text + "\n"
+        shown = render.fit_text(full)
+        if shown is not full:
+            log.warning("Gmail tool %s: answer text cut to fit a line", type(self).__name__)
+        yield self.create_text_message(shown)
         if self.for_workflow():
             for name, value in values.items():
-                yield self.create_variable_message(name, value)
+                fitted = render.fit_value(value)
+                if fitted is not value:
+                    log.warning("Gmail tool %s: variable %s cut to fit", type(self).__name__, name)
+                yield self.create_variable_message(name, fitted)
+
+    def answer_bodies(
+        self,
+        bodies: Sequence[str],
+        rendered: Callable[[Sequence[str]], tuple[str, Mapping[str, Any]]],
+        rest: Callable[[int], str],
+    ) -> Iterable[ToolInvokeMessage]:
+        """``answer`` for a result that carries message bodies: ``rendered(bodies)`` gives
+        its text and variables. When a line would pass render.LINE_BUDGET, the bodies share
+        what the rest of the biggest line leaves, and each cut one ends with a note saying
+        how much is missing and how to read it (``rest(i)`` for body ``i``)."""
+        text, values = rendered(bodies)
+        lines = [text, *(values.values() if self.for_workflow() else ())]
+        if all(render.encoded_size(line) <= render.LINE_BUDGET for line in lines):
+            yield from self.answer(text, values)
+            return
+        bare_text, bare_values = rendered([""] * len(bodies))
+        bare = [bare_text, *(bare_values.values() if self.for_workflow() else ())]
+        room = render.LINE_BUDGET - max(render.encoded_size(line) for line in bare)
+        yield from self.answer(*rendered(render.fit_bodies(bodies, room, rest)))
 
     def written(
         self,
