@@ -204,12 +204,19 @@ def send_new(client: GmailClient, fields: Draft, attachments: AttachmentSource) 
         msg = _build_new(
             fields, attachments.fetch(client.deadline), require_recipient=True, sender=sender
         )
-        header = str(msg["Message-ID"])
-        sent = sending.send_raw(client, writing.to_bytes(msg), header)
+        sent = sending.send_raw(client, writing.to_bytes(msg), str(msg["Message-ID"]))
+    return _sent_outcome(sent, msg, notes)
+
+
+def _sent_outcome(
+    sent: Mapping[str, Any], msg: EmailMessage, notes: tuple[str, ...], to: str = ""
+) -> Outcome:
+    """What a tool reports of a message Gmail sent (``sent``: its answer)."""
     return Outcome(
         str(sent.get("id", "")),
         str(sent.get("threadId", "")),
-        header,
+        str(msg["Message-ID"]),
+        to=to,
         from_=_from(msg),
         notes=notes,
     )
@@ -272,15 +279,7 @@ def reply(
             sent = sending.send_raw(client, raw, header, thread_id=original.thread_id)
     if as_draft:
         return _draft_outcome(draft, original.thread_id, msg, recipients, notes)
-    return Outcome(
-        str(sent.get("id", "")),
-        str(sent.get("threadId", "")),
-        header,
-        "",
-        recipients,
-        _from(msg),
-        notes,
-    )
+    return _sent_outcome(sent, msg, notes, recipients)
 
 
 def _draft_outcome(
@@ -350,13 +349,7 @@ def forward(
             draft = sending.create_draft(client, raw, header)
             return _draft_outcome(draft, "", msg, notes=notes)
         sent = sending.send_raw(client, raw, header)
-    return Outcome(
-        str(sent.get("id", "")),
-        str(sent.get("threadId", "")),
-        header,
-        from_=_from(msg),
-        notes=notes,
-    )
+    return _sent_outcome(sent, msg, notes)
 
 
 def _download(

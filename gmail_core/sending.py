@@ -211,6 +211,63 @@ def _search_sent(client: GmailClient, message_id_header: str) -> dict[str, Any] 
     return dict(first) if isinstance(first, dict) and first.get("id") else None
 
 
+@dataclass(frozen=True, slots=True)
+class _Newest:
+    """Where a look-up reads the newest items and the Message-ID of each: a listing that
+    does not wait for the search index, then one batch of partial ``format=metadata`` gets."""
+
+    list_path: str
+    list_params: tuple[tuple[str, Any], ...]
+    items: str  # the listing's key: "messages", "drafts"
+    what: str  # names the item in errors: "message", "draft"
+    id_kind: str  # path_id's name of the ID: "message ID", "draft ID"
+    get_params: tuple[tuple[str, str], ...]
+    message_key: str = ""  # where the message is in a got item ("" = the item itself)
+
+    def scan(
+        self, client: GmailClient, message_id_header: str, checked: set[str]
+    ) -> tuple[str, dict[str, Any]] | None:
+        """(ID, message) of the listed item whose Message-ID header is
+        ``message_id_header``; only items not in ``checked`` are fetched (it is updated)."""
+        listing = client.get(self.list_path, dict(self.list_params), what=f"{self.what} list")
+        found = listing.get(self.items) if isinstance(listing, dict) else None
+        refs = [str(m["id"]) for m in found or [] if isinstance(m, dict) and m.get("id")]
+        fresh = [i for i in refs if i not in checked]
+        if not fresh:
+            return None
+        done, _failed = client.get_many(
+            [(i, f"{self.list_path}/{path_id(i, self.id_kind)}") for i in fresh],
+            self.get_params,
+            what=self.what,
+        )
+        checked.update(done)  # parts that failed are read again by the next look-up
+        wanted = _bare(message_id_header)
+        for key in fresh:
+            data = done.get(key)
+            message = (
+                data.get(self.message_key) if self.message_key and isinstance(data, dict) else data
+            )
+            if isinstance(message, dict) and _bare(_message_id_of(message)) == wanted:
+                return key, message
+        return None
+
+
+# A draft carries the same Message-ID as the mail it becomes, but not the SENT label.
+_SENT = _Newest(
+    MESSAGES_PATH,
+    (
+        ("labelIds", "SENT"),
+        ("includeSpamTrash", "true"),
+        ("maxResults", SENT_SCAN),
+        ("fields", "messages(id,threadId)"),
+    ),
+    "messages",
+    "message",
+    "message ID",
+    (("format", "metadata"), ("metadataHeaders", "Message-ID"), ("fields", _HEADER_FIELDS)),
+)
+
+
 def find_sent(
     client: GmailClient, message_id_header: str, checked: set[str]
 ) -> dict[str, Any] | None:
@@ -218,36 +275,13 @@ def find_sent(
     ``message_id_header``, among the SENT_SCAN newest; None if not among them.
 
     One ``messages.list(labelIds=SENT)`` and one batch of ``format=metadata`` gets (partial
-    responses) for messages not in ``checked``, which is updated. A draft carries the same
-    Message-ID but not the SENT label, so it never counts.
+    responses) for messages not in ``checked``, which is updated.
     """
-    wanted = _bare(message_id_header)
-    listing = client.get(
-        MESSAGES_PATH,
-        {
-            "labelIds": "SENT",
-            "includeSpamTrash": "true",
-            "maxResults": SENT_SCAN,
-            "fields": "messages(id,threadId)",
-        },
-        what="message list",
-    )
-    found = listing.get("messages") if isinstance(listing, dict) else None
-    refs = [str(m["id"]) for m in found or [] if isinstance(m, dict) and m.get("id")]
-    fresh = [i for i in refs if i not in checked]
-    if not fresh:
+    found = _SENT.scan(client, message_id_header, checked)
+    if found is None:
         return None
-    done, _failed = client.get_many(
-        [(i, f"{MESSAGES_PATH}/{path_id(i)}") for i in fresh],
-        [("format", "metadata"), ("metadataHeaders", "Message-ID"), ("fields", _HEADER_FIELDS)],
-        what="message",
-    )
-    checked.update(done)  # parts that failed are read again by the next look-up
-    for key in fresh:
-        data = done.get(key)
-        if isinstance(data, dict) and _bare(_message_id_of(data)) == wanted:
-            return {"id": str(data.get("id") or key), "threadId": str(data.get("threadId", ""))}
-    return None
+    key, data = found
+    return {"id": str(data.get("id") or key), "threadId": str(data.get("threadId", ""))}
 
 
 def _message_id_of(resource: dict[str, Any]) -> str:
@@ -286,6 +320,15 @@ def send_raw(
 
 # -- drafts ---------------------------------------------------------------------------
 DRAFTS_PATH = USER_PATH + "/drafts"
+_DRAFTS = _Newest(
+    DRAFTS_PATH,
+    (("maxResults", DRAFT_SCAN), ("fields", "drafts(id,message(id,threadId))")),
+    "drafts",
+    "draft",
+    "draft ID",
+    (("format", "metadata"), ("fields", _DRAFT_FIELDS)),
+    message_key="message",
+)
 
 
 def create_draft(
@@ -355,29 +398,8 @@ def find_draft(
     batch of ``drafts.get`` (``format=metadata``, partial responses) for drafts not in
     ``checked``, which is updated. Both work with gmail.compose alone.
     """
-    wanted = _bare(message_id_header)
-    listing = client.get(
-        DRAFTS_PATH,
-        {"maxResults": DRAFT_SCAN, "fields": "drafts(id,message(id,threadId))"},
-        what="draft list",
-    )
-    found = listing.get("drafts") if isinstance(listing, dict) else None
-    refs = [str(d["id"]) for d in found or [] if isinstance(d, dict) and d.get("id")]
-    fresh = [i for i in refs if i not in checked]
-    if not fresh:
-        return None
-    done, _failed = client.get_many(
-        [(i, f"{DRAFTS_PATH}/{path_id(i, 'draft ID')}") for i in fresh],
-        [("format", "metadata"), ("fields", _DRAFT_FIELDS)],
-        what="draft",
-    )
-    checked.update(done)  # parts that failed are read again by the next look-up
-    for key in fresh:
-        data = done.get(key)
-        message = data.get("message") if isinstance(data, dict) else None
-        if isinstance(message, dict) and _bare(_message_id_of(message)) == wanted:
-            return _draft_ref(key, message)
-    return None
+    found = _DRAFTS.scan(client, message_id_header, checked)
+    return None if found is None else _draft_ref(*found)
 
 
 def _search_drafts(client: GmailClient, message_id_header: str) -> dict[str, Any] | None:
