@@ -1,3 +1,6 @@
+from collections.abc import Sequence
+from typing import Any
+
 from gmail_core import dify, messages, params, render
 
 
@@ -18,26 +21,34 @@ class SearchMessagesTool(dify.GmailTool):
         if include_body:  # converted off the event loop; a body that fails costs only itself
             read = [messages.message_body(m, "text", 4000, client=client) for m in shown]
             shown = [m for m, _ in read]
-            bodies = {m.id: body for m, body in read}
-        items = []
-        for m in shown:
-            item = render.message_summary(m, result.label_names)
-            if bodies is not None:
-                item["body"] = bodies[m.id]
-            items.append(item)
-        text = render.search_text(
-            shown,
-            result.label_names,
-            next_page_token=result.next_page_token,
-            failed=result.failed,
-            bodies=bodies,
-        )
-        yield from self.answer(
-            text,
-            {
+            bodies = [body for _, body in read]
+
+        def rendered(texts: Sequence[str]) -> tuple[str, dict[str, Any]]:
+            by_id = dict(zip((m.id for m in shown), texts, strict=True)) if include_body else None
+            # ``body`` is always there (declared in output_schema), empty unless asked for.
+            items = [
+                {
+                    **render.message_summary(m, result.label_names),
+                    "body": (by_id or {}).get(m.id, ""),
+                }
+                for m in shown
+            ]
+            text = render.search_text(
+                shown,
+                result.label_names,
+                next_page_token=result.next_page_token,
+                failed=result.failed,
+                bodies=by_id,
+            )
+            return text, {
                 "messages": items,
                 "count": len(items),
                 "next_page_token": result.next_page_token,
                 "failed_ids": list(result.failed),
-            },
+            }
+
+        yield from self.answer_bodies(
+            bodies or [],
+            rendered,
+            lambda i: f"read it with get_message (message_id {shown[i].id})",
         )
