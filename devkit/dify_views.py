@@ -359,6 +359,26 @@ def schema_problems(value: Any, schema: Mapping[str, Any], path: str = "") -> li
     return problems
 
 
+def undeclared_properties(value: Any, schema: Mapping[str, Any], path: str = "") -> list[str]:
+    """Where ``value`` holds an object property that the ``output_schema`` does not declare:
+    a workflow cannot pick it in Dify's variable selector, so whatever it carries is lost to
+    the workflow."""
+    kind = schema.get("type")
+    problems: list[str] = []
+    if kind == "array" and isinstance(value, list) and "items" in schema:
+        for i, item in enumerate(value):
+            problems += undeclared_properties(item, schema["items"], f"{path}[{i}]")
+    if kind == "object" and isinstance(value, dict) and "properties" in schema:
+        declared = schema["properties"]
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else key
+            if key not in declared:
+                problems.append(f"{where}: not declared")
+            else:
+                problems += undeclared_properties(item, declared[key], where)
+    return problems
+
+
 @dataclass(frozen=True)
 class Views:
     """All three consumers' view of one invocation."""

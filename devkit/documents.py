@@ -69,6 +69,39 @@ def pdf(
             b"<</Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
             b"/Resources <<%s>>>>" % (content, resources)
         )
+    return _write_pdf(objects, kids)
+
+
+def pdf_drawn(pages: Sequence[bytes], *, form: bytes | None = None) -> bytes:
+    """A PDF whose pages hold the given drawing instructions as they are (Helvetica is
+    ``/F1``), compressed: a few kilobytes can inflate to megabytes of operators. ``form``
+    is the content of a form XObject each page may draw with ``/Fm1 Do``, as many times as
+    it likes (its text shown again each time)."""
+    objects: dict[int, bytes] = {
+        1: b"<</Type /Catalog /Pages 2 0 R>>",
+        3: b"<</Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding>>",
+    }
+    resources = b"/Font <</F1 3 0 R>>"
+    if form is not None:
+        objects[4] = _stream(
+            b"/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources <</Font <</F1 3 0 R>>>>"
+            b" /Filter /FlateDecode",
+            zlib.compress(form, 9),
+        )
+        resources += b" /XObject <</Fm1 4 0 R>>"
+    kids: list[int] = []
+    for number, content in enumerate(pages):
+        page = 5 + 2 * number
+        kids.append(page)
+        objects[page + 1] = _stream(b"/Filter /FlateDecode", zlib.compress(content, 9))
+        objects[page] = (
+            b"<</Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+            b"/Resources <<%s>>>>" % (page + 1, resources)
+        )
+    return _write_pdf(objects, kids)
+
+
+def _write_pdf(objects: dict[int, bytes], kids: list[int]) -> bytes:
     objects[2] = b"<</Type /Pages /Count %d /Kids [%s]>>" % (
         len(kids),
         b" ".join(b"%d 0 R" % kid for kid in kids),

@@ -22,6 +22,9 @@ from devkit import dify_views
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDER = "gmail"
+#: the longest stdout line Dify's daemon reads (PLUGIN_STDIO_MAX_BUFFER_SIZE's default): on a
+#: longer one its scanner fails and it kills the plugin process, every invocation with it
+DAEMON_LINE_LIMIT = 5 * 1024 * 1024
 
 
 def oauth_request(
@@ -105,6 +108,8 @@ class PluginProcess:
         self._lock = threading.Lock()
         self.other_lines: list[str] = []
         self.stderr_lines: list[str] = []
+        self.longest_line = 0  # bytes of the longest stdout line so far
+        self.oversized_lines: list[int] = []  # sizes of lines the daemon would have died on
         threading.Thread(target=self._read_stdout, daemon=True).start()
         threading.Thread(target=self._read_stderr, daemon=True).start()
 
@@ -115,6 +120,13 @@ class PluginProcess:
     def _read_stdout(self) -> None:
         assert self.proc.stdout is not None
         for raw in self.proc.stdout:
+            size = len(raw.rstrip(b"\n"))
+            self.longest_line = max(self.longest_line, size)
+            if size > DAEMON_LINE_LIMIT:
+                # As the daemon does: its scanner gives up and it kills the plugin process.
+                self.oversized_lines.append(size)
+                self.proc.kill()
+                return
             line = raw.decode("utf-8", "replace").strip()
             if not line:
                 continue
@@ -160,6 +172,11 @@ class PluginProcess:
                 item = q.get(timeout=min(left, 0.5))
             except queue.Empty:
                 if self.proc.poll() is not None:
+                    if self.oversized_lines:
+                        raise RuntimeError(
+                            f"a stdout line of {self.oversized_lines[0]:,} bytes passed the "
+                            f"daemon's {DAEMON_LINE_LIMIT:,}: Dify would kill this plugin process"
+                        ) from None
                     raise RuntimeError(
                         f"plugin exited ({self.proc.returncode}): {self.stderr_text()[-3000:]}"
                     ) from None

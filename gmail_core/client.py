@@ -253,14 +253,18 @@ class GmailClient:
             ) from exc
         if resp.status_code >= 400:
             error = error_from_response(resp.status_code, resp.content, resp.headers, what=what)
-            if isinstance(error, ScopeError) and self.capability:
-                error = ScopeError(
-                    scopes.missing_message(self.capability, self._level),
-                    status=error.status,
-                    reason=error.reason,
-                )
-            raise error
+            raise self._worded(error, method, path)
         return resp
+
+    def _worded(self, error: GmailApiError, method: str, path: str) -> GmailApiError:
+        """A refusal for a missing permission names the permission this request needed
+        (Google's own message names none), else the calling tool's."""
+        needed = scopes.needed_for(method, path) or self.capability
+        if not isinstance(error, ScopeError) or not needed:
+            return error
+        return ScopeError(
+            scopes.missing_message(needed, self._level), status=error.status, reason=error.reason
+        )
 
     def _sleep_before_retry(self, attempt: int, exc: TransientError) -> None:
         delay = transport.backoff_delay(attempt - 1, exc.retry_after)
@@ -330,7 +334,7 @@ class GmailClient:
                 try:
                     value = _part_json(result, what, "" if rider else key, "" if rider else items)
                 except GmailApiError as err:
-                    settled[call.id] = err
+                    settled[call.id] = self._worded(err, call.method, call.path)
                     continue
                 if each is not None and not rider:
                     size = len(result.body) if isinstance(result, batch.BatchResult) else 0

@@ -14,15 +14,17 @@ from gmail_core import (
     messages,
     params,
     reading,
+    scopes,
     sendas,
     sending,
     signatures,
     transfers,
+    transport,
     writing,
 )
 from gmail_core.client import USER_PATH, GmailClient, path_id
+from gmail_core.errors import GmailError, ScopeError
 from gmail_core.message import Attachment, Message
-from gmail_core.reading import parse_message
 from gmail_core.signatures import Signature
 
 
@@ -82,18 +84,44 @@ class Outcome:
     draft_id: str = ""
     to: str = ""
     from_: str = ""  # the From header it went out (or was saved) with
+    notes: tuple[str, ...] = ()  # what the answer must say beside the IDs
 
 
-def identities(client: GmailClient, *, with_signature: bool) -> sendas.Identities:
+def identities(
+    client: GmailClient, *, with_signature: bool, send_as: str | None
+) -> sendas.Identities:
     """The user's send-as addresses: one ``settings.sendAs.list`` (a partial response),
-    read afresh by every invocation that writes mail."""
-    client.require("read")
-    found = client.get(
-        USER_PATH + "/settings/sendAs",
-        {"fields": sendas.fields(with_signature=with_signature)},
-        what="send-as address list",
-    )
+    read afresh by every invocation that writes mail.
+
+    Reading them needs a permission that writing drafts does not (gmail.readonly): when the
+    connection lacks it and ``send_as`` does not ask for an address, the message goes out
+    from Gmail's default address without a signature (``sendas.UNREADABLE``; the answer
+    says so); when ``send_as`` does, the refusal names the permission.
+    """
+    try:
+        client.require("read_settings")
+        found = client.get(
+            USER_PATH + "/settings/sendAs",
+            {"fields": sendas.fields(with_signature=with_signature)},
+            what="send-as address list",
+        )
+    except ScopeError:
+        if send_as:
+            raise
+        return sendas.UNREADABLE
     return sendas.Identities.from_response(found)
+
+
+def unread_settings_notes(ids: sendas.Identities, *, done: str, sender: str) -> tuple[str, ...]:
+    """What the answer says when the send-as settings could not be read: ``done`` is the
+    verb ("sent", "saved"), ``sender`` the address used instead."""
+    if ids.readable:
+        return ()
+    return (
+        f"It was {done} from {sender} without your signature: this connection may not "
+        f"{scopes.description('read_settings')}. To use them, reconnect Gmail and tick every "
+        "Gmail permission.",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,23 +161,7 @@ class AttachmentSource(Protocol):
 
     def declared_size(self) -> int: ...
 
-    def fetch(self) -> list[writing.OutgoingAttachment]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Attachments:
-    """An AttachmentSource of bytes already in hand (and the empty one)."""
-
-    items: tuple[writing.OutgoingAttachment, ...] = ()
-
-    def declared_size(self) -> int:
-        return sum(len(a.data) for a in self.items)
-
-    def fetch(self) -> list[writing.OutgoingAttachment]:
-        return list(self.items)
-
-
-NO_ATTACHMENTS = Attachments()
+    def fetch(self, deadline: transport.Deadline) -> list[writing.OutgoingAttachment]: ...
 
 
 def _build_new(
@@ -174,20 +186,39 @@ def _build_new(
     )
 
 
-def _new_message_sender(client: GmailClient, fields: Draft) -> Sender:
-    ids = identities(client, with_signature=fields.signature)
-    return sender_for(ids, fields.send_as, signature=fields.signature)
+def _new_message_sender(
+    client: GmailClient, fields: Draft, *, done: str
+) -> tuple[Sender, tuple[str, ...]]:
+    """The sender of a new message, and the answer's notes (``done``: "sent", "saved")."""
+    ids = identities(client, with_signature=fields.signature, send_as=fields.send_as)
+    notes = unread_settings_notes(ids, done=done, sender="Gmail's default address")
+    return sender_for(ids, fields.send_as, signature=fields.signature), notes
 
 
 def send_new(client: GmailClient, fields: Draft, attachments: AttachmentSource) -> Outcome:
     client.require("send")
     _build_new(fields, [], require_recipient=True)  # bad input fails before any request
-    sender = _new_message_sender(client, fields)
+    sender, notes = _new_message_sender(client, fields, done="sent")
     with transfers.large_transfer(attachments.declared_size(), client.deadline):
-        msg = _build_new(fields, attachments.fetch(), require_recipient=True, sender=sender)
-        header = str(msg["Message-ID"])
-        sent = sending.send_raw(client, writing.to_bytes(msg), header)
-    return Outcome(str(sent.get("id", "")), str(sent.get("threadId", "")), header, from_=_from(msg))
+        msg = _build_new(
+            fields, attachments.fetch(client.deadline), require_recipient=True, sender=sender
+        )
+        sent = sending.send_raw(client, writing.to_bytes(msg), str(msg["Message-ID"]))
+    return _sent_outcome(sent, msg, notes)
+
+
+def _sent_outcome(
+    sent: Mapping[str, Any], msg: EmailMessage, notes: tuple[str, ...], to: str = ""
+) -> Outcome:
+    """What a tool reports of a message Gmail sent (``sent``: its answer)."""
+    return Outcome(
+        str(sent.get("id", "")),
+        str(sent.get("threadId", "")),
+        str(msg["Message-ID"]),
+        to=to,
+        from_=_from(msg),
+        notes=notes,
+    )
 
 
 def _from(msg: EmailMessage) -> str:
@@ -216,8 +247,11 @@ def reply(
     default), else from the default address."""
     client.require("compose" if as_draft else "send")
     original, original_text = _original(client, message_id)
-    ids = identities(client, with_signature=signature)
+    ids = identities(client, with_signature=signature, send_as=send_as)
     sender = sender_for(ids, send_as, signature=signature, otherwise=ids.for_reply(original))
+    notes = unread_settings_notes(
+        ids, done="saved" if as_draft else "sent", sender="Gmail's default address"
+    )
 
     build = functools.partial(
         writing.build_reply,
@@ -234,23 +268,25 @@ def reply(
     )
     build(attachments=[])  # bad input fails before any download
     with transfers.large_transfer(attachments.declared_size(), client.deadline):
-        msg = build(attachments=attachments.fetch())
+        msg = build(attachments=attachments.fetch(client.deadline))
         raw = writing.to_bytes(msg)
         header = str(msg["Message-ID"])
         recipients = ", ".join(str(msg[h]) for h in ("To", "Cc") if msg[h])
         if as_draft:
-            draft = sending.create_draft(client, raw, thread_id=original.thread_id)
+            draft = sending.create_draft(client, raw, header, thread_id=original.thread_id)
         else:
             sent = sending.send_raw(client, raw, header, thread_id=original.thread_id)
     if as_draft:
-        return _draft_outcome(draft, original.thread_id, msg, recipients)
-    return Outcome(
-        str(sent.get("id", "")), str(sent.get("threadId", "")), header, "", recipients, _from(msg)
-    )
+        return _draft_outcome(draft, original.thread_id, msg, recipients, notes)
+    return _sent_outcome(sent, msg, notes, recipients)
 
 
 def _draft_outcome(
-    draft: Mapping[str, Any], thread_id: str, msg: EmailMessage, recipients: str = ""
+    draft: Mapping[str, Any],
+    thread_id: str,
+    msg: EmailMessage,
+    recipients: str = "",
+    notes: tuple[str, ...] = (),
 ) -> Outcome:
     inner = draft.get("message") or {}
     return Outcome(
@@ -260,6 +296,7 @@ def _draft_outcome(
         str(draft.get("id", "")),
         recipients,
         _from(msg),
+        notes,
     )
 
 
@@ -283,7 +320,11 @@ def forward(
     original, original_text = _original(client, message_id)
     kept = list(original.attachments) if include_attachments else []
     writing.check_sizes([(a.filename, a.size) for a in kept])
-    sender = sender_for(identities(client, with_signature=signature), send_as, signature=signature)
+    ids = identities(client, with_signature=signature, send_as=send_as)
+    sender = sender_for(ids, send_as, signature=signature)
+    notes = unread_settings_notes(
+        ids, done="saved" if as_draft else "sent", sender="Gmail's default address"
+    )
 
     build = functools.partial(
         writing.build_forward,
@@ -304,9 +345,10 @@ def forward(
         header = str(msg["Message-ID"])
         raw = writing.to_bytes(msg)
         if as_draft:
-            return _draft_outcome(sending.create_draft(client, raw), "", msg)
+            draft = sending.create_draft(client, raw, header)
+            return _draft_outcome(draft, "", msg, notes=notes)
         sent = sending.send_raw(client, raw, header)
-    return Outcome(str(sent.get("id", "")), str(sent.get("threadId", "")), header, from_=_from(msg))
+    return _sent_outcome(sent, msg, notes)
 
 
 def _download(
@@ -324,11 +366,13 @@ def _download(
 def create_draft(client: GmailClient, fields: Draft, attachments: AttachmentSource) -> Outcome:
     client.require("compose")
     _build_new(fields, [], require_recipient=False)  # bad input fails before any request
-    sender = _new_message_sender(client, fields)
+    sender, notes = _new_message_sender(client, fields, done="saved")
     with transfers.large_transfer(attachments.declared_size(), client.deadline):
-        msg = _build_new(fields, attachments.fetch(), require_recipient=False, sender=sender)
-        draft = sending.create_draft(client, writing.to_bytes(msg))
-    return _draft_outcome(draft, "", msg)
+        msg = _build_new(
+            fields, attachments.fetch(client.deadline), require_recipient=False, sender=sender
+        )
+        draft = sending.create_draft(client, writing.to_bytes(msg), str(msg["Message-ID"]))
+    return _draft_outcome(draft, "", msg, notes=notes)
 
 
 def update_draft(
@@ -346,11 +390,16 @@ def update_draft(
     client.require("compose")
     current = sending.get_draft(client, draft_id)
     resource = current.get("message") or {}
-    old = parse_message(resource)
+    # Read like every message (bounded, off the event loop, parts sent apart fetched); what
+    # could not be read, the new draft would silently leave out: refuse instead.
+    [old] = messages.read_messages(client, [resource])
+    _check_read_whole(draft_id, old)
     sender = Sender(_sender(old.from_), old.reply_to or None)
     sign = fields.body is not None and fields.signature
+    notes: tuple[str, ...] = ()
     if fields.send_as or sign:
-        ids = identities(client, with_signature=sign)
+        ids = identities(client, with_signature=sign, send_as=fields.send_as)
+        notes = unread_settings_notes(ids, done="saved", sender="the draft's own From")
         was = ids.matching(old.from_)
         chosen = sender_for(ids, fields.send_as, signature=sign, otherwise=was)
         if fields.send_as:
@@ -390,10 +439,12 @@ def update_draft(
         require_recipient=False,
     )
     build(attachments=[])  # bad input fails before any download
-    new_files = attachments or NO_ATTACHMENTS
-    size = new_files.declared_size() + sum(a.size for a in kept) + sum(a.size for _, a in inline)
+    size = sum(a.size for a in kept) + sum(a.size for _, a in inline)
+    size += attachments.declared_size() if attachments else 0
     with transfers.large_transfer(size, client.deadline):
-        files = new_files.fetch() + _download(client, old.id, kept)
+        files = (attachments.fetch(client.deadline) if attachments else []) + _download(
+            client, old.id, kept
+        )
         images = _download(client, old.id, [a for _, a in inline])
         files += [
             dataclasses.replace(f, content_id=cid)
@@ -403,8 +454,20 @@ def update_draft(
         updated = sending.update_draft(
             client, draft_id, writing.to_bytes(msg), thread_id=old.thread_id
         )
-    outcome = _draft_outcome(updated, old.thread_id, msg)
+    outcome = _draft_outcome(updated, old.thread_id, msg, notes=notes)
     return dataclasses.replace(outcome, draft_id=outcome.draft_id or draft_id)
+
+
+def _check_read_whole(draft_id: str, draft: Message) -> None:
+    """Refuse to rewrite a draft that was not read whole: its files, a header or its body
+    would be lost without a word (its notes say what was not read)."""
+    lost = [note for note in draft.notes if not note.startswith(reading.CONVERSION_NOTES)]
+    if lost:
+        raise GmailError(
+            f"Draft {draft_id} could not be read completely: {' '.join(lost[:2])} Updating it "
+            "would lose what could not be read, such as its attachments, so nothing was "
+            "changed. Try again; if it fails again, edit the draft in Gmail."
+        )
 
 
 def _keep(new: str | None, old: str) -> str | None:
@@ -428,7 +491,7 @@ def list_drafts(
     """Drafts with their message's subject, to, date and snippet: one list + batched gets.
 
     Returns (drafts, next page token, IDs of drafts that could not be fetched)."""
-    client.require("compose")
+    client.require("read_drafts")
     params: dict[str, Any] = {"maxResults": max_results}
     if query.strip():
         params["q"] = query.strip()

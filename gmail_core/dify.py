@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator, Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pydantic
 import requests
+import urllib3.exceptions
 from dify_plugin import Tool
 from dify_plugin.entities.tool import ToolInvokeMessage
 from dify_plugin.errors import model as dify_errors
@@ -156,11 +157,44 @@ class GmailTool(Tool):
     def answer(self, text: str, values: Mapping[str, Any]) -> Iterable[ToolInvokeMessage]:
         """The tool's result: one text message — what both kinds of agent read, and the
         workflow's ``text`` output — then, for workflows, one variable per ``output_schema``
-        entry (``values``)."""
-        yield self.create_text_message(text if text.endswith("\n") else text + "\n")
+        entry (``values``).
+
+        Each message is one line on the plugin's stdout, and Dify's daemon drops the whole
+        plugin process on a line over 5 MiB (render.LINE_BUDGET): every line is kept under
+        the budget here, whatever the tool put in it. Tools that return bodies share it
+        between them first (``answer_bodies``); this is the last line of defence.
+        """
+        full = text if text.endswith("\n") else text + "\n"
+        shown = render.fit_text(full)
+        if shown is not full:
+            log.warning("Gmail tool %s: answer text cut to fit a line", type(self).__name__)
+        yield self.create_text_message(shown)
         if self.for_workflow():
             for name, value in values.items():
-                yield self.create_variable_message(name, value)
+                fitted = render.fit_value(value)
+                if fitted is not value:
+                    log.warning("Gmail tool %s: variable %s cut to fit", type(self).__name__, name)
+                yield self.create_variable_message(name, fitted)
+
+    def answer_bodies(
+        self,
+        bodies: Sequence[str],
+        rendered: Callable[[Sequence[str]], tuple[str, Mapping[str, Any]]],
+        rest: Callable[[int], str],
+    ) -> Iterable[ToolInvokeMessage]:
+        """``answer`` for a result that carries message bodies: ``rendered(bodies)`` gives
+        its text and variables. When a line would pass render.LINE_BUDGET, the bodies share
+        what the rest of the biggest line leaves, and each cut one ends with a note saying
+        how much is missing and how to read it (``rest(i)`` for body ``i``)."""
+        text, values = rendered(bodies)
+        lines = [text, *(values.values() if self.for_workflow() else ())]
+        if all(render.encoded_size(line) <= render.LINE_BUDGET for line in lines):
+            yield from self.answer(text, values)
+            return
+        bare_text, bare_values = rendered([""] * len(bodies))
+        bare = [bare_text, *(bare_values.values() if self.for_workflow() else ())]
+        room = render.LINE_BUDGET - max(render.encoded_size(line) for line in bare)
+        yield from self.answer(*rendered(render.fit_bodies(bodies, room, rest)))
 
     def written(
         self,
@@ -185,10 +219,16 @@ class GmailTool(Tool):
                 to=to,
                 from_=done.from_,
                 send_hint=client.allows("send"),  # not at the read-and-draft level
+                notes=done.notes,
             )
         else:
             text = render.sent_text(
-                done.message_id, done.thread_id, what=sent, to=to, from_=done.from_
+                done.message_id,
+                done.thread_id,
+                what=sent,
+                to=to,
+                from_=done.from_,
+                notes=done.notes,
             )
         values = {name: getattr(done, "from_" if name == "from" else name) for name in variables}
         return self.answer(text, values)
@@ -210,7 +250,10 @@ def _present(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-FILE_TIMEOUT = (10.0, 120.0)  # Dify's own File.blob allows 5 s in total: too short for 25 MB
+# Seconds to wait for each piece of a file from Dify's file service (Dify's own File.blob
+# allows 5 s in total: too short for 25 MB); the whole download also ends with the call's
+# time budget, so a slow file service cannot keep the call past Dify's own timeout.
+FILE_READ_TIMEOUT = 120.0
 
 
 def dify_files(value: object) -> list[File]:
@@ -253,14 +296,14 @@ class DifyFiles:
     def declared_size(self) -> int:
         return sum(_declared(f) for _, f in self.files)
 
-    def fetch(self) -> list[writing.OutgoingAttachment]:
-        """The files' bytes; declared sizes can be missing or wrong (a file added by URL
-        declares what its server said), so the bytes fetched so far count towards Gmail's
-        limit while the next one downloads."""
+    def fetch(self, deadline: transport.Deadline) -> list[writing.OutgoingAttachment]:
+        """The files' bytes, fetched before ``deadline`` ends; declared sizes can be missing
+        or wrong (a file added by URL declares what its server said), so the bytes fetched
+        so far count towards Gmail's limit while the next one downloads."""
         out: list[writing.OutgoingAttachment] = []
         for name, f in self.files:
             before = [(a.filename, len(a.data)) for a in out]
-            data = _download(f, name, before)
+            data = _download(f, name, deadline, before)
             out.append(writing.OutgoingAttachment(name, f.mime_type or "", data))
         return out
 
@@ -284,13 +327,18 @@ def _file_name(f: File, index: int) -> str:
     return (f.filename or "").strip() or f"attachment-{index + 1}{f.extension or ''}"
 
 
-def _download(f: File, name: str, before: Sequence[tuple[str, int]] = ()) -> bytes:
+def _download(
+    f: File, name: str, deadline: transport.Deadline, before: Sequence[tuple[str, int]] = ()
+) -> bytes:
     """Stream the file from Dify's file service, stopping as soon as it and the files
-    fetched ``before`` it (name, size) pass Gmail's limit."""
+    fetched ``before`` it (name, size) pass Gmail's limit, or the call's time runs out."""
     limit = writing.GMAIL_ATTACHMENT_LIMIT - sum(size for _, size in before)
     try:
         with transport.session().get(
-            f.url, stream=True, timeout=FILE_TIMEOUT, allow_redirects=False
+            f.url,
+            stream=True,
+            timeout=deadline.timeout(read=FILE_READ_TIMEOUT),
+            allow_redirects=False,
         ) as resp:
             if resp.status_code != 200:
                 raise InvalidInputError(
@@ -299,14 +347,37 @@ def _download(f: File, name: str, before: Sequence[tuple[str, int]] = ()) -> byt
                 )
             chunks: list[bytes] = []
             total = 0
-            for chunk in resp.iter_content(chunk_size=256 * 1024):
+            # read1 returns what has arrived (iter_content waits for a whole chunk, so a file
+            # service that trickles would hold the call between two looks at the deadline).
+            while chunk := resp.raw.read1(256 * 1024, decode_content=True):
                 total += len(chunk)
                 if total > limit:
                     writing.check_sizes([*before, (name, total)])
+                if deadline.remaining() <= 0:
+                    raise _too_slow(name)
                 chunks.append(chunk)
             return b"".join(chunks)
-    except requests.RequestException:
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+        if _timed_out(exc) or deadline.remaining() <= 0:
+            raise _too_slow(name) from None
         raise InvalidInputError(
             f"Could not download the file '{name}' from Dify (network error). Check that the "
             "plugin can reach Dify's FILES_URL, then try again."
         ) from None
+
+
+def _timed_out(exc: Exception) -> bool:
+    """A read that timed out: requests' Timeout, urllib3's own (reading the raw stream), or
+    one that urllib3's retry wrapped (requests then calls it a ConnectionError)."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    timeouts = (requests.Timeout, urllib3.exceptions.TimeoutError)
+    return isinstance(exc, timeouts) or isinstance(reason, timeouts)
+
+
+def _too_slow(name: str) -> TransientError:
+    return TransientError(
+        f"Dify's file service was too slow to deliver the file '{name}' within this call's "
+        "time budget. Nothing was sent or saved. Try again; if it keeps happening, check the "
+        "network between the plugin and Dify's FILES_URL.",
+        reason="timeout",
+    )

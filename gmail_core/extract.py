@@ -82,6 +82,17 @@ MAX_HTML_BYTES = 512 * 1024
 MAX_EMAIL_BYTES = 5 * MiB
 #: Bytes any one PDF stream may inflate to (pypdf's own default is 75 MB).
 MAX_PDF_STREAM_BYTES = 16 * MiB
+#: Bytes of drawing instructions a PDF page may have for its text to be read. pypdf parses a
+#: page's whole content before its first character, and lays its text out in time quadratic
+#: in the text (a 5 kB PDF whose page inflates to 2 MB of text operators took 9 s, 4 MB
+#: 22 s); 512 KB take under a second here, and pages of text hold 5-100 KB.
+MAX_PDF_PAGE_CONTENT_BYTES = 512 * 1024
+#: Tokens pypdf parses per content stream (its own default is 2,000,000: ~5 s): bounds each
+#: form XObject a page draws, which the page's own size does not count.
+MAX_PDF_STREAM_TOKENS = 200_000
+#: Seconds of text extraction per PDF page, checked at every drawing operator (form
+#: XObjects included: one 20 KB form drawn 2,000 times took 117 s).
+PDF_PAGE_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +296,9 @@ class _Text:
     def out_of_time(self) -> bool:
         return time.monotonic() - self.started > self.seconds
 
+    def seconds_left(self) -> float:
+        return max(self.seconds - (time.monotonic() - self.started), 0.0)
+
     def value(self) -> str:
         return "\n\n".join(self.pieces)
 
@@ -323,6 +337,7 @@ def _pdf(data: bytes, text: _Text, kind: str) -> Extracted:
         lzw_maximum_output_length=MAX_PDF_STREAM_BYTES,
         run_length_maximum_output_length=MAX_PDF_STREAM_BYTES,
         array_based_stream_maximum_output_length=MAX_PDF_STREAM_BYTES,
+        stream_parsing_work_maximum_count=MAX_PDF_STREAM_TOKENS,
     ):
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
@@ -345,16 +360,20 @@ def _pdf(data: bytes, text: _Text, kind: str) -> Extracted:
         except LimitReachedError:
             return Extracted(kind, note=f"Not read: it has more than {MAX_PDF_PAGE_COUNT:,} pages.")
         with_text = with_images = failed = read = 0
+        skipped: list[int] = []  # pages too costly to read (numbers from 1)
         for index in range(min(total, MAX_PDF_PAGES)):
             if text.out_of_time():
                 break
             read += 1
             try:
                 page = reader.pages[index]
-                page_text = page.extract_text().strip()
+                page_text = _page_text(page, min(PDF_PAGE_SECONDS, text.seconds_left()))
                 if not page_text:
                     with_images += _has_image(page)
                     continue
+            except _PageTooCostly:
+                skipped.append(index + 1)
+                continue
             except Exception:  # noqa: BLE001 - one broken page must not cost the others (counted in the note)
                 failed += 1
                 continue
@@ -365,9 +384,40 @@ def _pdf(data: bytes, text: _Text, kind: str) -> Extracted:
         kind,
         text.value(),
         pages=total,
-        truncated=read < total or text.full,
-        note=" ".join(_pdf_notes(text, total, read, with_text, with_images, failed)),
+        truncated=read < total or text.full or bool(skipped),
+        note=" ".join(_pdf_notes(text, total, read, with_text, with_images, failed, skipped)),
     )
+
+
+class _PageTooCostly(Exception):
+    """A PDF page whose text would take too long to read."""
+
+
+# What may add text to a page: pypdf reads only content that holds one of these.
+_TEXT_OPERATOR = re.compile(rb"T[jJ]|Do|['\"]")
+
+
+def _page_text(page: PageObject, seconds: float) -> str:
+    """One page's text, or _PageTooCostly. ``extract_text`` cannot be interrupted, so the
+    page's size is checked before it starts, and the time at each operator it draws."""
+    contents = page.get_contents()
+    data = contents.get_data() if contents is not None else b""
+    if len(data) > MAX_PDF_PAGE_CONTENT_BYTES:
+        raise _PageTooCostly
+    if not _TEXT_OPERATOR.search(data):
+        return ""  # a figure: pypdf skips it too, unless given a visitor (as below)
+    stop = time.monotonic() + seconds
+
+    def check_time(*_: object) -> None:
+        if time.monotonic() > stop:
+            raise _PageTooCostly
+
+    from pypdf.errors import LimitReachedError
+
+    try:
+        return str(page.extract_text(visitor_operand_before=check_time)).strip()
+    except LimitReachedError:  # MAX_PDF_STREAM_TOKENS in the page (a form over it is skipped)
+        raise _PageTooCostly from None
 
 
 def _has_image(page: PageObject) -> bool:
@@ -382,7 +432,13 @@ def _has_image(page: PageObject) -> bool:
 
 
 def _pdf_notes(
-    text: _Text, total: int, read: int, with_text: int, with_images: int, failed: int
+    text: _Text,
+    total: int,
+    read: int,
+    with_text: int,
+    with_images: int,
+    failed: int,
+    skipped: list[int],
 ) -> list[str]:
     notes = []
     if read and not with_text:
@@ -397,7 +453,7 @@ def _pdf_notes(
                 f"No text layer: {pages} only images (a scan?), so there is no text to read "
                 "without OCR."
             )
-        elif not failed:
+        elif not failed and not skipped:
             notes.append("No text found: the pages are blank, or the file is damaged.")
     if read < total:
         notes.append(
@@ -405,6 +461,14 @@ def _pdf_notes(
             if text.full or text.out_of_time()
             else f"Only the first {MAX_PDF_PAGES:,} of {total:,} pages are read."
         )
+    if skipped:
+        listed = ", ".join(f"{n:,}" for n in skipped[:10]) + (", …" if len(skipped) > 10 else "")
+        which = (
+            f"Page {listed} was"
+            if len(skipped) == 1
+            else f"{len(skipped):,} of {total:,} pages ({listed}) were"
+        )
+        notes.append(f"{which} not read: too many drawing instructions to read in time.")
     if failed:
         notes.append(f"{failed:,} of {total:,} pages could not be read (damaged).")
     return notes
@@ -709,12 +773,13 @@ def _email(data: bytes, text: _Text, kind: str) -> Extracted:
         )
     text.add("\n".join(lines))
     text.add(body_for(message, "markdown", 0).strip())
-    note = (
-        f"Only the first {_amount(MAX_EMAIL_BYTES)} of the e-mail are read."
-        if cut and not text.full
-        else (text.cut_note() if text.full else "")
-    )
-    return Extracted(kind, text.value(), truncated=cut or text.full, note=note)
+    # What the reader could not read in it (a cut header, a part) is this file's news too.
+    notes = list(message.notes)
+    if text.full:
+        notes.append(text.cut_note())
+    elif cut:
+        notes.append(f"Only the first {_amount(MAX_EMAIL_BYTES)} of the e-mail are read.")
+    return Extracted(kind, text.value(), truncated=cut or text.full, note=" ".join(notes))
 
 
 _READERS: dict[str, Callable[[bytes, _Text, str], Extracted]] = {

@@ -10,14 +10,14 @@ import binascii
 import io
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from gmail_core import extract, memory, offload, reading, transfers
 from gmail_core import labels as labels_mod
 from gmail_core.batch import BatchCall
-from gmail_core.client import USER_PATH, GmailClient, _json_or_none, path_id
+from gmail_core.client import BATCH_CHUNK, USER_PATH, GmailClient, _json_or_none, path_id
 from gmail_core.errors import (
     GmailApiError,
     GmailError,
@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 MESSAGES_PATH = USER_PATH + "/messages"
 THREADS_PATH = USER_PATH + "/threads"
 DIFY_FILE_LIMIT = 30 * 1024 * 1024  # Dify refuses larger tool files
+# Seconds the reading thread gets past a file's own time budget (which the extraction
+# checks between pages, rows, paragraphs) before it is given up.
+EXTRACT_GRACE_SECONDS = 5.0
 
 LABELS_CALL = BatchCall(id="labels", path=labels_mod.LABELS_PATH)
 _RFC822_ID = re.compile(r"^<?[^<>\s@]+@[^<>\s@]+>?$")
@@ -63,40 +66,196 @@ UNREAD_NOTE_PREFIXES = (
 
 
 def read_message(
-    resource: object, client: GmailClient | None = None, *, size: int | None = None
+    resource: object,
+    client: GmailClient | None = None,
+    *,
+    size: int | None = None,
+    fetched: Mapping[str, bytes | str] | None = None,
+    bodies: bool = True,
+    when_over: Callable[[], None] | None = None,
 ) -> Message:
     """``parse_message`` off the event loop (see ``offload``), within the time budget.
+    ``fetched`` and ``bodies`` go to ``parse_message`` (``read_messages`` fetches the body
+    parts Gmail sends apart); ``when_over`` is called when the reading is over.
 
     ``size``: bytes of the answer that held the resource, what reading it costs (default:
     Gmail's size of the raw message, which counts attachments that are not in the answer).
     Never raises for what a message contains: a message that cannot be read in time keeps
     its IDs and labels and says so in ``notes``; the other messages of a call are unaffected.
     """
-    seconds = offload.READ_SECONDS
-    if client is not None:
-        seconds = min(seconds, client.deadline.remaining())
     if size is None:  # a resource that is not even an object is read in place
         size = resource.get("sizeEstimate", 0) if isinstance(resource, Mapping) else 0
-    try:
-        message = offload.run(
-            lambda: reading.parse_message(resource),
-            size=size if isinstance(size, int) else offload.INLINE_BELOW,
-            seconds=seconds,
-        )
-    except offload.TookTooLong:
-        return reading.unread_message(
-            resource,
-            f"Reading this message took longer than {seconds:.3g} s: only its IDs and labels "
-            "are shown. Open it in Gmail.",
-        )
-    except Exception as exc:  # noqa: BLE001  (parse_message is total; this is the last guard)
-        log.warning("Gmail message could not be read: %s", type(exc).__name__)
-        return reading.unread_message(
-            resource, "Could not read this message: only its IDs and labels are shown."
-        )
+    message = _in_reading_thread(
+        lambda: reading.parse_message(resource, fetched, bodies=bodies),
+        size=size if isinstance(size, int) else offload.INLINE_BELOW,
+        seconds=_read_seconds(client),
+        instead=lambda note: reading.unread_message(resource, note),
+        took_too_long="Reading this message took longer than {seconds} s: only its IDs and "
+        "labels are shown. Open it in Gmail.",
+        failed="Could not read this message: only its IDs and labels are shown.",
+        when_over=when_over,
+    )
     if any(note.startswith("Could not read") for note in message.notes):
         log.warning("Gmail message %s: %s", message.id, " ".join(message.notes))
     return message
+
+
+def read_messages(
+    client: GmailClient, resources: Sequence[object], *, bodies: bool = True
+) -> list[Message]:
+    """``read_message`` for each ``format=full`` resource, with the bytes of the body parts
+    Gmail sends apart (``reading.held_apart``) fetched first: batched, within the limits
+    below, the call's time budget and the process's transfer budget (held until the reading
+    of those messages is over). A part not fetched is named in its message's notes.
+    ``bodies=False`` (resources fetched without body data): nothing is fetched or noted."""
+    if not bodies:
+        return [read_message(r, client, bodies=False) for r in resources]
+    wanted = [reading.held_apart(r) for r in resources]
+    if not any(wanted):
+        return [read_message(r, client) for r in resources]
+    plan = _HeldApartPlan.of(client, resources, wanted)
+    with transfers.large_transfer(plan.fetch_bytes, client.deadline) as share:
+        fetched = plan.fetch(client)
+        return [
+            read_message(
+                r,
+                client,
+                fetched=fetched[i],
+                # Its parts' bytes stay in memory until its reading is over, even one given
+                # up on: so does their share of the transfer budget.
+                when_over=share.keep() if fetched[i] else None,
+            )
+            for i, r in enumerate(resources)
+        ]
+
+
+# Body parts Gmail sends apart: their bytes come from messages.attachments.get, like a file's.
+#: Bytes of one such part fetched: reading keeps MAX_TEXT_CHARS (1,000,000) characters of
+#: text, at most 4 bytes each; a larger part is not fetched (its message says so).
+MAX_HELD_APART_PART_BYTES = 4 * 1024 * 1024
+#: Bytes of such parts fetched per call (a thread or a search of many large messages).
+MAX_HELD_APART_BYTES = 16 * 1024 * 1024
+#: Bytes of them per batch request: its answer holds them all, each decoded whole.
+HELD_APART_BATCH_BYTES = 4 * 1024 * 1024
+#: Seconds of the call's time budget that must be left to fetch them.
+HELD_APART_MIN_SECONDS = 10.0
+
+
+@dataclass
+class _HeldApartPlan:
+    """Which held-apart parts of a call's messages to fetch (in batches), and why the
+    others are not: one ``{attachment ID: bytes or note}`` per message once fetched."""
+
+    found: list[dict[str, bytes | str]]
+    batches: list[list[tuple[int, str, reading.HeldApart]]]  # (message index, its ID, part)
+    fetch_bytes: int = 0
+
+    @classmethod
+    def of(
+        cls,
+        client: GmailClient,
+        resources: Sequence[object],
+        wanted: list[list[reading.HeldApart]],
+    ) -> _HeldApartPlan:
+        plan = cls([{} for _ in resources], [])
+        batch: list[tuple[int, str, reading.HeldApart]] = []
+        batch_bytes = 0
+        late = client.deadline.remaining() < HELD_APART_MIN_SECONDS
+        for index, parts in enumerate(wanted):
+            message_id = _message_id_of(resources[index])
+            for part in parts:
+                why = _why_not_fetched(part, message_id, late, plan.fetch_bytes)
+                if why:
+                    plan.found[index][part.attachment_id] = _held_apart_note(part, why)
+                    continue
+                cost = _cost(part)
+                if batch and (
+                    batch_bytes + cost > HELD_APART_BATCH_BYTES or len(batch) >= BATCH_CHUNK
+                ):
+                    plan.batches.append(batch)
+                    batch, batch_bytes = [], 0
+                batch.append((index, message_id, part))
+                batch_bytes += cost
+                plan.fetch_bytes += cost
+        if batch:
+            plan.batches.append(batch)
+        return plan
+
+    def fetch(self, client: GmailClient) -> list[dict[str, bytes | str]]:
+        """The planned parts' bytes, one batch request after another (so that one batch
+        answer at a time is in memory); a part that fails gets its note instead."""
+        for batch in self.batches:
+            calls = [
+                BatchCall(
+                    id=str(number),
+                    path=f"{MESSAGES_PATH}/{path_id(message_id)}/attachments/"
+                    + path_id(part.attachment_id, "attachment ID"),
+                )
+                for number, (_, message_id, part) in enumerate(batch)
+            ]
+            done, failed = client.call_many(calls, what="message part", key="data")
+            for number, (index, _, part) in enumerate(batch):
+                answer = done.get(str(number))
+                data = answer.get("data") if isinstance(answer, dict) else None
+                found = reading.decode_base64url(data) if isinstance(data, str) else None
+                if found is None:
+                    error = failed.get(str(number))
+                    log.warning(
+                        "Gmail message part not fetched: %s",
+                        type(error).__name__ if error else "unreadable data",
+                    )
+                    why = (
+                        "could not be fetched (a temporary error): its text is not shown. "
+                        "Try again, or open the message in Gmail."
+                        if isinstance(error, TransientError)
+                        else "could not be fetched: its text is not shown. Open the message "
+                        "in Gmail."
+                    )
+                    self.found[index][part.attachment_id] = _held_apart_note(part, why)
+                else:
+                    self.found[index][part.attachment_id] = found
+        return self.found
+
+
+def _message_id_of(resource: object) -> str:
+    """The resource's message ID as it may go into a URL path ("" if none)."""
+    value = resource.get("id") if isinstance(resource, Mapping) else None
+    try:
+        return path_id(value) if isinstance(value, str) else ""
+    except InvalidInputError:
+        return ""
+
+
+def _cost(part: reading.HeldApart) -> int:
+    """The bytes a part is counted as: Gmail's size (a part of unknown size as the largest)."""
+    return part.size if part.size > 0 else MAX_HELD_APART_PART_BYTES
+
+
+def _why_not_fetched(part: reading.HeldApart, message_id: str, late: bool, planned: int) -> str:
+    """Why a held-apart part is not fetched ("" = fetch it)."""
+    if part.size > MAX_HELD_APART_PART_BYTES:
+        limit = reading.size_words(MAX_HELD_APART_PART_BYTES)
+        return f"is more than the {limit} read per part: its text is not shown. Open it in Gmail."
+    if late:
+        return (
+            "was not fetched: this call's time budget is used up. Read the message alone with "
+            "get_message."
+        )
+    if planned + _cost(part) > MAX_HELD_APART_BYTES:
+        return (
+            f"was not fetched: this call already reads "
+            f"{reading.size_words(MAX_HELD_APART_BYTES)} of such parts. Read the message "
+            "alone with get_message."
+        )
+    try:
+        path_id(part.attachment_id, "attachment ID")
+    except InvalidInputError:
+        return "was not fetched: Gmail gave no valid ID for it."
+    return "" if message_id else "was not fetched: Gmail gave no valid ID for it."
+
+
+def _held_apart_note(part: reading.HeldApart, why: str) -> str:
+    return f"A text part of {reading.size_words(part.size)} that Gmail sends separately {why}"
 
 
 def message_body(
@@ -113,26 +272,50 @@ def message_body(
     the message's notes.
     """
     reading.check_body_arguments(body_format, max_chars)
-    seconds = offload.READ_SECONDS
-    if client is not None:
-        seconds = min(seconds, client.deadline.remaining())
+
+    def instead(note: str) -> tuple[Message, str]:
+        return replace(message, notes=(*message.notes, note)), f"[… {note}]"
+
+    return _in_reading_thread(
+        lambda: (message, reading.rendered_body(message, body_format, max_chars, trim=trim)),
+        size=len(message.text_body) + len(message.html_body),
+        seconds=_read_seconds(client),
+        instead=instead,
+        took_too_long="Converting this message's body took longer than {seconds} s: it is not "
+        "shown. Open the message in Gmail.",
+        failed="Could not convert this message's body: it is not shown. Open it in Gmail.",
+    )
+
+
+def _read_seconds(client: GmailClient | None) -> float:
+    """How long one message may be read or converted: ``offload.READ_SECONDS``, within what
+    is left of the call's time budget."""
+    if client is None:
+        return offload.READ_SECONDS
+    return min(offload.READ_SECONDS, client.deadline.remaining())
+
+
+def _in_reading_thread[T](
+    work: Callable[[], T],
+    *,
+    size: int,
+    seconds: float,
+    instead: Callable[[str], T],
+    took_too_long: str,
+    failed: str,
+    when_over: Callable[[], None] | None = None,
+) -> T:
+    """``work()`` off the event loop (``offload``) within ``seconds``. Work that does not
+    finish in time, or fails, gives ``instead(note)`` — ``took_too_long`` (its ``{seconds}``
+    filled in) or ``failed`` — so that one message or file costs only itself, with a note.
+    ``when_over``: called once the work is over, even work given up on (``offload.run``)."""
     try:
-        body = offload.run(
-            lambda: reading.rendered_body(message, body_format, max_chars, trim=trim),
-            size=len(message.text_body) + len(message.html_body),
-            seconds=seconds,
-        )
+        return offload.run(work, size=size, seconds=seconds, when_over=when_over)
     except offload.TookTooLong:
-        note = (
-            f"Converting this message's body took longer than {seconds:.3g} s: it is not "
-            "shown. Open the message in Gmail."
-        )
-        return replace(message, notes=(*message.notes, note)), f"[… {note}]"
-    except Exception as exc:  # noqa: BLE001  (a converter bug costs this body, not the call)
-        log.warning("Gmail message %s: body not converted: %s", message.id, type(exc).__name__)
-        note = "Could not convert this message's body: it is not shown. Open it in Gmail."
-        return replace(message, notes=(*message.notes, note)), f"[… {note}]"
-    return message, body
+        return instead(took_too_long.format(seconds=f"{seconds:.3g}"))
+    except Exception as exc:  # noqa: BLE001  (the readers are total; this is the last guard)
+        log.warning("%s (%s)", failed, type(exc).__name__)
+        return instead(failed)
 
 
 # Characters of each body search_messages shows with include_body (as text).
@@ -204,12 +387,12 @@ def search(
     # The label list rides along in the first batch: label names cost no extra request.
     riders = [] if known_labels is not None else [LABELS_CALL]
 
-    def each(data: Any, size: int) -> tuple[Message, str]:
-        message = read_message(data, client, size=size)
+    def each(data: Any, size: int) -> tuple[Message, str] | _HeldApartResource:
         if not include_body:
-            return message, ""
-        message, body = message_body(message, "text", SEARCH_BODY_CHARS, client=client)
-        return replace(message, text_body="", html_body=""), body  # only what is shown
+            return read_message(data, client, size=size, bodies=False), ""
+        if reading.held_apart(data):  # rare (large bodies): read once its parts are fetched
+            return _HeldApartResource(data)
+        return _shown_in_search(read_message(data, client, size=size), client)
 
     done, failed = client.get_many(calls, get_params, riders=riders, what="message", each=each)
     if known_labels is None:
@@ -217,7 +400,15 @@ def search(
         failed.pop(LABELS_CALL.id, None)
         known_labels = labels_mod.parse_list(labels_json) if labels_json else []
     result.label_names = labels_mod.names_by_id(known_labels)
-    read: list[tuple[Message, str]] = [done[key] for key, _ in calls if key in done]
+    found: list[tuple[Message, str] | _HeldApartResource] = [
+        done[key] for key, _ in calls if key in done
+    ]
+    apart = [f for f in found if isinstance(f, _HeldApartResource)]
+    read: list[tuple[Message, str]] = [f for f in found if not isinstance(f, _HeldApartResource)]
+    if apart:  # their body parts come from attachments.get: fetched together, then read
+        read += [
+            _shown_in_search(m, client) for m in read_messages(client, [f.resource for f in apart])
+        ]
     read.sort(key=lambda found: found[0].internal_date, reverse=True)  # the API has no order
     result.messages = [message for message, _ in read]
     if include_body:
@@ -227,6 +418,19 @@ def search(
         first = next(iter(failed.values()))
         raise _prefixed(first, f"Could not fetch any of the {len(failed)} messages found.")
     return result
+
+
+class _HeldApartResource(NamedTuple):
+    """A message found by a search with bodies whose body parts Gmail sends apart."""
+
+    resource: object
+
+
+def _shown_in_search(message: Message, client: GmailClient) -> tuple[Message, str]:
+    """The message without its bodies, and its body as search shows it (text, cut to
+    SEARCH_BODY_CHARS): only what is shown is kept of the messages of a large search."""
+    message, body = message_body(message, "text", SEARCH_BODY_CHARS, client=client)
+    return replace(message, text_body="", html_body=""), body
 
 
 def resolve_message_id(client: GmailClient, value: str) -> str:
@@ -274,14 +478,17 @@ def find_by_rfc822_id(
     return dict(found[0]) if found else None
 
 
-def get_message(client: GmailClient, message_id: str) -> tuple[Message, dict[str, str]]:
-    """The full message and the names of its labels."""
+def get_message(
+    client: GmailClient, message_id: str, *, bodies: bool = True
+) -> tuple[Message, dict[str, str]]:
+    """The full message and the names of its labels. ``bodies=False``: its body parts that
+    Gmail sends apart are not fetched (for a caller that shows no body)."""
     client.require("read")
     gmail_id = resolve_message_id(client, message_id)
     data = client.get(
         f"{MESSAGES_PATH}/{path_id(gmail_id)}", {"format": "full"}, what="message", key="id"
     )
-    message = read_message(data, client)
+    [message] = read_messages(client, [data], bodies=bodies)
     return message, _label_names_for(client, message.label_ids)
 
 
@@ -306,7 +513,7 @@ def get_thread(
             key="threadId",
         )
         data, labels_json = _thread_with_labels(client, meta["threadId"])
-    messages = [read_message(m, client) for m in data.get("messages", [])]
+    messages = read_messages(client, data.get("messages", []))
     messages.sort(key=lambda m: m.internal_date)
     label_ids = {lid for m in messages for lid in m.label_ids}
     if labels_json is None:  # the label list failed where the thread did not: ask again
@@ -445,17 +652,19 @@ def read_attachment_texts(
         if found is None:
             # The file's share of the process's transfer budget covers its bytes and their
             # parsed form: two large files are never read side by side.
-            with transfers.large_transfer(a.size, client.deadline):
+            with transfers.large_transfer(a.size, client.deadline) as share:
                 data = attachment_bytes(client, message_id, a)
-                found = _read_text(client, a, data, allowance.chars_for_next_file())
-                del data  # freed before the share is
+                # Given back when the parse is over, even one given up on: a reading thread
+                # that still parses the file still holds it in memory.
+                found = _read_text(client, a, data, allowance.chars_for_next_file(), share)
+                del data
             allowance.spend(found)
         out.append((a, found))
     return out
 
 
 def _read_text(
-    client: GmailClient, a: Attachment, data: bytes, max_chars: int
+    client: GmailClient, a: Attachment, data: bytes, max_chars: int, share: transfers.Share
 ) -> extract.Extracted:
     """``extract.text_of`` off the event loop (``offload``), within the file's time budget,
     then the parsed file's memory back to the OS (``memory``) — in the reading thread too,
@@ -470,16 +679,19 @@ def _read_text(
         finally:
             memory.release()
 
-    try:
-        # The extraction stops itself at ``seconds`` (between pages, rows, paragraphs); the
-        # pool's limit, a little later, is the last line of defence. Never read in place,
-        # however small: a 10 kB PDF can inflate to megabytes of page content (~30 s).
-        found = offload.run(work, size=max(len(data), offload.INLINE_BELOW), seconds=seconds + 5)
-    except offload.TookTooLong:
-        kind = extract.kind_of(a.mime_type, a.filename)
-        return extract.Extracted(
-            kind, note=f"Reading this file took longer than {seconds + 5:.3g} s: it is not shown."
-        )
+    kind = extract.kind_of(a.mime_type, a.filename)
+    # The extraction stops itself at ``seconds`` (between pages, rows, paragraphs); the
+    # pool's limit, a little later, is the last line of defence. Never read in place,
+    # however small: a 10 kB PDF can inflate to megabytes of page content.
+    found = _in_reading_thread(
+        work,
+        size=max(len(data), offload.INLINE_BELOW),
+        seconds=seconds + EXTRACT_GRACE_SECONDS,
+        instead=lambda note: extract.Extracted(kind, note=note),
+        took_too_long="Reading this file took longer than {seconds} s: it is not shown.",
+        failed="Could not read this file: it is not shown.",
+        when_over=share.keep(),
+    )
     if found.note.startswith("Could not read"):
         log.info("Attachment not read: %s", found.note)  # the note names no content
     return found

@@ -118,9 +118,7 @@ def code_challenge(verifier: str) -> str:
     return _b64(hashlib.sha256(verifier.encode("ascii")).digest())
 
 
-def authorization_url(
-    client: ClientConfig, redirect_uri: str, *, now: float | None = None, login_hint: str = ""
-) -> str:
+def authorization_url(client: ClientConfig, redirect_uri: str, *, now: float | None = None) -> str:
     state = make_state(client, redirect_uri, now=now)
     level = scopes.access_level(client.access_level)
     params = {
@@ -138,8 +136,6 @@ def authorization_url(
         "code_challenge": code_challenge(code_verifier(client, state)),
         "code_challenge_method": "S256",
     }
-    if login_hint:
-        params["login_hint"] = login_hint
     return f"{config.url(config.GOOGLE_OAUTH_AUTH_URL)}?{urlencode(params)}"
 
 

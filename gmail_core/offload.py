@@ -18,7 +18,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from gevent import Timeout, monkey, sleep
+from gevent import Timeout, monkey, sleep, spawn
+from gevent.event import AsyncResult
 from gevent.threadpool import ThreadPool
 
 # How long one piece of reading may take before it is given up (the limits keep real and
@@ -70,7 +71,13 @@ class _Task[T]:
         return None if self.abandoned else self.work()
 
 
-def run[T](work: Callable[[], T], *, size: int, seconds: float = READ_SECONDS) -> T:
+def run[T](
+    work: Callable[[], T],
+    *,
+    size: int,
+    seconds: float = READ_SECONDS,
+    when_over: Callable[[], None] | None = None,
+) -> T:
     """``work()`` on ``size`` bytes of mail, in a reading thread when gevent runs the process
     and the mail is not small (small mail is read in place, and the other greenlets get their
     turn at least every ``TURN_SECONDS``).
@@ -79,30 +86,42 @@ def run[T](work: Callable[[], T], *, size: int, seconds: float = READ_SECONDS) -
     still be busy with reads given up earlier). Work given up before a thread took it never
     runs; work already running finishes in the background (Python cannot stop a thread,
     and the limits bound it). ``work`` must be pure: no I/O, no logging, no gevent objects.
+
+    ``when_over`` is called once when the work is over: before ``run`` returns or raises,
+    or, for work given up while a thread still does it, when that thread is done (in a
+    greenlet of its own) — so what the work holds, such as its share of the transfer
+    budget, is given back when its memory is, not while a thread still parses.
     """
     global _last_turn
-    pool = _gevent_pool()
-    if pool is None:
-        return work()
-    if size < INLINE_BELOW:
-        try:
-            return work()
-        finally:
-            now = time.monotonic()
-            if now - _last_turn >= TURN_SECONDS:
-                # The other greenlets' turn (see TURN_SECONDS).
-                _last_turn = now
-                sleep(0)
-    task = _Task(work)
-    timeout = Timeout(max(seconds, 0.001))
-    timeout.start()
+    result: AsyncResult | None = None  # the reading thread's, once the work is handed over
     try:
-        value: T = pool.spawn(task).get()
-    except Timeout as exc:
-        if exc is not timeout:
-            raise
-        task.abandoned = True
-        raise TookTooLong from None
+        pool = _gevent_pool()
+        if pool is None or size < INLINE_BELOW:
+            try:
+                return work()
+            finally:
+                now = time.monotonic()
+                if pool is not None and now - _last_turn >= TURN_SECONDS:
+                    # The other greenlets' turn (see TURN_SECONDS).
+                    _last_turn = now
+                    sleep(0)
+        task = _Task(work)
+        timeout = Timeout(max(seconds, 0.001))
+        timeout.start()
+        try:
+            result = pool.spawn(task)
+            value: T = result.get()
+        except Timeout as exc:
+            if exc is not timeout:
+                raise
+            task.abandoned = True
+            raise TookTooLong from None
+        finally:
+            timeout.close()
+        return value
     finally:
-        timeout.close()
-    return value
+        if when_over is not None:
+            if result is None or result.ready():
+                when_over()
+            else:  # a thread still does it: over when it is (links run in the hub: no waiting)
+                result.rawlink(lambda _: spawn(when_over))

@@ -61,6 +61,9 @@ MAX_CALENDAR_CHARS = 1_000_000
 MAX_FILENAME_CHARS = 255
 
 BODY_FORMATS = ("markdown", "text", "html")
+# How the notes begin that concern only converting the HTML for display: the message's HTML
+# itself (``Message.html_body``) is whole. Every other note means something was not read.
+CONVERSION_NOTES = ("Its HTML is ",)
 _STUB_MAX_CHARS = 300
 _STUB_PHRASES = re.compile(
     r"view (?:this|the) (?:e-?mail|message|newsletter) (?:in|on) (?:your|a|the) (?:web )?browser"
@@ -240,15 +243,24 @@ def _address_header(value: str, label: str, notes: _Notes) -> str:
     out: list[str] = []
     for entry in entries:
         words += entry.count("=?")
-        if words > MAX_ENCODED_WORDS:
+        if words > MAX_ENCODED_WORDS and "=?" in entry:
             notes.add(
                 f"The {label} header has more than {MAX_ENCODED_WORDS:,} encoded words: "
-                "the rest is not shown."
+                "names after them are not shown, only the addresses."
             )
-            out.append("[…]")
-            break
+            out.append(_address_only(entry))
+            continue
         out.append(_decoded_mailbox(entry))
     return ", ".join(out)
+
+
+def _address_only(entry: str) -> str:
+    """The address of an entry whose name is not decoded (``[…]`` when it has no <addr>):
+    a reply needs it, and finding it costs one scan."""
+    entry = entry.strip()
+    angle = entry.rfind("<")
+    address = entry[angle + 1 : -1].strip() if angle >= 0 and entry.endswith(">") else ""
+    return address or "[…]"
 
 
 def _iso_date(date_header: str, internal_date: int) -> str:
@@ -398,8 +410,85 @@ def _attachment(visit: _Visit, mime_type: str, name: str) -> Attachment:
     )
 
 
+# Parts whose text is the body (unless they are attachments).
+_BODY_TYPES = ("text/plain", "text/html", "text/calendar")
+
+
+@dataclass(frozen=True, slots=True)
+class HeldApart:
+    """A text part of the body whose bytes Gmail sends apart: ``body.attachmentId`` and no
+    ``body.data`` (Gmail's ``MessagePartBody``: data "may be empty ... when the body data is
+    sent as a separate attachment"), to be fetched with ``messages.attachments.get``."""
+
+    attachment_id: str
+    size: int  # Gmail's count of its bytes
+
+
+def held_apart(resource: object) -> list[HeldApart]:
+    """The body parts of a ``format=full`` resource whose bytes Gmail sends apart, in the
+    order ``parse_message`` reads them (within its limits)."""
+    payload = _dict(_dict(resource).get("payload"))
+    found: list[HeldApart] = []
+    for visit in _walk(payload, _Scope(_Headers(())), [], _Notes()):
+        part = visit.part
+        attachment_id = _held_apart_id(part)
+        if attachment_id and not _named(part, _Headers(part.get("headers")))[1]:
+            found.append(HeldApart(attachment_id, _int(_dict(part.get("body")).get("size"))))
+    return found
+
+
+def _held_apart_id(part: Mapping[str, Any]) -> str:
+    """The attachment ID of a text part sent apart ("" for any other part)."""
+    if _str(part.get("mimeType"))[:256].lower() not in _BODY_TYPES:
+        return ""
+    body = _dict(part.get("body"))
+    return "" if "data" in body else _str(body.get("attachmentId"))
+
+
+def _named(part: Mapping[str, Any], headers: _Headers) -> tuple[str, bool]:
+    """(the part's file name, whether it is an attachment rather than part of the body)."""
+    name = _filename(part, headers)
+    return name, bool(name) or _disposition(headers) == "attachment"
+
+
+def size_words(size: int) -> str:
+    """A byte count for a note: "3.2 MB", "120 KB", "900 bytes"."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):,.1f}".removesuffix(".0") + " MB"
+    return f"{size // 1024:,} KB" if size >= 1024 else f"{size:,} bytes"
+
+
+def _held_apart_bytes(
+    part: Mapping[str, Any],
+    fetched: Mapping[str, bytes | str] | None,
+    bodies: bool,
+    notes: _Notes,
+) -> bytes | None:
+    """The bytes of a text part Gmail sent apart, as the caller fetched them; otherwise a
+    note (the caller's reason, else that it was not fetched) and None."""
+    attachment_id = _held_apart_id(part)
+    if not attachment_id:
+        return None
+    found = (fetched or {}).get(attachment_id)
+    if isinstance(found, bytes):
+        return found
+    if found is None and bodies:
+        size = size_words(_int(_dict(part.get("body")).get("size")))
+        found = (
+            f"A text part of {size} that Gmail sends separately was not fetched: its text is "
+            "not shown."
+        )
+    if found:
+        notes.add(found)
+    return None
+
+
 def _collect(
-    payload: Mapping[str, Any], root_headers: _Headers, notes: _Notes
+    payload: Mapping[str, Any],
+    root_headers: _Headers,
+    notes: _Notes,
+    fetched: Mapping[str, bytes | str] | None = None,
+    bodies: bool = True,
 ) -> tuple[_Scope, list[_Scope], list[Attachment]]:
     root = _Scope(root_headers)
     forwarded: list[_Scope] = []
@@ -411,19 +500,21 @@ def _collect(
             continue
         headers = root_headers if part is payload else _Headers(part.get("headers"))
         disposition = _disposition(headers)
-        name = _filename(part, headers)
-        is_attachment = bool(name) or disposition == "attachment"
+        name, is_attachment = _named(part, headers)
         if mime_type == "message/rfc822":
             # Shown inline as a forward; also a file when named, or when Gmail did not parse it.
             if is_attachment or not _list(part.get("parts")):
                 attachments.append(_attachment(visit, mime_type, name))
             continue
-        if not is_attachment and mime_type in ("text/plain", "text/html", "text/calendar"):
+        if not is_attachment and mime_type in _BODY_TYPES:
             body = _dict(part.get("body"))
             data = decode_base64url(body.get("data"))
+            if data is None and "data" in body:
+                # Absent in metadata fetches: only bad data is worth a note.
+                notes.add("A text part has unreadable data: its text is not shown.")
+            elif data is None:
+                data = _held_apart_bytes(part, fetched, bodies, notes)
             if data is None:
-                if "data" in body:  # absent in metadata fetches: only bad data is worth a note
-                    notes.add("A text part has unreadable data: its text is not shown.")
                 continue
             text = decode_text(data, _charset(headers))
             target = visit.scope
@@ -689,8 +780,17 @@ def _isolated[T](read: Callable[[], T], fallback: T, what: str, notes: _Notes) -
         return fallback
 
 
-def parse_message(resource: object) -> Message:
+def parse_message(
+    resource: object,
+    fetched: Mapping[str, bytes | str] | None = None,
+    *,
+    bodies: bool = True,
+) -> Message:
     """A ``Message`` from a ``users.messages.get`` resource (``format=full`` or ``metadata``).
+
+    ``fetched``: the bytes of the body parts Gmail sends apart (``held_apart()``), by
+    attachment ID — or, for a part not fetched, the note that says why. ``bodies=False``:
+    the resource was fetched without bodies, so parts sent apart are not worth a note.
 
     Never raises: whatever cannot be read is left out and named in ``Message.notes``.
     """
@@ -698,14 +798,16 @@ def parse_message(resource: object) -> Message:
     notes = _Notes()
     payload = _dict(resource.get("payload"))
     headers = _Headers(payload.get("headers"))
-    collected = _isolated(lambda: _collect(payload, headers, notes), None, "body", notes)
+    collected = _isolated(
+        lambda: _collect(payload, headers, notes, fetched, bodies), None, "body", notes
+    )
     root, forwarded, attachments = collected or (_Scope(_Headers(())), [], [])
-    bodies = _isolated(lambda: _assemble(root, forwarded, notes), _NO_BODIES, "body", notes)
-    text_body, html_body = bodies.text, bodies.html
+    assembled = _isolated(lambda: _assemble(root, forwarded, notes), _NO_BODIES, "body", notes)
+    text_body, html_body = assembled.text, assembled.html
     # Only an HTML body is converted: beside a text part it is never read, so never cut.
     if not text_body and (converted := converted_length(html_body)) < len(html_body):
         notes.add(
-            f"Its HTML is {len(html_body):,} characters long: only the first "
+            f"{CONVERSION_NOTES[0]}{len(html_body):,} characters long: only the first "
             f"{converted:,} are converted."
         )
     internal_date = _int(resource.get("internalDate"))
@@ -756,8 +858,8 @@ def parse_message(resource: object) -> Message:
         references=ids("references", "References"),
         text_body=_bounded_text(text_body, notes),
         html_body=html_body,
-        main_text_chars=min(bodies.main_text_chars, MAX_TEXT_CHARS),
-        main_html_chars=bodies.main_html_chars,
+        main_text_chars=min(assembled.main_text_chars, MAX_TEXT_CHARS),
+        main_html_chars=assembled.main_html_chars,
         attachments=tuple(attachments),
         notes=tuple(notes.lines),
     )

@@ -12,10 +12,13 @@ lines that it cannot contain (see ``content_block``).
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+
+import pydantic_core
 
 from gmail_core.extract import KIND_NAMES, Extracted
 from gmail_core.labels import SYSTEM_LABELS, Label
@@ -37,6 +40,125 @@ UNTRUSTED_WITH_FILES = (
 #: readable at a glance (the workflow's ``snippet`` variable is whole)
 SNIPPET_CHARS = 100
 _MAX_LISTED_IDS = 20  # IDs repeated back in a confirmation; the variables hold all of them
+
+
+# -- the size of one answer line ------------------------------------------------------------
+#: Dify's plugin daemon reads a plugin's stdout line by line and drops the plugin process —
+#: every invocation running in it — when one line passes 5 MiB (PLUGIN_STDIO_MAX_BUFFER_SIZE,
+#: 5,242,880 bytes, in dify-plugin-daemon's local runtime). Each text or variable message is
+#: one line; what it carries is kept under this, leaving a megabyte for the line's envelope.
+LINE_BUDGET = 4 * 1024 * 1024
+_BUDGET_WORDS = "one Dify tool answer holds at most 4 MB"
+#: bytes kept free per body for the note that says where it was cut
+_NOTE_BYTES = 600
+
+
+def encoded_size(value: Any) -> int:
+    """Bytes ``value`` takes in the line dify_plugin writes: pydantic's JSON (UTF-8, not
+    ASCII-escaped; quotes, backslashes and control characters escaped)."""
+    try:
+        return len(pydantic_core.to_json(value))
+    except pydantic_core.PydanticSerializationError:  # lone surrogates: count them anyway
+        return len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+
+
+def shares(sizes: Sequence[int], budget: int) -> list[int]:
+    """How many bytes each of several values may keep so that together they fit ``budget``:
+    small ones whole, the large ones cut to one equal share of what the small ones leave."""
+    if sum(sizes) <= budget:
+        return list(sizes)
+    left, count = max(budget, 0), len(sizes)
+    level = 0
+    for size in sorted(sizes):
+        if size * count > left:
+            level = left // count
+            break
+        left -= size
+        count -= 1
+    return [min(size, level) for size in sizes]
+
+
+def cut_to(text: str, allowance: int) -> str:
+    """The longest start of ``text`` that takes at most ``allowance`` bytes in the line."""
+    n = min(len(text), max(allowance, 0))
+    while n and (size := encoded_size(text[:n]) - 2) > allowance:
+        n = min(n - 1, n * allowance // size)  # escapes and UTF-8 take more than a byte
+    return text[:n]
+
+
+def fit_bodies(bodies: Sequence[str], budget: int, rest: Callable[[int], str]) -> list[str]:
+    """``bodies`` sharing ``budget`` bytes: the ones that do not fit are cut and end with a
+    note of what was left out and how to read it (``rest(i)`` for body ``i``)."""
+    sizes = [encoded_size(body) - 2 for body in bodies]
+    allowed = shares(sizes, budget - _NOTE_BYTES * len(bodies))
+    out = []
+    for i, (body, size, keep) in enumerate(zip(bodies, sizes, allowed, strict=True)):
+        if keep >= size:
+            out.append(body)
+            continue
+        shown = cut_to(body, keep)
+        out.append(
+            f"{shown}\n\n[… cut here: {len(body) - len(shown):,} more characters not shown, "
+            f"because {_BUDGET_WORDS} and the bodies in this one share it. To see the rest, "
+            f"{rest(i)}.]"
+        )
+    return out
+
+
+def fit_text(text: str, budget: int = LINE_BUDGET) -> str:
+    """An answer's text within ``budget`` bytes, cut at the end with a note if it must be."""
+    if encoded_size(text) <= budget:
+        return text
+    shown = cut_to(text, budget - _NOTE_BYTES)
+    return (
+        f"{shown}\n\n[… the rest of this answer ({len(text) - len(shown):,} characters) was "
+        f"cut: {_BUDGET_WORDS}.]\n"
+    )
+
+
+def fit_value(value: Any, budget: int = LINE_BUDGET) -> Any:
+    """A variable's value within ``budget`` bytes, its types kept: the longest strings in
+    it are cut (water-filling) and each ends with a note."""
+    total = encoded_size(value)
+    if total <= budget:
+        return value
+    sizes = [encoded_size(text) - 2 for text in _strings(value)]
+    frame = total - sum(sizes)  # keys, numbers, brackets: not cut
+    allowed = shares(sizes, budget - frame)
+    cut = sum(keep < size for keep, size in zip(allowed, sizes, strict=True))
+    allowed = shares(sizes, budget - frame - cut * 120)  # room for the notes
+    kept = iter(allowed)
+
+    def shorter(text: str) -> str:
+        keep = next(kept)
+        if keep >= encoded_size(text) - 2:
+            return text
+        shown = cut_to(text, keep)
+        return f"{shown}[… {len(text) - len(shown):,} characters cut: {_BUDGET_WORDS}]"
+
+    return _map_strings(value, shorter)
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def _map_strings(value: Any, change: Callable[[str], str]) -> Any:
+    """``value`` with each string (in ``_strings`` order) replaced by ``change(string)``."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, Mapping):
+        return {key: _map_strings(item, change) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_map_strings(item, change) for item in value]
+    return value
 
 
 # -- workflow variables --------------------------------------------------------------------
@@ -446,18 +568,20 @@ def drafts_text(
     failed: Sequence[str] = (),
     *,
     send_hint: bool = True,
+    edit_hint: bool = True,
 ) -> str:
-    """``send_hint=False`` at the read-and-draft access level (send_draft is refused)."""
+    """``send_hint=False`` at the read-and-draft access level (send_draft is refused),
+    ``edit_hint=False`` at the read-only one (every draft tool but this one is)."""
     if drafts:
-        tools = (
-            "send_draft, update_draft or delete_draft"
-            if send_hint
-            else ("update_draft or delete_draft (a person sends drafts in Gmail)")
-        )
-        head = [
-            f"{_plural(len(drafts), 'draft')}, times in UTC. Use a draft id with {tools}. "
-            f"{UNTRUSTED}"
-        ]
+        if not edit_hint:
+            use = "This connection is read-only: a person changes and sends drafts in Gmail."
+        elif send_hint:
+            use = "Use a draft id with send_draft, update_draft or delete_draft."
+        else:
+            use = (
+                "Use a draft id with update_draft or delete_draft (a person sends drafts in Gmail)."
+            )
+        head = [f"{_plural(len(drafts), 'draft')}, times in UTC. {use} {UNTRUSTED}"]
     else:
         head = ["No drafts found."]
     if next_page_token:
@@ -496,9 +620,19 @@ def _parties(from_: str, to: str) -> str:
 
 
 def sent_text(
-    message_id: str, thread_id: str, *, what: str = "Sent", to: str = "", from_: str = ""
+    message_id: str,
+    thread_id: str,
+    *,
+    what: str = "Sent",
+    to: str = "",
+    from_: str = "",
+    notes: Sequence[str] = (),
 ) -> str:
-    return f"{what}{_parties(from_, to)}: {_where(message_id, thread_id)}.\n"
+    return f"{what}{_parties(from_, to)}: {_where(message_id, thread_id)}.\n" + _notes(notes)
+
+
+def _notes(notes: Sequence[str]) -> str:
+    return "".join(f"Note: {one_line(note)}\n" for note in notes)
 
 
 def draft_saved_text(
@@ -510,6 +644,7 @@ def draft_saved_text(
     to: str = "",
     from_: str = "",
     send_hint: bool = True,
+    notes: Sequence[str] = (),
 ) -> str:
     """``send_hint=False`` at the read-and-draft access level, where send_draft is refused:
     a person sends the draft from Gmail."""
@@ -520,7 +655,7 @@ def draft_saved_text(
     )
     return (
         f"{what}{_parties(from_, to)}: draft id {draft_id} ({_where(message_id, thread_id)}). "
-        f"{hint}\n"
+        f"{hint}\n" + _notes(notes)
     )
 
 

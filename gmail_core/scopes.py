@@ -10,6 +10,7 @@ from full to read-only could otherwise still send.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -19,11 +20,16 @@ READONLY = PREFIX + "gmail.readonly"
 COMPOSE = PREFIX + "gmail.compose"
 SEND = PREFIX + "gmail.send"
 LABELS = PREFIX + "gmail.labels"
+SETTINGS_BASIC = PREFIX + "gmail.settings.basic"
 FULL_MAIL = "https://mail.google.com/"
 
 # Capability -> any one of these scopes is enough (gmail.modify covers all of them).
 CAPABILITIES: dict[str, frozenset[str]] = {
     "read": frozenset({READONLY, MODIFY, FULL_MAIL}),
+    # drafts.list and drafts.get: every scope that writes drafts reads them too
+    "read_drafts": frozenset({READONLY, COMPOSE, MODIFY, FULL_MAIL}),
+    # settings.sendAs.list: the send-as addresses and their signatures
+    "read_settings": frozenset({READONLY, SETTINGS_BASIC, MODIFY, FULL_MAIL}),
     "modify": frozenset({MODIFY, FULL_MAIL}),
     "send": frozenset({SEND, COMPOSE, MODIFY, FULL_MAIL}),
     "compose": frozenset({COMPOSE, MODIFY, FULL_MAIL}),
@@ -32,6 +38,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 
 _DESCRIPTIONS = {
     "read": "read your email (gmail.readonly or gmail.modify)",
+    "read_drafts": "read your drafts (gmail.readonly, gmail.compose or gmail.modify)",
+    "read_settings": "read your send-as addresses and signatures (gmail.readonly or gmail.modify)",
     "modify": "change labels and move mail to the trash (gmail.modify)",
     "send": "send email (gmail.send or gmail.modify)",
     "compose": "manage drafts (gmail.compose or gmail.modify)",
@@ -77,10 +85,10 @@ ACCESS_LEVELS: dict[str, AccessLevel] = {
             "read_and_draft",
             "read-and-draft (never sends)",
             (READONLY, COMPOSE),
-            frozenset({"read", "compose"}),
+            frozenset({"read", "read_drafts", "read_settings", "compose"}),
             refusals={"send": NEVER_SENDS},
         ),
-        AccessLevel("read_only", "read-only", (READONLY,), frozenset({"read"})),
+        AccessLevel("read_only", "read-only", (READONLY,), frozenset({"read", "read_drafts"})),
     )
 }
 DEFAULT_ACCESS_LEVEL = "full"
@@ -94,6 +102,35 @@ def access_level(name: str | None) -> AccessLevel:
     return ACCESS_LEVELS.get(key) or ACCESS_LEVELS[LEAST_ACCESS_LEVEL]
 
 
+# What a request needs, by method and path under users/me (first match wins): a refused
+# request is then worded after its own permission, not the calling tool's (a reply saved as
+# a draft reads the original first, which "manage drafts" does not cover).
+_NEEDS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
+    (method, re.compile(pattern), capability)
+    for method, pattern, capability in (
+        ("GET", r"/settings/sendAs\b.*", "read_settings"),
+        ("GET", r"/drafts\b.*", "read_drafts"),
+        ("POST", r"/messages/send", "send"),  # drafts.send: gmail.send is not enough
+        ("*", r"/drafts\b.*", "compose"),
+        ("POST", r"/labels", "labels"),
+        ("POST", r"/messages/(?:batchModify|[^/]+/(?:modify|trash|untrash))", "modify"),
+        ("GET", r".*", "read"),
+    )
+)
+
+
+def needed_for(method: str, path: str) -> str | None:
+    """The capability a Gmail API request needs (``path`` as sent: ``/gmail/v1/users/me/…``
+    or its ``/upload/…`` form); None when this table does not know it."""
+    _, found, rest = path.partition("/users/me")
+    if not found:
+        return None
+    for wanted, pattern, capability in _NEEDS:
+        if wanted in (method.upper(), "*") and pattern.fullmatch(rest):
+            return capability
+    return None
+
+
 def parse(granted: str | None) -> frozenset[str] | None:
     """Granted scopes from a token response's space-separated ``scope``; None when unknown."""
     if granted is None or not str(granted).strip():
@@ -103,6 +140,12 @@ def parse(granted: str | None) -> frozenset[str] | None:
 
 def allows(granted: frozenset[str], capability: str) -> bool:
     return bool(granted & CAPABILITIES[capability])
+
+
+def description(capability: str) -> str:
+    """What ``capability`` allows and the scopes that grant it, e.g. "read your drafts
+    (gmail.readonly, gmail.compose or gmail.modify)"."""
+    return _DESCRIPTIONS[capability]
 
 
 def missing_message(capability: str, level: AccessLevel | None = None) -> str:

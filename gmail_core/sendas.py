@@ -14,9 +14,9 @@ from typing import Any
 
 from gmail_core.addresses import (
     address_key,
+    addresses_only,
     format_address_list,
     parse_address_list,
-    parse_received_addresses,
 )
 from gmail_core.errors import InvalidInputError
 from gmail_core.message import Message
@@ -59,6 +59,9 @@ class Identities:
     """The account's send-as addresses; chooses the one a message goes out from."""
 
     addresses: tuple[SendAs, ...]
+    #: False when the connection may not read them: Gmail then picks the From (its default
+    #: address) and no signature is added
+    readable: bool = True
 
     @classmethod
     def from_response(cls, found: object) -> Identities:
@@ -142,7 +145,8 @@ class Identities:
 
     def _own_in(self, header: str) -> SendAs | None:
         by_key = {a.key: a for a in self.addresses if a.verified}
-        for key in _keys(header):
+        # Someone else's header, read leniently: one that cannot be read names no address.
+        for key in addresses_only(header):
             if key in by_key:
                 return by_key[key]
         return None
@@ -152,6 +156,10 @@ class Identities:
 
     def _listed(self, aliases: Sequence[SendAs]) -> str:
         return "; ".join(self.from_header(a) for a in aliases) or "(none)"
+
+
+#: the addresses of a connection that may not read them (see ``Identities.readable``)
+UNREADABLE = Identities((), readable=False)
 
 
 def _entry(entry: Mapping[str, Any]) -> SendAs:
@@ -164,16 +172,6 @@ def _entry(entry: Mapping[str, Any]) -> SendAs:
         is_default=entry.get("isDefault") is True,
         verification=str(entry.get("verificationStatus") or ""),
     )
-
-
-def _keys(header: str) -> list[str]:
-    """Comparison keys of the addresses in a received header; none if it cannot be read
-    (someone else's header: it then names no address of the user's)."""
-    try:
-        pairs = parse_received_addresses(header)
-    except InvalidInputError:
-        return []
-    return [k for _, addr in pairs if (k := address_key(addr))]
 
 
 def _folded(name: str) -> str:

@@ -1,4 +1,4 @@
-"""Sending mail at most once, and the draft operations.
+"""Sending mail and saving drafts at most once, and the other draft operations.
 
 A send that Gmail refused before taking it (rate limits; a connection that was never made)
 is retried. Any other failure leaves the outcome unknown: Gmail may have sent the message,
@@ -6,6 +6,11 @@ even seconds after the client gave up. Then the plugin looks for the message's o
 Message-ID among the newest messages labelled SENT (a listing plus their headers, which do
 not wait for the search index), for a bounded time. Found: the send is reported done. Not
 found: it is **not** sent again; the error names the Message-ID and says to check Sent.
+
+A new draft (create_draft, or a reply or forward saved as a draft) goes the same way, looked
+for among the newest drafts: found, it is reported saved with its ID; not found, the call
+fails saying it was not saved (trying again is safe: a draft is never sent by this); when
+the look-up itself fails, it says the draft may have been saved.
 """
 
 from __future__ import annotations
@@ -13,12 +18,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from gmail_core import transport
 from gmail_core.client import USER_PATH, GmailClient, outcome_unknown, path_id
 from gmail_core.errors import (
     GmailApiError,
+    GmailError,
     NotFoundError,
     RateLimitError,
     SendOutcomeUnknownError,
@@ -40,6 +47,18 @@ LOOKUP_PAUSE_CAP = 8.0
 # not read by an earlier look-up of the same send are fetched again).
 SENT_SCAN = 50
 _HEADER_FIELDS = "id,threadId,payload/headers"
+# The same for drafts: how many of the newest drafts each look-up reads the Message-ID of.
+DRAFT_SCAN = 50
+_DRAFT_FIELDS = "id,message(id,threadId,payload/headers)"
+# A look-up's answer when every look made after the window closed failed: unknown.
+_UNKNOWN: dict[str, Any] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class _Write:
+    """How a write that must happen at most once is worded in its errors."""
+
+    not_done: str  # "the message was not sent"
 
 
 def send_once(
@@ -55,25 +74,43 @@ def send_once(
     after an unknown outcome. Permanent errors (4xx other than rate limits) raise at once:
     nothing was sent. An outcome that stays unknown raises SendOutcomeUnknownError.
     """
-    attempt = 0
+    return _at_most_once(
+        client,
+        attempt_send,
+        lambda: _look_up_or_raise(client, message_id_header, sleep),
+        _Write("the message was not sent"),
+        sleep,
+    )
+
+
+def _at_most_once(
+    client: GmailClient,
+    attempt: Callable[[], Any],
+    look_up: Callable[[], dict[str, Any]],
+    write: _Write,
+    sleep: Callable[[float], None],
+) -> dict[str, Any]:
+    """``attempt`` retried only when Gmail refused it before taking it; after an attempt of
+    unknown outcome (or a 404 on a retry: the item went away meanwhile) ``look_up`` decides."""
+    tries = 0
     while True:
         try:
-            return dict(attempt_send() or {})
+            return dict(attempt() or {})
         except NotFoundError:
-            if attempt == 0:
-                raise  # e.g. no draft with that ID: nothing was sent
+            if tries == 0:
+                raise  # e.g. no draft with that ID: nothing was done
             # The draft vanished between attempts: maybe another client sent it.
-            return _look_up_or_raise(client, message_id_header, sleep)
+            return look_up()
         except TransientError as exc:
             if outcome_unknown(exc):
-                return _look_up_or_raise(client, message_id_header, sleep)
-            attempt += 1
-            delay = transport.backoff_delay(attempt - 1, exc.retry_after)
-            if attempt >= SEND_ATTEMPTS or delay >= client.deadline.remaining() - 2:
+                return look_up()
+            tries += 1
+            delay = transport.backoff_delay(tries - 1, exc.retry_after)
+            if tries >= SEND_ATTEMPTS or delay >= client.deadline.remaining() - 2:
                 if isinstance(exc, RateLimitError):
                     raise
                 raise TransientError(
-                    "Could not reach Gmail, so the message was not sent. This is usually "
+                    f"Could not reach Gmail, so {write.not_done}. This is usually "
                     "temporary: check the plugin's network access and try again.",
                     status=exc.status,
                     reason=exc.reason,
@@ -91,7 +128,8 @@ def _look_up_or_raise(
     raise SendOutcomeUnknownError(
         f"Gmail did not confirm the send and message {message_id_header} has not appeared "
         "in Sent yet. It may still have been sent: check the Sent folder before retrying, "
-        "so that it does not go out twice.",
+        "so that it does not go out twice (an automatic retry, such as a workflow node's "
+        "'Retry on failure', would send it again).",
         reason="unknown_outcome",
     )
 
@@ -100,28 +138,57 @@ def wait_for_sent(
     client: GmailClient, message_id_header: str, *, sleep: Callable[[float], None] = time.sleep
 ) -> dict[str, Any] | None:
     """Look for the sent message with this Message-ID for up to LOOKUP_WINDOW seconds."""
+
+    def failed(exc: GmailApiError) -> SendOutcomeUnknownError:
+        return SendOutcomeUnknownError(
+            f"Gmail did not confirm the send, and checking whether message "
+            f"{message_id_header} went out failed too ({exc}). Look in the Sent folder "
+            "before sending again.",
+            status=exc.status,
+            reason=exc.reason,
+        )
+
+    found = _keep_looking(
+        lambda checked: find_sent(client, message_id_header, checked),
+        lambda: _search_sent(client, message_id_header),
+        failed,
+        client,
+        sleep,
+    )
+    return found or None  # not found, or unknown: either way not reported sent
+
+
+def _keep_looking(
+    find: Callable[[set[str]], dict[str, Any] | None],
+    last_resort: Callable[[], dict[str, Any] | None],
+    failed: Callable[[GmailApiError], GmailError],
+    client: GmailClient,
+    sleep: Callable[[float], None],
+) -> dict[str, Any] | None:
+    """``find`` again and again for up to LOOKUP_WINDOW seconds (pausing LOOKUP_PAUSE, then
+    twice as long each time), then ``last_resort`` once. Returns what was found; None when
+    the looks after the window closed worked and found nothing; ``_UNKNOWN`` when they all
+    failed. A permanent error of a look raises ``failed(error)``."""
     window = min(LOOKUP_WINDOW, client.deadline.remaining() - 5)
     ends = time.monotonic() + max(window, 0.0)
     checked: set[str] = set()
     pause = LOOKUP_PAUSE
     while True:
+        looked = True
         try:
-            found = find_sent(client, message_id_header, checked)
+            found = find(checked)
         except TransientError:
-            found = None  # Gmail struggling: look again until the window closes
+            found, looked = None, False  # Gmail struggling: look again until the window closes
         except GmailApiError as exc:
-            raise SendOutcomeUnknownError(
-                f"Gmail did not confirm the send, and checking whether message "
-                f"{message_id_header} went out failed too ({exc}). Look in the Sent folder "
-                "before sending again.",
-                status=exc.status,
-                reason=exc.reason,
-            ) from None
+            raise failed(exc) from None
         if found is not None:
             return found
         left = ends - time.monotonic()
         if left <= 0:
-            return _search_sent(client, message_id_header)
+            try:
+                return last_resort() or (None if looked else _UNKNOWN)
+            except GmailApiError:
+                return None if looked else _UNKNOWN
         sleep(min(pause, left))
         pause = min(pause * 2, LOOKUP_PAUSE_CAP)
 
@@ -129,22 +196,76 @@ def wait_for_sent(
 def _search_sent(client: GmailClient, message_id_header: str) -> dict[str, Any] | None:
     """Last resort once the window closed: Gmail's search, which finds the message however
     many others were sent meanwhile, once its index has caught up."""
-    try:
-        listing = client.get(
-            MESSAGES_PATH,
-            {
-                "q": f"rfc822msgid:{_bare(message_id_header)} in:sent",
-                "includeSpamTrash": "true",
-                "maxResults": 1,
-                "fields": "messages(id,threadId)",
-            },
-            what="message list",
-        )
-    except GmailApiError:
-        return None  # the error that follows says to check Sent
+    listing = client.get(
+        MESSAGES_PATH,
+        {
+            "q": f"rfc822msgid:{_bare(message_id_header)} in:sent",
+            "includeSpamTrash": "true",
+            "maxResults": 1,
+            "fields": "messages(id,threadId)",
+        },
+        what="message list",
+    )
     found = listing.get("messages") if isinstance(listing, dict) else None
     first = found[0] if found else None
     return dict(first) if isinstance(first, dict) and first.get("id") else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Newest:
+    """Where a look-up reads the newest items and the Message-ID of each: a listing that
+    does not wait for the search index, then one batch of partial ``format=metadata`` gets."""
+
+    list_path: str
+    list_params: tuple[tuple[str, Any], ...]
+    items: str  # the listing's key: "messages", "drafts"
+    what: str  # names the item in errors: "message", "draft"
+    id_kind: str  # path_id's name of the ID: "message ID", "draft ID"
+    get_params: tuple[tuple[str, str], ...]
+    message_key: str = ""  # where the message is in a got item ("" = the item itself)
+
+    def scan(
+        self, client: GmailClient, message_id_header: str, checked: set[str]
+    ) -> tuple[str, dict[str, Any]] | None:
+        """(ID, message) of the listed item whose Message-ID header is
+        ``message_id_header``; only items not in ``checked`` are fetched (it is updated)."""
+        listing = client.get(self.list_path, dict(self.list_params), what=f"{self.what} list")
+        found = listing.get(self.items) if isinstance(listing, dict) else None
+        refs = [str(m["id"]) for m in found or [] if isinstance(m, dict) and m.get("id")]
+        fresh = [i for i in refs if i not in checked]
+        if not fresh:
+            return None
+        done, _failed = client.get_many(
+            [(i, f"{self.list_path}/{path_id(i, self.id_kind)}") for i in fresh],
+            self.get_params,
+            what=self.what,
+        )
+        checked.update(done)  # parts that failed are read again by the next look-up
+        wanted = _bare(message_id_header)
+        for key in fresh:
+            data = done.get(key)
+            message = (
+                data.get(self.message_key) if self.message_key and isinstance(data, dict) else data
+            )
+            if isinstance(message, dict) and _bare(_message_id_of(message)) == wanted:
+                return key, message
+        return None
+
+
+# A draft carries the same Message-ID as the mail it becomes, but not the SENT label.
+_SENT = _Newest(
+    MESSAGES_PATH,
+    (
+        ("labelIds", "SENT"),
+        ("includeSpamTrash", "true"),
+        ("maxResults", SENT_SCAN),
+        ("fields", "messages(id,threadId)"),
+    ),
+    "messages",
+    "message",
+    "message ID",
+    (("format", "metadata"), ("metadataHeaders", "Message-ID"), ("fields", _HEADER_FIELDS)),
+)
 
 
 def find_sent(
@@ -154,36 +275,13 @@ def find_sent(
     ``message_id_header``, among the SENT_SCAN newest; None if not among them.
 
     One ``messages.list(labelIds=SENT)`` and one batch of ``format=metadata`` gets (partial
-    responses) for messages not in ``checked``, which is updated. A draft carries the same
-    Message-ID but not the SENT label, so it never counts.
+    responses) for messages not in ``checked``, which is updated.
     """
-    wanted = _bare(message_id_header)
-    listing = client.get(
-        MESSAGES_PATH,
-        {
-            "labelIds": "SENT",
-            "includeSpamTrash": "true",
-            "maxResults": SENT_SCAN,
-            "fields": "messages(id,threadId)",
-        },
-        what="message list",
-    )
-    found = listing.get("messages") if isinstance(listing, dict) else None
-    refs = [str(m["id"]) for m in found or [] if isinstance(m, dict) and m.get("id")]
-    fresh = [i for i in refs if i not in checked]
-    if not fresh:
+    found = _SENT.scan(client, message_id_header, checked)
+    if found is None:
         return None
-    done, _failed = client.get_many(
-        [(i, f"{MESSAGES_PATH}/{path_id(i)}") for i in fresh],
-        [("format", "metadata"), ("metadataHeaders", "Message-ID"), ("fields", _HEADER_FIELDS)],
-        what="message",
-    )
-    checked.update(done)  # parts that failed are read again by the next look-up
-    for key in fresh:
-        data = done.get(key)
-        if isinstance(data, dict) and _bare(_message_id_of(data)) == wanted:
-            return {"id": str(data.get("id") or key), "threadId": str(data.get("threadId", ""))}
-    return None
+    key, data = found
+    return {"id": str(data.get("id") or key), "threadId": str(data.get("threadId", ""))}
 
 
 def _message_id_of(resource: dict[str, Any]) -> str:
@@ -222,14 +320,113 @@ def send_raw(
 
 # -- drafts ---------------------------------------------------------------------------
 DRAFTS_PATH = USER_PATH + "/drafts"
+_DRAFTS = _Newest(
+    DRAFTS_PATH,
+    (("maxResults", DRAFT_SCAN), ("fields", "drafts(id,message(id,threadId))")),
+    "drafts",
+    "draft",
+    "draft ID",
+    (("format", "metadata"), ("fields", _DRAFT_FIELDS)),
+    message_key="message",
+)
 
 
 def create_draft(
-    client: GmailClient, raw: bytes | bytearray, *, thread_id: str = ""
+    client: GmailClient,
+    raw: bytes | bytearray,
+    message_id_header: str,
+    *,
+    thread_id: str = "",
+    sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
+    """Save a new draft at most once; ``message_id_header`` (the Message-ID in ``raw``)
+    finds it after an attempt of unknown outcome. Returns ``{"id", "message": {...}}``."""
     client.require("compose")
     metadata = {"message": {"threadId": thread_id}} if thread_id else None
-    return dict(client.upload("/drafts", raw, metadata=metadata, what="draft") or {})
+    return _at_most_once(
+        client,
+        lambda: client.upload("/drafts", raw, metadata=metadata, what="draft"),
+        lambda: _draft_or_raise(client, message_id_header, sleep),
+        _Write("the draft was not saved"),
+        sleep,
+    )
+
+
+def _draft_or_raise(
+    client: GmailClient, message_id_header: str, sleep: Callable[[float], None]
+) -> dict[str, Any]:
+    def failed(exc: GmailApiError) -> SendOutcomeUnknownError:
+        return _draft_unknown(message_id_header, f"checking Drafts failed too ({exc})")
+
+    found = _keep_looking(
+        lambda checked: find_draft(client, message_id_header, checked),
+        lambda: _search_drafts(client, message_id_header),
+        failed,
+        client,
+        sleep,
+    )
+    if found is _UNKNOWN:
+        raise _draft_unknown(message_id_header, "Drafts could not be checked either")
+    if found is None:
+        raise TransientError(
+            f"Gmail did not confirm saving the draft, and no draft with Message-ID "
+            f"{message_id_header} has appeared in Drafts: it was not saved. Trying again is "
+            "safe (should Gmail still complete the first attempt, a second copy shows in "
+            "Drafts; nothing is sent).",
+            reason="not_saved",
+        )
+    log.info("draft save outcome was unknown; the draft is in Drafts, not saving again")
+    return found
+
+
+def _draft_unknown(message_id_header: str, why: str) -> SendOutcomeUnknownError:
+    return SendOutcomeUnknownError(
+        f"Gmail did not confirm saving the draft, and {why}. It may have been saved: look "
+        f"in Drafts (list_drafts, query rfc822msgid:{_bare(message_id_header)}) before "
+        "trying again, so that it is not saved twice.",
+        reason="unknown_outcome",
+    )
+
+
+def find_draft(
+    client: GmailClient, message_id_header: str, checked: set[str]
+) -> dict[str, Any] | None:
+    """``{"id", "message": {"id", "threadId"}}`` of the draft whose Message-ID header is
+    ``message_id_header``, among the DRAFT_SCAN newest; None if not among them.
+
+    One ``drafts.list`` (no query: a listing does not wait for the search index) and one
+    batch of ``drafts.get`` (``format=metadata``, partial responses) for drafts not in
+    ``checked``, which is updated. Both work with gmail.compose alone.
+    """
+    found = _DRAFTS.scan(client, message_id_header, checked)
+    return None if found is None else _draft_ref(*found)
+
+
+def _search_drafts(client: GmailClient, message_id_header: str) -> dict[str, Any] | None:
+    """Last resort once the window closed: Gmail's search over drafts (``drafts.list`` with
+    ``q``), which finds it however many drafts there are, once its index has caught up."""
+    listing = client.get(
+        DRAFTS_PATH,
+        {
+            "q": f"rfc822msgid:{_bare(message_id_header)}",
+            "maxResults": 1,
+            "fields": "drafts(id,message(id,threadId))",
+        },
+        what="draft list",
+    )
+    found = listing.get("drafts") if isinstance(listing, dict) else None
+    first = found[0] if found else None
+    if not isinstance(first, dict) or not first.get("id"):
+        return None
+    message = first.get("message")
+    return _draft_ref(str(first["id"]), message if isinstance(message, dict) else {})
+
+
+def _draft_ref(draft_id: str, message: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": draft_id,
+        "message": {"id": str(message.get("id", "")), "threadId": str(message.get("threadId", ""))},
+    }
 
 
 def update_draft(
@@ -252,7 +449,7 @@ def update_draft(
 
 
 def get_draft(client: GmailClient, draft_id: str, fmt: str = "full") -> dict[str, Any]:
-    client.require("compose")
+    client.require("read_drafts")
     return dict(
         client.get(f"{DRAFTS_PATH}/{path_id(draft_id, 'draft ID')}", {"format": fmt}, what="draft")
         or {}

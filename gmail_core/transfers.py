@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from gmail_core import transport
@@ -60,13 +60,48 @@ def share(nbytes: int) -> int:
     return 0 if nbytes < SMALL else min(nbytes, BUDGET)
 
 
+class Share:
+    """What one transfer holds of the budget. Its block holds it; work the block hands the
+    bytes to (a file a reading thread parses) may hold it too (``keep``): it goes back when
+    the block has ended and every keeper has let go."""
+
+    def __init__(self, budget: _Budget | None, nbytes: int) -> None:
+        self._budget = budget
+        self._nbytes = nbytes
+        self._holders = 1  # the block
+
+    def keep(self) -> Callable[[], None]:
+        """One more holder, past the block: it lets go by calling what this returns (once)."""
+        self._holders += 1
+        let_go = True
+
+        def release() -> None:
+            nonlocal let_go
+            if let_go:
+                let_go = False
+                self.let_go()
+
+        return release
+
+    def let_go(self) -> None:
+        self._holders -= 1
+        budget = self._budget
+        if self._holders or budget is None:
+            return  # still held, or small (never counted)
+        self._budget = None
+        with budget.cond:
+            budget.free += self._nbytes
+            budget.cond.notify_all()
+
+
 @contextmanager
-def large_transfer(nbytes: int, deadline: transport.Deadline) -> Iterator[None]:
-    """Hold a share of the budget for ``nbytes`` while the block runs; wait for it if the
-    budget is taken, until ``deadline`` nearly runs out (then a temporary error)."""
+def large_transfer(nbytes: int, deadline: transport.Deadline) -> Iterator[Share]:
+    """Hold a share of the budget for ``nbytes`` while the block runs (and while the work it
+    hands the bytes to ``keep``s it); wait for it if the budget is taken, until ``deadline``
+    nearly runs out (then a temporary error)."""
     want = share(nbytes)
     if not want:
-        yield
+        yield Share(None, 0)
         return
     budget = _shared()
     ticket = object()
@@ -86,12 +121,11 @@ def large_transfer(nbytes: int, deadline: transport.Deadline) -> Iterator[None]:
         finally:
             budget.waiting.remove(ticket)
             budget.cond.notify_all()  # the next in line may fit now
+    held = Share(budget, want)
     try:
-        yield
+        yield held
     finally:
-        with budget.cond:
-            budget.free += want
-            budget.cond.notify_all()
+        held.let_go()
 
 
 def in_flight() -> int:

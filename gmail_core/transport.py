@@ -77,10 +77,11 @@ class Deadline:
     def remaining(self) -> float:
         return self.seconds - (time.monotonic() - self.started)
 
-    def timeout(self) -> tuple[float, float]:
-        """A (connect, read) timeout that never runs past the deadline."""
+    def timeout(self, read: float | None = None) -> tuple[float, float]:
+        """A (connect, read) timeout that never runs past the deadline; ``read`` caps the
+        wait for each piece of the answer (default READ_TIMEOUT)."""
         left = max(self.remaining(), 0.01)  # requests refuses a timeout of 0
-        return (min(CONNECT_TIMEOUT, left), min(READ_TIMEOUT, left))
+        return (min(CONNECT_TIMEOUT, left), min(READ_TIMEOUT if read is None else read, left))
 
 
 # Retry timing: capped exponential backoff with full jitter (AWS architecture blog's

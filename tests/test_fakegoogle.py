@@ -422,6 +422,16 @@ def test_send_accept_then_drop_stores_then_drops(fake: FakeGoogle, box: Mailbox)
     assert len(box.sent) == 2
 
 
+def test_draft_accept_then_drop_saves_then_drops(fake: FakeGoogle, box: Mailbox):
+    fake.draft_accept_then_drop = 1
+    encoded = base64.urlsafe_b64encode(simple("Kept", to="dave@example.org")).decode()
+    with pytest.raises(requests.ConnectionError):
+        session().post(api(fake, "drafts"), json={"message": {"raw": encoded}})
+    assert len(box.drafts) == 1 and box.sent == []
+    assert session().post(api(fake, "drafts"), json={"message": {"raw": encoded}}).ok
+    assert len(box.drafts) == 2
+
+
 # --- faults ----------------------------------------------------------------------------
 
 

@@ -191,3 +191,12 @@ def test_tool_yaml_is_valid_and_has_no_unknown_keys(path: str) -> None:
         assert not (param["type"] in ("file", "files") and param.get("required"))
     schema = data.get("output_schema")
     assert schema and schema.get("type") == "object" and schema.get("properties"), path
+
+
+@pytest.mark.parametrize("tool", ["send_message", "reply_to_message", "forward_message"])
+def test_tools_that_send_say_to_leave_dify_node_retry_off(tool: str) -> None:
+    """A workflow node's "Retry on failure" re-invokes the tool after "may still have been
+    sent" with a new Message-ID: the human description (what a workflow author reads when
+    adding the node) says to leave it off."""
+    human = load(f"tools/{tool}.yaml")["description"]["human"]
+    assert "Retry on failure" in human["en_US"]

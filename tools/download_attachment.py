@@ -7,7 +7,10 @@ class DownloadAttachmentTool(dify.GmailTool):
     def run(self, p: dict) -> dify.Messages:
         allowance = params.attachment_text(p)
         client = self.gmail()
-        message, _ = messages.get_message(client, params.required_str(p, "message_id"))
+        # No body is shown: body parts Gmail sends apart are not fetched.
+        message, _ = messages.get_message(
+            client, params.required_str(p, "message_id"), bodies=False
+        )
         if not message.attachments:
             # Not read (its parts not walked): its files may be there all the same.
             unread = [n for n in message.notes if n.startswith(messages.UNREAD_NOTE_PREFIXES)]

@@ -20,12 +20,23 @@ class GetMessageTool(dify.GmailTool):
             if allowance
             else []
         )
-        yield from self.answer(
-            render.message_text(message, names, body, body_format, texts),
-            {
-                **render.message_full(message, names, body),
-                "attachment_texts": render.attachment_text_dicts(texts),
-            },
+        yield from self.answer_bodies(
+            [body],
+            lambda shown: (
+                render.message_text(message, names, shown[0], body_format, texts),
+                {
+                    **render.message_full(message, names, shown[0]),
+                    "attachment_texts": render.attachment_text_dicts(texts),
+                },
+            ),
+            lambda _: (
+                "open the message in Gmail"
+                + (
+                    ", or read it as body_format markdown or text (smaller)"
+                    if body_format == "html"
+                    else ""
+                )
+            ),
         )
         if download and message.attachments:
             for att, data in messages.iter_attachments(

@@ -1,3 +1,6 @@
+from collections.abc import Sequence
+from typing import Any
+
 from gmail_core import dify, messages, params, render
 
 
@@ -25,9 +28,9 @@ class GetThreadTool(dify.GmailTool):
             else []
             for m in thread
         ]
-        yield from self.answer(
-            render.thread_text(thread, names, bodies, body_format, texts),
-            {
+
+        def rendered(shown: Sequence[str]) -> tuple[str, dict[str, Any]]:
+            return render.thread_text(thread, names, shown, body_format, texts), {
                 "thread_id": thread[0].thread_id if thread else "",
                 "subject": thread[0].subject if thread else "",
                 "count": len(thread),
@@ -36,7 +39,12 @@ class GetThreadTool(dify.GmailTool):
                         **render.message_full(m, names, body),
                         "attachment_texts": render.attachment_text_dicts(read_texts),
                     }
-                    for m, body, read_texts in zip(thread, bodies, texts, strict=True)
+                    for m, body, read_texts in zip(thread, shown, texts, strict=True)
                 ],
-            },
+            }
+
+        yield from self.answer_bodies(
+            bodies,
+            rendered,
+            lambda i: f"read it alone with get_message (message_id {thread[i].id})",
         )

@@ -2,7 +2,7 @@ from gmail_core import compose, dify, params, render
 
 
 class ListDraftsTool(dify.GmailTool):
-    capability = "compose"
+    capability = "read_drafts"
 
     def run(self, p: dict) -> dify.Messages:
         client = self.gmail()
@@ -13,6 +13,12 @@ class ListDraftsTool(dify.GmailTool):
             page_token=params.as_str(p, "page_token", max_len=500).strip(),
         )
         yield from self.answer(
-            render.drafts_text(drafts, next_token, failed, send_hint=client.allows("send")),
+            render.drafts_text(
+                drafts,
+                next_token,
+                failed,
+                send_hint=client.allows("send"),
+                edit_hint=client.allows("compose"),
+            ),
             {"drafts": drafts, "count": len(drafts), "next_page_token": next_token},
         )

@@ -22,7 +22,9 @@ left unanswered, lands in Sent that many seconds later, then the connection drop
 reach ``q=`` search that much later; ``labelIds`` listings and ``messages.get`` see them at
 once — Google documents no such split; third-party reports describe seconds of lag after
 fresh writes, for search and listings alike), ``decode_header_words`` (header values with
-their RFC 2047 words decoded, as Gmail may send them), ``cache_answers`` (answers to GETs
+their RFC 2047 words decoded, as Gmail may send them), ``detach_body_parts_above`` (body
+parts of more bytes come as an ``attachmentId`` without ``data``, fetched with
+``attachments.get``, as Gmail sends large ones), ``cache_answers`` (answers to GETs
 of messages, threads, drafts and labels built once and kept until the mailbox changes, so a
 benchmark measures the client: attachment IDs then stay the same between fetches, and direct
 edits of stored objects are not seen). Accounting in

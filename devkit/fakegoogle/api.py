@@ -212,6 +212,8 @@ class GmailApi:
         self._max_json = max_json_body_bytes
         # Set by FakeGoogle: seconds the next send takes to complete (None = at once).
         self.late_send_delay: Callable[[], float | None] = lambda: None
+        # Set by FakeGoogle: whether to drop the connection after saving the next new draft.
+        self.drop_after_draft: Callable[[], bool] = lambda: False
         u = r"/gmail/v1/users/(?P<user>[^/]+)"
         up = r"/upload/gmail/v1/users/(?P<user>[^/]+)"
         i = r"(?P<id>[^/]+)"
@@ -651,6 +653,8 @@ class GmailApi:
         if not raw:
             raise errors.invalid("Missing draft message")
         draft = box.create_draft(raw, self._draft_thread(meta))
+        if self.drop_after_draft():
+            raise DropConnection
         return Response.json(self._draft_short(box, draft.id))
 
     def drafts_update(self, req: ApiRequest, box: Mailbox, m: re.Match[str]) -> Response:

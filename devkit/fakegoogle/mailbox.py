@@ -221,6 +221,7 @@ class Mailbox:
         search_index_lag_s: float = 0.0,
         decode_header_words: bool = False,
         cache_answers: bool = False,
+        detach_body_parts_above: int | None = None,
     ) -> None:
         self.email = email_address
         # settings.sendAs: the primary address first (add_alias adds others).
@@ -243,6 +244,10 @@ class Mailbox:
         self._answers: dict[tuple[Any, ...], Any] = {}
         self._answers_version = -1
         self.version = 0  # bumped by every change made through the API or these methods
+        # Body parts (text, HTML) of more bytes than this come in format=full as an
+        # attachmentId without data, to be fetched with attachments.get, as Gmail does with
+        # large ones (its threshold is not documented). None: always inline.
+        self.detach_body_parts_above = detach_body_parts_above
         self.lock = threading.RLock()
         self.messages: dict[str, StoredMessage] = {}
         self.sent: list[bytes] = []
@@ -485,6 +490,7 @@ class Mailbox:
                 reencode_text_to_utf8=self.reencode_text_to_utf8,
                 attachment_id=lambda part: self._attachment_id(msg, part, nonce),
                 decode_headers=self.decode_header_words,
+                detach_above=self.detach_body_parts_above,
             )
         elif fmt == "metadata":
             out["payload"] = metadata_payload(

@@ -262,8 +262,11 @@ def payload_json(
     reencode_text_to_utf8: bool,
     attachment_id: Callable[[Part], str],
     decode_headers: bool = False,
+    detach_above: int | None = None,
 ) -> dict[str, Any]:
-    """Gmail's ``MessagePart`` for ``format=full``; ``decode_headers``: RFC 2047 words decoded."""
+    """Gmail's ``MessagePart`` for ``format=full``; ``decode_headers``: RFC 2047 words decoded.
+    ``detach_above``: a body part of more bytes comes as ``attachmentId`` without ``data``,
+    as Gmail sends large ones ("the body data is sent as a separate attachment")."""
     out: dict[str, Any] = {
         "partId": part.part_id,
         "mimeType": part.mime_type,
@@ -278,12 +281,13 @@ def payload_json(
                 reencode_text_to_utf8=reencode_text_to_utf8,
                 attachment_id=attachment_id,
                 decode_headers=decode_headers,
+                detach_above=detach_above,
             )
             for c in part.children
         ]
         return out
     data = leaf_data(part, reencode_text_to_utf8)
-    if part.is_attachment:
+    if part.is_attachment or (detach_above is not None and len(data) > detach_above):
         out["body"] = {"attachmentId": attachment_id(part), "size": len(data)}
     elif data:
         out["body"] = {"size": len(data), "data": b64url(data)}

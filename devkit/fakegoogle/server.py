@@ -188,6 +188,8 @@ class FakeGoogle:
         self.stats = Stats()
         self.faults: FaultPlan | None = None
         self.send_accept_then_drop = 0
+        # The next N new drafts (drafts.create) are saved, then the connection drops unanswered.
+        self.draft_accept_then_drop = 0
         # Delays (seconds) of the next sends, one per send: accepted, completed that late.
         self.late_sends: list[float] = []
         self.max_json_body_bytes: int | None = None
@@ -210,6 +212,7 @@ class FakeGoogle:
             lambda: self.max_json_body_bytes,
         )
         self.api.late_send_delay = self._consume_late_send
+        self.api.drop_after_draft = self._consume_draft_drop
 
     # --- lifecycle ----------------------------------------------------------------------
     def start(self) -> FakeGoogle:
@@ -274,11 +277,11 @@ class FakeGoogle:
         access_token: str = "tok-1",  # noqa: S107
         email: str = "me@example.com",
         scopes: Iterable[str] = (DEFAULT_SCOPE,),
-        **options: bool | float,
+        **options: bool | float | None,
     ) -> Mailbox:
         """A new mailbox reachable with ``access_token``. ``options``: Mailbox flags
-        (reencode_text_to_utf8, shuffle_lists, stable_attachment_ids, strict_threading) and
-        ``search_index_lag_s``."""
+        (reencode_text_to_utf8, shuffle_lists, stable_attachment_ids, strict_threading),
+        ``search_index_lag_s`` and ``detach_body_parts_above``."""
         secrets.announce(access_token)
         box = Mailbox(email, scopes, self._ids, **options)
         with self._lock:
@@ -339,6 +342,13 @@ class FakeGoogle:
         with self._lock:
             if self.send_accept_then_drop > 0:
                 self.send_accept_then_drop -= 1
+                return True
+            return False
+
+    def _consume_draft_drop(self) -> bool:
+        with self._lock:
+            if self.draft_accept_then_drop > 0:
+                self.draft_accept_then_drop -= 1
                 return True
             return False
 

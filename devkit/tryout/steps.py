@@ -24,8 +24,9 @@ from devkit.tryout.connect import Connection, TryError, plugin_message
 from devkit.tryout.show import Console, call_line, relative, text_lines, variable_lines
 from gmail_core.render import size_text
 
-#: tools that change nothing in the mailbox: GMAIL=real calls them without WRITE=yes, and
-#: each is called once per caller (tests/unit/test_tryout.py checks the set)
+#: tools that change nothing in the mailbox, i.e. those the read-only access level allows:
+#: GMAIL=real calls them without WRITE=yes (on a read-only connection), and each is called
+#: once per caller (tests/unit/test_tryout.py checks the set)
 READ_ONLY_TOOLS = frozenset(
     {
         "search_messages",

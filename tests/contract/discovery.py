@@ -83,6 +83,7 @@ class Method:
     routes: tuple[Route, ...]
     upload_protocols: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     request: str = ""  # schema name of the request body ("" = the method takes no body)
+    scopes: frozenset[str] = frozenset()  # any one of these OAuth scopes allows the call
 
     @property
     def upload_path(self) -> str:
@@ -148,6 +149,7 @@ class Discovery:
             routes=tuple(routes),
             upload_protocols={k: dict(v) for k, v in protocols.items()},
             request=str((spec.get("request") or {}).get("$ref") or ""),
+            scopes=frozenset(str(x) for x in spec.get("scopes") or ()),
         )
 
     # -- matching -----------------------------------------------------------------------

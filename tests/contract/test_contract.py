@@ -26,6 +26,7 @@ from dify_plugin.file.file import File, FileType
 
 from devkit.fakegoogle import GMAIL_MODIFY, FakeGoogle, Mailbox
 from devkit.fakegoogle.mime import content_type_params, split_multipart
+from gmail_core import scopes
 from tests.contract import discovery
 from tools.create_draft import CreateDraftTool
 from tools.create_label import CreateLabelTool
@@ -96,6 +97,7 @@ class Seeded:
     thread_last: str = ""
     spam: str = ""
     thread_id: str = ""
+    long: str = ""
 
 
 def _seed(box: Mailbox) -> Seeded:
@@ -159,6 +161,19 @@ def _seed(box: Mailbox) -> Seeded:
             files=(("invoice.pdf", "application/pdf", PDF), ("statement.csv", "text/csv", CSV)),
         ),
         label_ids=("INBOX", "UNREAD", "Work"),
+    )
+    # A large body comes as an attachment ID without data, as Gmail sends large parts.
+    box.detach_body_parts_above = 20_000
+    s.long = box.add_message(
+        _mail(
+            "Frank <frank@corp.example>",
+            ME,
+            "Annual report",
+            "Figures for the year.\n" * 1_500,
+            when=t0 + timedelta(days=1, hours=3),
+            msgid="<long-1@corp.example>",
+        ),
+        label_ids=("INBOX",),
     )
     s.thread_first = box.add_message(
         _mail(
@@ -369,6 +384,13 @@ def _steps() -> list[Step]:
             GetMessageTool,
             lambda c: {"message_id": c.seeded.html, "max_body_chars": 50},
             {GET, LABELS},
+        ),
+        Step(
+            "get_message_body_sent_apart",
+            GetMessageTool,
+            lambda c: {"message_id": c.seeded.long},
+            {GET, ATT},
+            {ATT},
         ),
         Step(
             "get_message_rfc822_download",
@@ -839,6 +861,22 @@ def test_tool_requests_match_discovery(step: Step, scenario: Any) -> None:
 
 
 @pytest.mark.parametrize("step", STEPS, ids=[s.name for s in STEPS])
+def test_each_request_names_a_permission_google_accepts_for_it(step: Step, scenario: Any) -> None:
+    """A refused request is worded after the capability ``scopes.needed_for`` gives it, and
+    the plugin checks that capability's scopes before asking: each of them must be one that
+    Google's discovery document lists for the method."""
+    outcomes, _ = scenario
+    for call in outcomes[step.name].calls:
+        if discovery.match(call.method, call.path, dict(call.query)) == discovery.BATCH:
+            continue  # its inner calls are checked one by one
+        found = discovery.resolve(call.method, call.path, dict(call.query))
+        needed = scopes.needed_for(call.method, call.path)
+        assert needed is not None, f"{call.method} {call.path}: no capability"
+        extra = scopes.CAPABILITIES[needed] - found.method.scopes
+        assert not extra, f"{found.id} does not accept {sorted(extra)} ({needed})"
+
+
+@pytest.mark.parametrize("step", STEPS, ids=[s.name for s in STEPS])
 def test_tool_bodies_match_discovery(step: Step, scenario: Any) -> None:
     outcomes, _ = scenario
     out = outcomes[step.name]
@@ -976,3 +1014,17 @@ def test_every_call_asks_for_compact_json(scenario: Any) -> None:
             assert call.query.get("prettyPrint") == ["false"], f"{name}: {mid} {call.query}"
             checked += 1
     assert checked > 60
+
+
+def test_reading_drafts_takes_every_scope_google_allows_for_it() -> None:
+    """list_drafts needs what drafts.list and drafts.get need: gmail.readonly as much as
+    gmail.compose, so the read-only level lists drafts too."""
+    methods = load_methods()
+    allowed = methods["gmail.users.drafts.list"].scopes & methods["gmail.users.drafts.get"].scopes
+    known = frozenset().union(*scopes.CAPABILITIES.values())
+    assert scopes.CAPABILITIES[ListDraftsTool.capability] == allowed & known
+    assert ListDraftsTool.capability in scopes.ACCESS_LEVELS["read_only"].capabilities
+
+
+def load_methods() -> dict[str, discovery.Method]:
+    return discovery.load().methods

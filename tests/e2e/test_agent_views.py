@@ -167,6 +167,7 @@ def test_workflows_get_typed_variables_and_agents_one_clean_text(
     text = the_text(workflow)
     outputs = workflow.tool_node()
     assert dify_views.schema_problems(outputs.variables, output_schema(case.tool)) == []
+    assert dify_views.undeclared_properties(outputs.variables, output_schema(case.tool)) == []
     assert outputs.text == text and len(outputs.files) == case.files
     for fact in case.facts(outputs.variables, ids):
         assert fact in text, (fact, text[:3000])
@@ -201,6 +202,20 @@ def test_search_of_20_fits_6000_characters_with_every_id_subject_and_sender(
         for m in found:
             for fact in (m["id"], one_line(m["subject"]), *sender_facts(m["from"])):
                 assert fact in view
+
+
+@pytest.mark.parametrize("include_body", [True, False])
+def test_search_bodies_are_a_declared_variable_of_one_type(
+    plugin: PluginProcess, ids: dict[str, Any], include_body: bool
+) -> None:
+    params = {"max_results": 5, "include_body": include_body}
+    outputs = ok(plugin.invoke_tool("search_messages", params, CREDS)).tool_node()
+    schema = output_schema("search_messages")
+    assert dify_views.undeclared_properties(outputs.variables, schema) == []
+    assert dify_views.schema_problems(outputs.variables, schema) == []
+    bodies = [m["body"] for m in outputs.variables["messages"]]
+    assert len(bodies) == 5 and all(isinstance(b, str) for b in bodies)
+    assert all(bodies) if include_body else not any(bodies)
 
 
 def test_get_message_is_the_body_plus_at_most_1000_characters(

@@ -201,3 +201,10 @@ def test_read_only_level_is_enforced_though_google_granted_modify(
     assert box.sent == [] and "TRASH" not in box.messages[msg_id].label_ids
     found = plugin.invoke_tool("search_messages", {"query": "subject:hi"}, creds)
     assert found.error is None and found.variables()["count"] == 1
+    # Reading drafts is reading (Google allows drafts.list/get with gmail.readonly).
+    box.create_draft(b"To: x@example.com\r\nSubject: plan\r\n\r\ndraft text\r\n")
+    drafts = plugin.invoke_tool("list_drafts", {}, creds)
+    assert drafts.error is None, drafts.error
+    assert [d["subject"] for d in drafts.variables()["drafts"]] == ["plan"]
+    (text,) = drafts.of_type("text")
+    assert "send_draft" not in text["message"]["text"]  # nothing it could do with them

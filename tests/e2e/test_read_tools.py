@@ -95,7 +95,7 @@ def test_search_reports_attachments_without_fetching_bodies(
     (invoice,) = got["messages"]
     assert invoice["has_attachments"] is True
     assert [a["filename"] for a in invoice["attachments"]] == ["invoice.pdf", "résumé.txt"]
-    assert "body" not in invoice
+    assert invoice["body"] == ""  # not asked for: empty, still a string
 
 
 def test_get_message_markdown_html_and_text(plugin: PluginProcess, box: Mailbox) -> None:

@@ -377,3 +377,68 @@ def test_the_level_changes_no_labels(
     result = plugin.invoke_tool(tool, params, DRAFTS_CREDS)
     assert result.error is not None and "read-and-draft (never sends)" in result.error["message"]
     assert calls_of(fake, DRAFTS_TOKEN) == before
+
+
+# -- a connection that may not read the send-as settings -------------------------------------
+
+COMPOSE = "https://www.googleapis.com/auth/gmail.compose"
+READ_SETTINGS = "read your send-as addresses and signatures"
+
+
+@pytest.fixture(scope="module")
+def compose_box(fake: FakeGoogle) -> Mailbox:
+    # The person unticked "read your email" on Google's consent screen: Google refuses
+    # messages.get and settings.sendAs.list, and allows drafts.
+    return setup_box(fake.add_mailbox("tok-compose-only", email=ME, scopes={COMPOSE}))
+
+
+def compose_creds(*, recorded: bool) -> dict[str, Any]:
+    """Read-and-draft credentials; ``recorded``: with the granted scopes Google returned
+    (the plugin then knows before any request), else without (Google's 403 tells)."""
+    creds = {"access_token": "tok-compose-only", "access_level": "read_and_draft"}
+    return creds | ({"scope": COMPOSE} if recorded else {})
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+def test_drafts_without_send_as_need_no_send_as_settings(
+    plugin: PluginProcess, compose_box: Mailbox, recorded: bool
+) -> None:
+    result = plugin.invoke_tool(
+        "create_draft",
+        {"to": "bob@customer.example", "body": "Hi"},
+        compose_creds(recorded=recorded),
+    )
+    assert result.error is None, result.error
+    draft_id = result.variables()["draft_id"]
+    stored = parse(compose_box.messages[compose_box.drafts[draft_id].message_id].raw)
+    assert "Jane Doe" not in body(stored, "plain")  # no signature: it could not be read
+    text = the_text(result)
+    assert "without your signature" in text and READ_SETTINGS in text
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+def test_send_as_without_permission_to_read_the_addresses_names_that_permission(
+    plugin: PluginProcess, compose_box: Mailbox, recorded: bool
+) -> None:
+    before = len(compose_box.drafts)
+    result = plugin.invoke_tool(
+        "create_draft",
+        {"to": "bob@customer.example", "body": "Hi", "send_as": "support@acme.example"},
+        compose_creds(recorded=recorded),
+    )
+    assert result.error is not None and READ_SETTINGS in result.error["message"]
+    assert "manage drafts" not in result.error["message"]
+    assert len(compose_box.drafts) == before
+
+
+def test_a_refused_request_names_the_permission_it_needed_not_the_tools(
+    plugin: PluginProcess, compose_box: Mailbox
+) -> None:
+    # A reply saved as a draft first reads the original: Google refuses that read (403),
+    # and the message names reading mail, not the drafts permission the tool has.
+    original = incoming(compose_box, ME, subject="Read me first")
+    params = {"message_id": original, "body": "ok", "as_draft": True}
+    result = plugin.invoke_tool("reply_to_message", params, compose_creds(recorded=False))
+    assert result.error is not None
+    assert "read your email" in result.error["message"], result.error
+    assert "manage drafts" not in result.error["message"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -197,6 +198,8 @@ class FileServer:
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
         self.requests: list[str] = []
+        # path -> (seconds before answering, seconds between 4 KB pieces): a slow file service
+        self.slow: dict[str, tuple[float, float]] = {}
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -214,11 +217,19 @@ class FileServer:
                     self.end_headers()
                     self.wfile.write(b"not found")
                     return
+                before, between = outer.slow.get(self.path.split("?")[0], (0.0, 0.0))
+                time.sleep(before)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/octet-stream")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    for start in range(0, len(data), 4096 if between else len(data) or 1):
+                        self.wfile.write(data[start : start + (4096 if between else len(data))])
+                        self.wfile.flush()
+                        time.sleep(between)
+                except OSError:
+                    pass  # the client gave up
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True

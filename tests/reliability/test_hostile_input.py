@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import signal
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -134,7 +135,7 @@ def test_bad_numbers_are_refused_before_any_request(fake: FakeGoogle, value: obj
 )
 def test_booleans_as_strings_work(fake: FakeGoogle, value: object, has_body: bool) -> None:
     run = invoke("search_messages", {"query": "", "max_results": 2, "include_body": value}, TOKEN)
-    assert all(("body" in m) == has_body for m in run.variables["messages"])
+    assert all(bool(m["body"]) == has_body for m in run.variables["messages"])
 
 
 def test_bad_boolean_is_refused(fake: FakeGoogle) -> None:
@@ -269,6 +270,23 @@ def test_unreachable_file_service_is_a_clear_error(fake: FakeGoogle) -> None:
     }
     message = failure("send_message", {"to": "a@example.com", "attachments": [att]}, TOKEN)
     assert "x.pdf" in message and "FILES_URL" in message
+    assert sent(fake) == []
+
+
+@pytest.mark.parametrize("shape", ["answers late", "trickles"])
+def test_a_slow_file_service_cannot_outlast_the_call(
+    fake: FakeGoogle, files: FileServer, monkeypatch: pytest.MonkeyPatch, shape: str
+) -> None:
+    # Dify stops waiting for the plugin after its own timeout: the download must end within
+    # the call's time budget (3 s here), whether the file service stalls or trickles.
+    monkeypatch.setenv("GMAIL_TIME_BUDGET_SECONDS", "3")
+    path = f"/slow-{shape.replace(' ', '-')}.pdf"
+    att = files.file_param(path, b"%PDF-1.4 " + b"x" * 40_000, filename="slow.pdf")
+    files.slow[path] = (8.0, 0.0) if shape == "answers late" else (0.0, 0.8)
+    started = time.monotonic()
+    message = failure("send_message", {"to": "a@example.com", "attachments": [att]}, TOKEN)
+    assert time.monotonic() - started < 5
+    assert "slow.pdf" in message and "Nothing was sent" in message
     assert sent(fake) == []
 
 

@@ -126,6 +126,8 @@ def test_send_not_seen_within_the_window_is_not_resent(fake: FakeGoogle, tool: s
     message = failure(tool, params, TOKEN)
     assert time.monotonic() - started >= WINDOW  # it kept looking for the whole window
     assert "may still have been sent" in message and "check the Sent folder" in message
+    # Dify's "Retry on failure" would invoke the tool again, with a new Message-ID
+    assert "Retry on failure" in message
     header = re.search(r"<[^>]+>", message)
     assert header is not None  # names the Message-ID, to find it in Sent
     assert tags_sent(fake) == {}  # not sent again meanwhile

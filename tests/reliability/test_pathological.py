@@ -346,9 +346,9 @@ def test_reading_that_takes_too_long_is_given_up_with_a_note(
 ) -> None:
     real_parse = reading.parse_message
 
-    def slow_parse(resource: object) -> Any:
+    def slow_parse(resource: object, *args: Any, **kwargs: Any) -> Any:
         _busy(1.0)  # an input nobody has thought of
-        return real_parse(resource)
+        return real_parse(resource, *args, **kwargs)
 
     monkeypatch.setattr(offload, "READ_SECONDS", 0.2)
     monkeypatch.setattr(reading, "parse_message", slow_parse)

@@ -3,12 +3,15 @@ the error the repeated request gets ("already exists", "no draft with that ID").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 
 from devkit.fakegoogle import GMAIL_MODIFY, FakeGoogle, FaultPlan
-from gmail_core import transport
+from devkit.fakegoogle.mailbox import Mailbox
+from gmail_core import dify, transport
+from tests.contract import discovery
 from tests.reliability import fast_retries, invoke, raw_message, use_fake
 
 TOKEN = "tok-unclear"
@@ -73,3 +76,89 @@ def test_delete_draft_whose_answer_was_lost_reports_deleted(fake: FakeGoogle) ->
 def test_delete_of_an_unknown_draft_still_says_not_found(fake: FakeGoogle) -> None:
     with pytest.raises(Exception, match="found no draft"):
         invoke("delete_draft", {"draft_id": "r-123456789"}, TOKEN)
+
+
+# -- new drafts whose answer was lost: found by their Message-ID, never saved twice -----------
+NEVER = 3600.0  # a search-index lag longer than any look-up
+LAG_TOKEN = "tok-unclear-lag"
+
+
+@pytest.fixture
+def lagging(fake: FakeGoogle) -> Mailbox:
+    """A second mailbox whose search index never catches up: drafts.list with q= finds no
+    fresh draft, so the look-up must not depend on it."""
+    return fake.add_mailbox(LAG_TOKEN, "me@example.com", {GMAIL_MODIFY}, search_index_lag_s=NEVER)
+
+
+def drafts_titled(box: Mailbox, subject: str) -> list[str]:
+    wanted = f"Subject: {subject}\r\n".encode()
+    return [d.id for d in box.drafts.values() if wanted in box.messages[d.message_id].raw]
+
+
+def every_call_is_on_the_contract(fake: FakeGoogle) -> None:
+    for call in fake.stats.calls:
+        discovery.match(call.method, call.path, dict(call.query))
+
+
+def test_a_draft_saved_but_unanswered_is_reported_once(fake: FakeGoogle, lagging: Mailbox) -> None:
+    fake.draft_accept_then_drop = 1
+    run = invoke("create_draft", {"to": "a@example.com", "subject": "Dropped"}, LAG_TOKEN)
+    assert fake.draft_accept_then_drop == 0  # the drop happened
+    assert drafts_titled(lagging, "Dropped") == [run.variables["draft_id"]]
+    assert run.variables["message_id"] == lagging.drafts[run.variables["draft_id"]].message_id
+    every_call_is_on_the_contract(fake)
+
+
+def test_a_draft_saved_late_is_found_not_saved_again(fake: FakeGoogle, lagging: Mailbox) -> None:
+    # Gmail completes the save 0.35 s in; the client gave up at 0.2 s.
+    fake.faults = lost_answer("/upload/gmail/v1/users/me/drafts")
+    run = invoke("create_draft", {"to": "a@example.com", "subject": "Late"}, LAG_TOKEN)
+    assert fake.faults.injected  # the answer was lost
+    assert drafts_titled(lagging, "Late") == [run.variables["draft_id"]]
+
+
+@pytest.mark.parametrize("tool", ["reply_to_message", "forward_message"])
+def test_a_reply_or_forward_saved_as_a_draft_but_unanswered_is_reported_once(
+    fake: FakeGoogle, lagging: Mailbox, tool: str
+) -> None:
+    original = lagging.add_message(raw_message(7, subject=f"About {tool}"))
+    fake.draft_accept_then_drop = 1
+    params = {"message_id": original, "body": "ok", "as_draft": True}
+    if tool == "forward_message":
+        params["to"] = "b@example.com"
+    run = invoke(tool, params, LAG_TOKEN)
+    found = [d for d in lagging.drafts.values() if d.message_id == run.variables["message_id"]]
+    assert [d.id for d in found] == [run.variables["draft_id"]] and len(lagging.drafts) == 1
+    if tool == "reply_to_message":  # saved in the original's thread
+        assert run.variables["thread_id"] == lagging.messages[original].thread_id
+
+
+def test_a_draft_that_never_appears_is_reported_not_saved(
+    fake: FakeGoogle, lagging: Mailbox
+) -> None:
+    # Gmail saves it only after every look-up (1.5 s of them): the call says it was not
+    # saved, and that trying again is safe (a second copy would be a draft, never a send).
+    fake.faults = FaultPlan(
+        rate=1.0, kinds=("timeout",), paths=["/upload/gmail/v1/users/me/drafts"], max_faults=1,
+        timeout_s=4.0,
+    )  # fmt: skip
+    with pytest.raises(dify.ToolFailure) as failed:
+        invoke("create_draft", {"to": "a@example.com", "subject": "Never"}, LAG_TOKEN)
+    message = str(failed.value)
+    assert "was not saved" in message and "Trying again is safe" in message
+    assert re.search(r"<[^<>@\s]+@[^<>\s]+>", message)  # the Message-ID it looked for
+
+
+def test_a_draft_whose_look_up_fails_may_have_been_saved(
+    fake: FakeGoogle, lagging: Mailbox
+) -> None:
+    # The save lands late, and every drafts.list fails: the call cannot tell.
+    fake.faults = FaultPlan(
+        rate=1.0, kinds=("timeout",), paths=["/users/me/drafts"], timeout_s=0.35,
+        sequence=["timeout"] + ["503"] * 500,
+    )  # fmt: skip
+    with pytest.raises(dify.ToolFailure) as failed:
+        invoke("create_draft", {"to": "a@example.com", "subject": "Unknown"}, LAG_TOKEN)
+    message = str(failed.value)
+    assert "may have been saved" in message and "list_drafts" in message
+    assert len(drafts_titled(lagging, "Unknown")) == 1  # it was, once

@@ -149,10 +149,10 @@ def test_each_file_holds_its_share_of_the_transfer_budget_while_read(
     real = transfers.large_transfer
 
     @contextlib.contextmanager
-    def recording(nbytes: int, deadline: object) -> Iterator[None]:
-        with real(nbytes, deadline):  # type: ignore[arg-type]
+    def recording(nbytes: int, deadline: object) -> Iterator[transfers.Share]:
+        with real(nbytes, deadline) as share:  # type: ignore[arg-type]
             held.append(transfers.in_flight())
-            yield
+            yield share
         held.append(-transfers.in_flight())
 
     monkeypatch.setattr(transfers, "large_transfer", recording)

@@ -761,17 +761,58 @@ READ_ONLY = "https://www.googleapis.com/auth/gmail.readonly"
 @pytest.mark.parametrize(
     ("call", "needle"),
     [
-        (lambda c: sending.create_draft(c, b"x"), "manage drafts"),
+        (lambda c: sending.create_draft(c, b"x", "<m@example.com>"), "manage drafts"),
         (lambda c: sending.update_draft(c, "r1", b"x"), "manage drafts"),
-        (lambda c: sending.get_draft(c, "r1"), "manage drafts"),
         (lambda c: sending.delete_draft(c, "r1"), "manage drafts"),
         (lambda c: sending.send_draft(c, "r1"), "send email"),
         (lambda c: sending.send_raw(c, b"x", "<m@example.com>"), "send email"),
     ],
-    ids=["create_draft", "update_draft", "get_draft", "delete_draft", "send_draft", "send_raw"],
+    ids=["create_draft", "update_draft", "delete_draft", "send_draft", "send_raw"],
 )
 @responses.activate  # no URL registered: any request would fail the test
 def test_sending_refuses_before_any_request_without_the_permission(call: Any, needle: str) -> None:
     with pytest.raises(ScopeError, match=needle):
         call(GmailClient(TOKEN, granted_scopes=READ_ONLY))
     assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_a_refusal_names_the_permission_of_the_refused_request() -> None:
+    """Google's 403 names no scope: the message names what the refused request needs, not
+    what the calling tool does (a draft tool reading a message, or the send-as list)."""
+    refused = google_error(403, "insufficientPermissions", "Insufficient Permission")
+    responses.get(BASE + "/gmail/v1/users/me/settings/sendAs", json=refused, status=403)
+    parts = batch_response([("m1", 403, refused)])
+    responses.post(BASE + "/batch/gmail/v1", body=parts[1], content_type=parts[0])
+    client = GmailClient(TOKEN, capability="compose")
+    with pytest.raises(ScopeError) as raised:
+        client.get("/gmail/v1/users/me/settings/sendAs")
+    assert "read your send-as addresses and signatures" in str(raised.value)
+    _, failed = client.get_many([("m1", "/gmail/v1/users/me/messages/m1")])
+    assert isinstance(failed["m1"], ScopeError)
+    assert "read your email (gmail.readonly" in str(failed["m1"])
+    for message in (str(raised.value), str(failed["m1"])):
+        assert "manage drafts" not in message
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "capability"),
+    [
+        ("GET", "/gmail/v1/users/me/settings/sendAs", "read_settings"),
+        ("GET", "/gmail/v1/users/me/drafts", "read_drafts"),
+        ("GET", "/gmail/v1/users/me/drafts/r-1", "read_drafts"),
+        ("POST", "/upload/gmail/v1/users/me/drafts", "compose"),
+        ("PUT", "/upload/gmail/v1/users/me/drafts/r-1", "compose"),
+        ("DELETE", "/gmail/v1/users/me/drafts/r-1", "compose"),
+        ("POST", "/gmail/v1/users/me/drafts/send", "compose"),
+        ("POST", "/upload/gmail/v1/users/me/messages/send", "send"),
+        ("GET", "/gmail/v1/users/me/messages/18c", "read"),
+        ("GET", "/gmail/v1/users/me/threads/18c", "read"),
+        ("POST", "/gmail/v1/users/me/messages/batchModify", "modify"),
+        ("POST", "/gmail/v1/users/me/messages/18c/untrash", "modify"),
+        ("POST", "/gmail/v1/users/me/labels", "labels"),
+        ("POST", "/batch/gmail/v1", None),
+    ],
+)
+def test_what_each_request_needs(method: str, path: str, capability: str | None) -> None:
+    assert scopes.needed_for(method, path) == capability

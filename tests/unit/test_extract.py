@@ -195,6 +195,49 @@ def test_a_pdf_stream_inflating_past_the_limit_costs_its_page_only(
     assert "1 of 2 pages could not be read" in found.note
 
 
+_TEXT_PAGE = b"BT /F1 11 Tf 14 TL 60 780 Td\n(Total due: 1,250.00 EUR) Tj\nET\n"
+_LINES = b"BT /F1 11 Tf 14 TL 60 780 Td\n"
+
+
+def test_a_page_of_too_many_drawing_instructions_is_skipped_before_pypdf_parses_it() -> None:
+    """pypdf's extract_text cannot be interrupted: a 5 kB PDF whose page inflates to 2 MB
+    of text operators held a reading thread for 9 s (4 MB: 22 s)."""
+    heavy = _LINES + b"(ab) Tj T*\n" * 200_000 + b"ET\n"
+    data = documents.pdf_drawn([_TEXT_PAGE, heavy, _TEXT_PAGE])
+    assert len(data) < 10_000 and len(heavy) > 2_000_000
+    found = read(data, PDF, "heavy.pdf")
+    assert found.text.count("Total due: 1,250.00 EUR") == 2 and found.truncated
+    assert found.note == "Page 2 was not read: too many drawing instructions to read in time."
+
+
+def test_a_form_drawn_thousands_of_times_stops_at_the_page_time_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The page itself is small; the form it draws 2,000 times is 22 kB (117 s unbounded)."""
+    monkeypatch.setattr(extract, "PDF_PAGE_SECONDS", 0.2)
+    form = _LINES + b"(ab) Tj T*\n" * 2_000 + b"ET\n"
+    data = documents.pdf_drawn([_TEXT_PAGE, b"q /Fm1 Do Q\n" * 2_000], form=form)
+    found = read(data, PDF, "forms.pdf")
+    assert found.text == "## Page 1\n\nTotal due: 1,250.00 EUR"
+    assert found.note == "Page 2 was not read: too many drawing instructions to read in time."
+
+
+def test_pypdf_parses_no_stream_past_the_token_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A form's parse cannot be interrupted either (16 MB of operators: ~20 s): pypdf stops
+    at MAX_PDF_STREAM_TOKENS, and skips that form (the page's own text stays)."""
+    monkeypatch.setattr(extract, "MAX_PDF_STREAM_TOKENS", 1_000)
+    form = b"q Q\n" * 1_000 + b"BT /F1 11 Tf (In the form) Tj ET\n"
+    found = read(documents.pdf_drawn([b"/Fm1 Do\n" + _TEXT_PAGE], form=form), PDF, "t.pdf")
+    assert found.text == "Total due: 1,250.00 EUR"
+
+
+def test_text_in_forms_and_pages_of_figures_are_still_read() -> None:
+    figure = b"0 0 m 100 100 l S\n" * 1_000  # no text operator: not parsed at all
+    data = documents.pdf_drawn([b"q /Fm1 Do Q\n", figure], form=_TEXT_PAGE)
+    found = read(data, PDF, "forms.pdf")
+    assert found.text == "## Page 1\n\nTotal due: 1,250.00 EUR" and found.note == ""
+
+
 def test_what_pypdf_logs_about_a_damaged_file_stays_out_of_the_logs(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -489,6 +532,26 @@ def test_a_huge_attached_email_is_parsed_from_its_head(monkeypatch: pytest.Monke
     found = read(m.as_bytes(), "message/rfc822", "big.eml")
     assert "The text comes first." in found.text and found.truncated
     assert found.note == "Only the first 3 KB of the e-mail are read."
+
+
+def test_what_the_mail_reader_notes_about_an_attached_email_is_passed_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its reading notes (a cut header, a part not read) are the file's notes too: without
+    them an agent takes a partial e-mail for the whole of it."""
+    monkeypatch.setattr(extract, "MAX_EMAIL_BYTES", 40_000)
+    m = EmailMessage()
+    m["From"] = "ann@example.com"
+    m["To"] = ", ".join(f"r{i}@example.com" for i in range(2_001))
+    m["Subject"] = "Everyone"
+    m.set_content("Hello all.")
+    m.add_attachment(bytes(100_000), maintype="application", subtype="octet-stream")
+    found = read(m.as_bytes(), "message/rfc822", "all.eml", max_chars=60_000)
+    assert "Hello all." in found.text and found.truncated
+    assert found.note == (
+        "The To header lists 2,001 addresses: only the first 2,000 are shown. "
+        "Only the first 39 KB of the e-mail are read."
+    )
 
 
 # -- whatever the bytes ----------------------------------------------------------------------

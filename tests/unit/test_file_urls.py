@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from gmail_core import dify, file_urls
+from gmail_core import dify, file_urls, transport
 from gmail_core.errors import InvalidInputError
 from tests.reliability import FileServer
 
@@ -126,7 +126,7 @@ def test_a_dify_file_on_loopback_is_refused_before_any_download(
             dify.attachments_from_files(item)
         assert server.requests == []  # nothing was fetched
         monkeypatch.setenv("GMAIL_DIFY_FILE_HOSTS", "127.0.0.1")
-        (att,) = dify.attachments_from_files(item).fetch()
+        (att,) = dify.attachments_from_files(item).fetch(transport.Deadline())
         assert att.data == b"%PDF-1.4 secret"
     finally:
         server.stop()
@@ -182,7 +182,7 @@ def test_files_that_understate_their_size_stop_at_gmails_limit(
         ]
         files = dify.attachments_from_files(dify.dify_files(items))
         with pytest.raises(InvalidInputError, match=r"over Gmail's 25 MB limit.*1\.pdf"):
-            files.fetch()
+            files.fetch(transport.Deadline())
         assert server.requests == ["/files/1", "/files/2"]  # stopped inside the second
     finally:
         server.stop()

@@ -153,9 +153,25 @@ def test_encoded_words_per_header() -> None:
     names = ", ".join(
         f"=?utf-8?q?N{i}?= =?utf-8?q?_X?= <n{i}@x.io>" for i in range(MAX_ENCODED_WORDS // 2 + 5)
     )
+    # Past the limit, names are left out and addresses kept.
     to = parse_message(_with_headers(To=names)).to
-    assert to.startswith("N0 X <n0@x.io>, N1 X <n1@x.io>") and to.endswith(", […]")
-    assert to.count("@") == MAX_ENCODED_WORDS // 2
+    last = MAX_ENCODED_WORDS // 2 + 4
+    assert to.startswith("N0 X <n0@x.io>, N1 X <n1@x.io>") and to.endswith(f", n{last}@x.io")
+    assert to.count("@") == last + 1 and "N1000 X" not in to
+
+
+def test_a_from_of_too_many_encoded_words_keeps_its_address() -> None:
+    """One entry whose name alone has more words than the limit: without its address, the
+    message has no sender to reply to."""
+    name = " ".join(f"=?utf-8?q?Hostile=E2=80=8B({i}?=" for i in range(MAX_ENCODED_WORDS + 700))
+    message = parse_message(_with_headers(From=f"{name} <hostile@example.com>"))
+    assert message.from_ == "hostile@example.com"
+    assert message.notes == (
+        f"The From header has more than {MAX_ENCODED_WORDS:,} encoded words: names after them "
+        "are not shown, only the addresses.",
+    )
+    bare = parse_message(_with_headers(From=name))  # nothing to keep
+    assert bare.from_ == "[…]"
 
 
 def test_addresses_per_header() -> None:

@@ -4,13 +4,15 @@ are busy with reads given up earlier (Python cannot stop a thread; the limits bo
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import gevent
 import pytest
 from gevent import monkey
 
 import gmail_core.dify  # noqa: F401  (the SDK's gevent patch, as in the plugin process)
-from gmail_core import offload
+from gmail_core import extract, messages, offload, transfers, transport
+from gmail_core.message import Attachment
 
 BUSY_SECONDS = 1.0
 LIMIT = 0.2
@@ -78,3 +80,60 @@ def test_quick_small_reads_do_not_each_pay_for_a_turn(monkeypatch: pytest.Monkey
         offload.run(lambda: done.append(0), size=offload.INLINE_BELOW - 1)
     other.join()
     assert seen == [20]  # 20 reads of microseconds: well within one turn
+
+
+def test_when_over_is_called_once_the_work_is_over_even_work_given_up_on() -> None:
+    events: list[str] = []
+
+    def work() -> None:
+        _busy()
+        events.append("work done")  # in the reading thread
+
+    offload.run(lambda: None, size=offload.INLINE_BELOW, seconds=5)  # a thread is free
+    with pytest.raises(offload.TookTooLong):
+        offload.run(
+            work, size=offload.INLINE_BELOW, seconds=LIMIT, when_over=lambda: events.append("over")
+        )
+    assert events == []  # given up on, but a thread still does it
+    deadline = time.perf_counter() + BUSY_SECONDS + 2
+    while len(events) < 2 and time.perf_counter() < deadline:
+        gevent.sleep(0.05)
+    assert events == ["work done", "over"]
+    # In time, in a thread or in place: before run returns.
+    calls: list[int] = []
+    for size in (offload.INLINE_BELOW, 10):
+        assert offload.run(lambda: 7, size=size, when_over=lambda s=size: calls.append(s)) == 7
+    assert calls == [offload.INLINE_BELOW, 10]
+
+
+def test_a_file_given_up_on_keeps_its_transfer_share_until_its_thread_is_done(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two large files must never be in memory together: a reading thread that still parses
+    a file given up on still holds it, so its share of the budget stays taken until then."""
+    events: list[str] = []
+
+    def slow_text_of(*_: object, **__: object) -> extract.Extracted:
+        _busy()
+        events.append("parsed")
+        return extract.Extracted("pdf", "text")
+
+    monkeypatch.setattr(extract, "text_of", slow_text_of)
+    monkeypatch.setattr(extract, "SECONDS_PER_FILE", 0.1)  # 0.5 s: the least a file gets
+    monkeypatch.setattr(messages, "EXTRACT_GRACE_SECONDS", 0.0)
+    client = SimpleNamespace(deadline=transport.Deadline(seconds=60))
+    size = 2 * transfers.MiB
+    big = Attachment("big.pdf", "application/pdf", size, "1", data=bytes(size))
+    offload.run(lambda: None, size=offload.INLINE_BELOW, seconds=5)  # a thread is free
+    [(_, found)] = messages.read_attachment_texts(
+        client,  # type: ignore[arg-type]
+        "m1",
+        [big],
+        extract.Allowance(),
+    )
+    assert found.note == "Reading this file took longer than 0.5 s: it is not shown."
+    assert events == [] and transfers.in_flight() == size  # the thread still has the file
+    deadline = time.perf_counter() + BUSY_SECONDS + 2
+    while transfers.in_flight() and time.perf_counter() < deadline:
+        gevent.sleep(0.05)
+    assert events == ["parsed"] and transfers.in_flight() == 0

@@ -21,9 +21,11 @@ from gmail_core.message import Attachment, Message
 from gmail_core.quotes import trim_quoted
 from gmail_core.reading import (
     MAX_PARTS,
+    HeldApart,
     body_for,
     calendar_summary,
     find_attachment,
+    held_apart,
     parse_message,
 )
 
@@ -245,6 +247,50 @@ def test_bad_base64_skips_that_part_only():
         ],
     )
     assert parse_message(resource(payload)).text_body == "good part"
+
+
+def _sent_apart() -> dict[str, Any]:
+    """Gmail's shape for a large body: the HTML part by attachment ID, without data."""
+    return resource(
+        part_json(
+            "multipart/mixed",
+            parts=[
+                part_json(
+                    "multipart/alternative",
+                    part_id="0",
+                    parts=[
+                        part_json("text/plain", part_id="0.0", data=b"View it in a browser"),
+                        part_json("text/html", part_id="0.1", attachment_id="BIG", size=120_000),
+                    ],
+                ),
+                part_json("text/plain", part_id="1", filename="log.txt", attachment_id="FILE"),
+            ],
+        )
+    )
+
+
+def test_body_parts_sent_apart_are_listed_and_attachments_are_not():
+    assert held_apart(_sent_apart()) == [HeldApart("BIG", 120_000)]
+    assert held_apart(resource(part_json("text/plain", data=b"inline"))) == []
+
+
+def test_a_body_part_sent_apart_is_read_from_what_was_fetched():
+    message = parse_message(_sent_apart(), {"BIG": b"<p>The whole newsletter</p>"})
+    assert message.html_body == "<p>The whole newsletter</p>" and message.notes == ()
+    assert [a.filename for a in message.attachments] == ["log.txt"]
+
+
+def test_a_body_part_sent_apart_and_not_fetched_is_never_dropped_unsaid():
+    # Before, the stub was shown as the whole body, without a word.
+    message = parse_message(_sent_apart())
+    assert message.text_body == "View it in a browser"
+    assert message.notes == (
+        "A text part of 117 KB that Gmail sends separately was not fetched: its text is not shown.",
+    )
+    why = "A text part of 117 KB that Gmail sends separately is more than the 4 MB read."
+    assert parse_message(_sent_apart(), {"BIG": why}).notes == (why,)
+    # Read without bodies (search's partial response): nothing was missed, nothing to say.
+    assert parse_message(_sent_apart(), bodies=False).notes == ()
 
 
 def test_base64url_without_padding_decodes():

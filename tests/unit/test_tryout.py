@@ -20,6 +20,7 @@ from devkit.tryout.connect import ACCESS_FULL, ACCESS_READ_ONLY, TokenStore, sum
 from devkit.tryout.params import UsageError, load_tool, parse_args, tool_names
 from devkit.tryout.show import short, text_lines, variable_lines
 from devkit.tryout.steps import READ_ONLY_TOOLS, safe_filename
+from gmail_core import scopes
 
 
 def attach(path: Path) -> dict[str, Any]:
@@ -77,9 +78,9 @@ def test_unknown_tool_suggests_the_closest_and_lists_all() -> None:
 
 
 def test_read_only_tools_are_the_tools_that_change_nothing() -> None:
-    """The set that GMAIL=real may call without WRITE=yes, and that is called once per
-    caller: every tool needing only the read capability, plus list_drafts (it needs the
-    compose permission but only lists)."""
+    """The set that GMAIL=real may call without WRITE=yes (its connection uses the
+    read-only access level), and that is called once per caller: every tool the read-only
+    level allows, list_drafts included."""
     from gmail_core.dify import GmailTool
 
     def capability(name: str) -> str:
@@ -88,8 +89,8 @@ def test_read_only_tools_are_the_tools_that_change_nothing() -> None:
                    if isinstance(v, type) and issubclass(v, GmailTool) and v is not GmailTool]  # fmt: skip
         return str(tool.capability)
 
-    reading = {name for name in tool_names() if capability(name) == "read"}
-    assert reading | {"list_drafts"} == READ_ONLY_TOOLS
+    allowed = scopes.ACCESS_LEVELS["read_only"].capabilities
+    assert {name for name in tool_names() if capability(name) in allowed} == READ_ONLY_TOOLS
 
 
 def test_access_levels_are_the_providers_options() -> None:

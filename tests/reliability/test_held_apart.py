@@ -1,0 +1,144 @@
+"""Body parts Gmail sends apart (``attachmentId``, no ``data``): fetched within their limits,
+one batch answer at a time, holding the transfer budget until the reading is over; a part
+that is not fetched is named in its message's notes. Tools run in-process against the fake."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from devkit.fakegoogle import GMAIL_MODIFY, FakeGoogle, FaultPlan
+from gmail_core import messages, reading, transfers
+from tests.reliability import fast_retries, invoke, raw_message, use_fake
+
+TOKEN = "tok-apart"
+PART = 9_000  # bytes of each report's body part (the fake sends parts over 5,000 apart)
+
+
+def _report(i: int) -> bytes:
+    lines = "\n".join(f"Report {i}, line {n:04d}: figures for the month." for n in range(200))
+    body = f"{lines}\nEND {i}"
+    assert len(body) > PART - 200
+    return raw_message(i, subject=f"Report {i}", body=body, message_id=f"<report-{i}@example.com>")
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGoogle]:
+    with FakeGoogle(seed=77) as server:
+        box = server.add_mailbox(
+            TOKEN, "me@example.com", {GMAIL_MODIFY}, detach_body_parts_above=5_000
+        )
+        first = box.add_message(_report(0), internal_date_ms=1_790_000_000_000)
+        thread = box.get(first).thread_id
+        for i in (1, 2):
+            box.add_message(_report(i), internal_date_ms=1_790_000_000_000 + i, thread_id=thread)
+        server.thread_id = thread  # type: ignore[attr-defined]
+        server.first_id = first  # type: ignore[attr-defined]
+        use_fake(monkeypatch, server, budget=60)
+        fast_retries(monkeypatch)
+        yield server
+
+
+def _thread(fake: FakeGoogle) -> list[dict[str, Any]]:
+    params = {"thread_id": fake.thread_id, "trim_quoted": False}  # type: ignore[attr-defined]
+    found: list[dict[str, Any]] = invoke("get_thread", params, TOKEN).variables["messages"]
+    return found
+
+
+def _batches(fake: FakeGoogle) -> list[int]:
+    """attachments.get calls per batch request, in order."""
+    sizes: list[int] = []
+    for call in fake.stats.calls:
+        if call.path.startswith("/batch/"):
+            sizes.append(0)
+        elif "/attachments/" in call.path and call.in_batch:
+            sizes[-1] += 1
+    return sizes
+
+
+def test_parts_are_fetched_one_batch_answer_at_a_time(
+    fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(messages, "HELD_APART_BATCH_BYTES", 2 * PART)
+    fake.stats.reset()
+    found = _thread(fake)
+    assert [m["body"].rsplit("\n", 1)[-1] for m in found] == ["END 0", "END 1", "END 2"]
+    assert _batches(fake) == [2, 1]
+
+
+def test_a_part_over_the_limit_is_not_fetched_and_its_message_says_so(
+    fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(messages, "MAX_HELD_APART_PART_BYTES", 5_000)
+    fake.stats.reset()
+    got = invoke("get_message", {"message_id": fake.first_id}, TOKEN)  # type: ignore[attr-defined]
+    assert got.variables["body"] == ""
+    (note,) = got.variables["notes"]
+    assert note.startswith("A text part of 8 KB that Gmail sends separately is more than the 4 KB")
+    assert note.endswith("read per part: its text is not shown. Open it in Gmail.")
+    assert note in got.texts[0]  # the agent reads it too
+    assert _batches(fake) == []
+
+
+def test_a_call_fetches_no_more_than_its_share_of_such_parts(
+    fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(messages, "MAX_HELD_APART_BYTES", 2 * PART)
+    found = _thread(fake)
+    assert [m["notes"] for m in found[:2]] == [[], []]
+    assert found[2]["body"] == ""
+    assert found[2]["notes"] == [
+        "A text part of 8 KB that Gmail sends separately was not fetched: this call already "
+        "reads 17 KB of such parts. Read the message alone with get_message."
+    ]
+
+
+def test_a_part_that_cannot_be_fetched_is_named(
+    fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.faults = FaultPlan(rate=1.0, kinds=["500"], paths=["/batch/"])
+    got = invoke("get_message", {"message_id": fake.first_id}, TOKEN).variables  # type: ignore[attr-defined]
+    assert got["body"] == "" and got["subject"] == "Report 0"
+    assert got["notes"] == [
+        "A text part of 8 KB that Gmail sends separately could not be fetched (a temporary "
+        "error): its text is not shown. Try again, or open the message in Gmail."
+    ]
+
+
+def test_late_in_the_call_parts_are_not_fetched(
+    fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(messages, "HELD_APART_MIN_SECONDS", 1_000.0)
+    got = invoke("get_message", {"message_id": fake.first_id}, TOKEN).variables  # type: ignore[attr-defined]
+    assert got["notes"] == [
+        "A text part of 8 KB that Gmail sends separately was not fetched: this call's time "
+        "budget is used up. Read the message alone with get_message."
+    ]
+
+
+def test_the_parts_hold_the_transfer_budget_until_their_messages_are_read(
+    fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transfers, "SMALL", 1_000)  # count these small parts
+    seen: list[int] = []
+    parse = reading.parse_message
+
+    def parse_and_look(*args: Any, **kwargs: Any) -> Any:
+        seen.append(transfers.in_flight())
+        return parse(*args, **kwargs)
+
+    monkeypatch.setattr(reading, "parse_message", parse_and_look)
+    assert [m["notes"] for m in _thread(fake)] == [[], [], []]
+    assert seen == [sum(_part_sizes(fake))] * 3  # each message is read holding all three
+    assert transfers.in_flight() == 0
+
+
+def _part_sizes(fake: FakeGoogle) -> list[int]:
+    box = fake.mailbox_for_token(TOKEN)
+    assert box is not None
+    return [
+        box.render(m, "full")["payload"]["body"]["size"]
+        for m in box.thread(fake.thread_id)  # type: ignore[attr-defined]
+    ]
