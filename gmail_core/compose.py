@@ -497,10 +497,11 @@ def list_drafts(
         params["q"] = query.strip()
     if page_token:
         params["pageToken"] = page_token
-    listing = client.get(sending.DRAFTS_PATH, params, what="draft list") or {}
-    refs = [d for d in listing.get("drafts") or [] if isinstance(d, dict) and d.get("id")]
+    # items: a listing that is not a list of drafts with IDs is the "unreadable answer" error
+    listing = client.get(sending.DRAFTS_PATH, params, what="draft list", items="drafts")
+    refs: list[dict[str, Any]] = listing.get("drafts", [])
     if not refs:
-        return [], str(listing.get("nextPageToken") or ""), []
+        return [], listing.get("nextPageToken", ""), []
 
     def each(data: Any, size: int) -> Message:  # read as each chunk arrives
         return messages.read_message(data.get("message") or {}, client, size=size)
@@ -531,4 +532,4 @@ def list_drafts(
                 "notes": list(m.notes),
             }
         )
-    return out, str(listing.get("nextPageToken") or ""), list(failed)
+    return out, listing.get("nextPageToken", ""), list(failed)

@@ -584,6 +584,23 @@ def test_malformed_message_lists_are_unreadable(
     assert len(mocked.calls) == ATTEMPTS
 
 
+@pytest.mark.parametrize(
+    "listing",
+    [
+        {"drafts": "nope"},
+        {"drafts": [None, {"id": ""}, {"message": {"id": "m"}}]},
+        {"drafts": [], "nextPageToken": 7},
+        [],
+        None,
+    ],
+    ids=range(5),
+)
+def test_malformed_draft_lists_are_unreadable(mocked: responses.RequestsMock, listing: Any) -> None:
+    mocked.get(API + "/gmail/v1/users/me/drafts", body=json.dumps(listing))
+    assert no_crash("list_drafts", {}) == UNREADABLE
+    assert len(mocked.calls) == ATTEMPTS
+
+
 def test_an_empty_list_answer_is_no_messages(mocked: responses.RequestsMock) -> None:
     mocked.get(LIST, json={"resultSizeEstimate": 0})  # Gmail leaves "messages" out
     run = invoke("search_messages", {"query": "x"}, "tok-mock")
