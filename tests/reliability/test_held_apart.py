@@ -65,7 +65,7 @@ def test_parts_are_fetched_one_batch_answer_at_a_time(
     fake.stats.reset()
     found = _thread(fake)
     assert [m["body"].rsplit("\n", 1)[-1] for m in found] == ["END 0", "END 1", "END 2"]
-    assert _batches(fake) == [2, 1]
+    assert _batches(fake) == [0, 2, 1]  # the thread (and label list), then the parts: 2, 1
 
 
 def test_a_part_over_the_limit_is_not_fetched_and_its_message_says_so(
