@@ -306,10 +306,11 @@ class GmailClient:
         ``riders`` (e.g. the label list a search needs) travel in the first chunk on top of
         its 50 calls, so they cost no extra HTTP request. Returns ({id: json}, {id: error});
         every id lands in exactly one of the two. Parts that fail transiently (or are
-        missing from the answer) are re-batched and retried with backoff; the others are
-        reported, never dropped. Each call answers with the resource it fetched or changed,
-        which carries ``key`` (a resource's ``id``) and, if given, the list ``items`` (see
-        ``answer_object``); an answer without them is unreadable, and retried like one.
+        missing from the answer) are re-batched and retried with backoff (a lone one as a
+        plain request); the others are reported, never dropped. Each call answers with the
+        resource it fetched or changed, which carries ``key`` (a resource's ``id``) and, if
+        given, the list ``items`` (see ``answer_object``); an answer without them is
+        unreadable, and retried like one.
         Riders may answer any JSON object.
 
         ``each(json, size)`` turns each call's answer (not a rider's) into what ``done``
@@ -351,7 +352,8 @@ class GmailClient:
                 first_riders = []
             retry_calls: list[batch.BatchCall] = []
             last_transient: TransientError | None = None
-            for chunk, settled in zip(chunks, self._run_chunks(chunks, what, settle), strict=True):
+            settled_chunks = self._run_chunks(chunks, what, settle, alone=attempt > 0)
+            for chunk, settled in zip(chunks, settled_chunks, strict=True):
                 for call in chunk:
                     value = settled[call.id]
                     if not isinstance(value, GmailApiError):
@@ -379,15 +381,34 @@ class GmailClient:
         settle: Callable[
             [list[batch.BatchCall], dict[str, batch.BatchResult] | GmailApiError], dict[str, Any]
         ],
+        *,
+        alone: bool = False,
     ) -> Iterable[dict[str, Any]]:
-        """``settle(chunk, its answer)`` for each chunk, each as soon as its answer arrives."""
+        """``settle(chunk, its answer)`` for each chunk, each as soon as its answer arrives;
+        with ``alone``, a lone call goes as a plain request (``_call_alone``)."""
         if len(chunks) == 1:
+            if len(chunks[0]) == 1 and alone:
+                return [settle(chunks[0], self._call_alone(chunks[0][0], what))]
             return [settle(chunks[0], self._post_batch(chunks[0], what))]
         # Threads become greenlets under the SDK's gevent patch; either way they share the pool.
         with ThreadPoolExecutor(max_workers=min(BATCH_CONCURRENCY, len(chunks))) as pool:
             return list(
                 pool.map(lambda chunk: settle(chunk, self._post_batch(chunk, what)), chunks)
             )
+
+    def _call_alone(
+        self, call: batch.BatchCall, what: str
+    ) -> dict[str, batch.BatchResult] | GmailApiError:
+        """A retried call left on its own, as a plain request: a batch of one costs the same
+        round trip, and a part that the batch endpoint keeps failing may pass on its own."""
+        params: dict[str, list[str]] = {}
+        for name, value in call.params:  # a name may repeat (e.g. metadataHeaders)
+            params.setdefault(name, []).append(value)
+        try:
+            resp = self._http(call.method, call.path, params, None, None, None, what)
+        except GmailApiError as exc:
+            return exc
+        return {call.id: batch.BatchResult(resp.status_code, dict(resp.headers), resp.content)}
 
     def _post_batch(
         self, calls: list[batch.BatchCall], what: str

@@ -358,7 +358,9 @@ def _download(
     if not attachments:
         return []
     return [
-        writing.OutgoingAttachment(a.filename, a.mime_type, data)
+        # "=?" would be read as encoded text (build_message refuses it); a forward cannot
+        # ask for a rename, so the copy's name loses the "?"
+        writing.OutgoingAttachment(a.filename.replace("=?", "=_"), a.mime_type, data)
         for a, data in messages.download_attachments(client, message_id, attachments)
     ]
 

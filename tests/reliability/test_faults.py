@@ -170,8 +170,12 @@ def test_persistent_faults_have_one_outcome_each(
     monkeypatch.setattr(transport, "READ_TIMEOUT", 0.2)
     fake.faults = FaultPlan(rate=1.0, kinds=(kind,), timeout_s=0.3, seed=2)
     if kind == "batch_part":
-        # Every batch answer has failing parts: the search returns what it got and names
-        # the messages it could not fetch.
+        # Every batch answer has failing parts, and the messages' own GETs (how a lone
+        # part is retried) fail too: the search returns what it got and names the messages
+        # it could not fetch.
+        fake.faults = FaultPlan(
+            rate=1.0, kinds=(kind, "503"), paths=["/batch/", "/users/me/messages/"], seed=2
+        )
         fake.faults.part_rate = 0.05
         run = invoke(tool, params_for(tool, fake), TOKEN)
         failed = run.variables["failed_ids"]
