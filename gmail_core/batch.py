@@ -118,6 +118,7 @@ def _next_delimiter(body: bytes, delimiter: bytes, position: int) -> int:
 
 
 def _ends_delimiter(body: bytes, index: int) -> bool:
+    # "-": the close delimiter "--", or what is left of it in an answer cut short
     return index >= len(body) or body[index] in b" \t\r\n-"
 
 
@@ -172,6 +173,11 @@ def _transfer_decoded(payload: bytes, encoding: str) -> bytes | None:
     return quopri.decodestring(payload)
 
 
+def _is_number(text: str, max_digits: int) -> bool:
+    """ASCII digits only ("²".isdigit() is true, and int() refuses it)."""
+    return 0 < len(text) <= max_digits and text.isascii() and text.isdigit()
+
+
 def _call_id(content_id: str) -> str:
     value = content_id.strip().strip("<>").strip()
     return value.removeprefix("response-")
@@ -184,12 +190,12 @@ def _http_response(data: bytes, begin: int, end: int) -> BatchResult | None:
         return None  # cut off before the end of its headers
     line_end = data.find(b"\n", begin, blank.end())
     status_parts = data[begin:line_end].rstrip(b"\r").decode("latin-1").split(" ", 2)
-    if len(status_parts) < 2 or not status_parts[1].isdigit() or len(status_parts[1]) > 3:
+    if len(status_parts) < 2 or not _is_number(status_parts[1], 3):
         return None
     headers = _headers(data[line_end + 1 : blank.start()] if line_end < blank.start() else b"")
     content = data[blank.end() : end]
     length = headers.get("content-length", "")
-    if length.isdigit():
+    if _is_number(length, 12):
         if len(content) < int(length):
             return None  # truncated
         content = content[: int(length)]  # what follows is not the body (HTTP's rule)

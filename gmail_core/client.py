@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 BATCH_CHUNK = 50  # Google advises at most 50 calls per batch
 BATCH_CONCURRENCY = 4  # chunks in flight at once for one invocation
+# A retry round of at most this many calls sends them as plain requests: get_thread's thread
+# and label list still arrive when the batch endpoint itself fails.
+ALONE_MAX = 2
 MAX_ATTEMPTS = 5
 USER_PATH = "/gmail/v1/users/me"
 BATCH_PATH = "/batch/gmail/v1"
@@ -306,11 +309,11 @@ class GmailClient:
         ``riders`` (e.g. the label list a search needs) travel in the first chunk on top of
         its 50 calls, so they cost no extra HTTP request. Returns ({id: json}, {id: error});
         every id lands in exactly one of the two. Parts that fail transiently (or are
-        missing from the answer) are re-batched and retried with backoff (a lone one as a
-        plain request); the others are reported, never dropped. Each call answers with the
-        resource it fetched or changed, which carries ``key`` (a resource's ``id``) and, if
-        given, the list ``items`` (see ``answer_object``); an answer without them is
-        unreadable, and retried like one.
+        missing from the answer) are re-batched and retried with backoff (up to ALONE_MAX
+        of them as plain requests); the others are reported, never dropped. Each call
+        answers with the resource it fetched or changed, which carries ``key`` (a resource's
+        ``id``) and, if given, the list ``items`` (see ``answer_object``); an answer without
+        them is unreadable, and retried like one.
         Riders may answer any JSON object.
 
         ``each(json, size)`` turns each call's answer (not a rider's) into what ``done``
@@ -385,10 +388,13 @@ class GmailClient:
         alone: bool = False,
     ) -> Iterable[dict[str, Any]]:
         """``settle(chunk, its answer)`` for each chunk, each as soon as its answer arrives;
-        with ``alone``, a lone call goes as a plain request (``_call_alone``)."""
+        with ``alone`` (a retry), up to ALONE_MAX calls go as plain requests (``_call_alone``)."""
         if len(chunks) == 1:
-            if len(chunks[0]) == 1 and alone:
-                return [settle(chunks[0], self._call_alone(chunks[0][0], what))]
+            if alone and len(chunks[0]) <= ALONE_MAX:
+                settled: dict[str, Any] = {}
+                for call in chunks[0]:
+                    settled.update(settle([call], self._call_alone(call, what)))
+                return [settled]
             return [settle(chunks[0], self._post_batch(chunks[0], what))]
         # Threads become greenlets under the SDK's gevent patch; either way they share the pool.
         with ThreadPoolExecutor(max_workers=min(BATCH_CONCURRENCY, len(chunks))) as pool:
@@ -399,8 +405,8 @@ class GmailClient:
     def _call_alone(
         self, call: batch.BatchCall, what: str
     ) -> dict[str, batch.BatchResult] | GmailApiError:
-        """A retried call left on its own, as a plain request: a batch of one costs the same
-        round trip, and a part that the batch endpoint keeps failing may pass on its own."""
+        """A retried call as a plain request: a batch of one or two costs about the same, and
+        a call that the batch endpoint keeps failing (or the endpoint itself) may pass alone."""
         params: dict[str, list[str]] = {}
         for name, value in call.params:  # a name may repeat (e.g. metadataHeaders)
             params.setdefault(name, []).append(value)
@@ -568,6 +574,8 @@ def _part_json(
     if result.status >= 400:
         raise error_from_response(result.status, result.body, result.headers, what=what)
     if result.status == 204:
+        if key or items:  # the call answers with a resource: an empty answer holds none
+            raise _unreadable()
         return None
     return answer_object(result.body, key=key, items=items)
 

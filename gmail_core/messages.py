@@ -430,7 +430,8 @@ def _shown_in_search(message: Message, client: GmailClient) -> tuple[Message, st
     """The message without its bodies, and its body as search shows it (text, cut to
     SEARCH_BODY_CHARS): only what is shown is kept of the messages of a large search."""
     message, body = message_body(message, "text", SEARCH_BODY_CHARS, client=client)
-    return replace(message, text_body="", html_body=""), body
+    attachments = tuple(replace(a, data=None) for a in message.attachments)  # small inline files
+    return replace(message, text_body="", html_body="", attachments=attachments), body
 
 
 def resolve_message_id(client: GmailClient, value: str) -> str:

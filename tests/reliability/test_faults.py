@@ -447,3 +447,16 @@ def test_update_draft_is_retried_after_a_temporary_failure(fake: FakeGoogle) -> 
     assert run.variables["message_id"] == draft.message_id  # from Gmail's answer
     assert box.messages[draft.message_id].parsed.header("Subject") == "after"
     assert [c.method for c in fake.stats.calls if c.path.startswith("/upload/")] == ["PUT"] * 2
+
+
+def test_get_thread_reads_its_thread_when_the_batch_endpoint_fails(fake: FakeGoogle) -> None:
+    """The thread and its label list travel in one batch request; when the batch endpoint
+    itself keeps failing, the retry sends them as plain requests, which work."""
+    box = box_of(fake)
+    first = sorted(box.messages)[0]
+    fake.faults = FaultPlan(rate=1.0, kinds=("503",), paths=["/batch/"])
+    fake.stats.reset()
+    run = invoke("get_thread", {"thread_id": box.messages[first].thread_id}, TOKEN)
+    assert [m["id"] for m in run.variables["messages"]] == [first]
+    assert fake.stats.batch_requests == client.MAX_ATTEMPTS  # the first round, given up
+    assert fake.stats.http_requests == client.MAX_ATTEMPTS + 2  # then the thread, the labels

@@ -98,7 +98,8 @@ def test_a_call_fetches_no_more_than_its_share_of_such_parts(
 def test_a_part_that_cannot_be_fetched_is_named(
     fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake.faults = FaultPlan(rate=1.0, kinds=["500"], paths=["/batch/"])
+    # retried on its own as a plain attachments.get: that fails too
+    fake.faults = FaultPlan(rate=1.0, kinds=["500"], paths=["/batch/", "/attachments/"])
     got = invoke("get_message", {"message_id": fake.first_id}, TOKEN).variables  # type: ignore[attr-defined]
     assert got["body"] == "" and got["subject"] == "Report 0"
     assert got["notes"] == [

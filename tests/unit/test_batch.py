@@ -297,3 +297,19 @@ def test_a_huge_answer_comes_through_whole() -> None:
     got = batch.decode(CTYPE, answer(parts, content_length=True))
     assert len(got) == 50
     assert all(got[key].body == body for key, _, body in parts)
+
+
+def test_a_part_with_a_non_ascii_digit_in_its_numbers_is_left_out_alone() -> None:
+    """"²".isdigit() is true and int() refuses it: one such part must not fail the others."""
+    good = answer([("a", 200, b'{"id": "a"}')]).removesuffix(f"--{BOUNDARY}--\r\n".encode())
+    odd_status = b"--%s\r\nContent-ID: <response-b>\r\n\r\nHTTP/1.1 \xb2 OK\r\n\r\n{}\r\n" % (
+        BOUNDARY.encode()
+    )
+    odd_length = (
+        b"--%s\r\nContent-ID: <response-c>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: \xb2\r\n"
+        b"\r\n{}\r\n" % BOUNDARY.encode()
+    )
+    body = good + odd_status + odd_length + f"--{BOUNDARY}--\r\n".encode()
+    got = decoded(body)
+    assert got["a"] == (200, b'{"id": "a"}') and "b" not in got
+    assert got.get("c", (200, b"{}")) == (200, b"{}")  # its length unknown: read to the next
