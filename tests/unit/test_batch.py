@@ -300,7 +300,7 @@ def test_a_huge_answer_comes_through_whole() -> None:
 
 
 def test_a_part_with_a_non_ascii_digit_in_its_numbers_is_left_out_alone() -> None:
-    """"²".isdigit() is true and int() refuses it: one such part must not fail the others."""
+    """ "²".isdigit() is true and int() refuses it: one such part must not fail the others."""
     good = answer([("a", 200, b'{"id": "a"}')]).removesuffix(f"--{BOUNDARY}--\r\n".encode())
     odd_status = b"--%s\r\nContent-ID: <response-b>\r\n\r\nHTTP/1.1 \xb2 OK\r\n\r\n{}\r\n" % (
         BOUNDARY.encode()
