@@ -359,7 +359,8 @@ def reply_thread(box: Mailbox, replies: int = 4, seed: int = 5) -> tuple[str, li
         text = body
         if history:
             quoted = "\n".join("> " + line if line else ">" for line in history.splitlines())
-            text += f"\nOn {format_datetime(when - timedelta(hours=3))} {people[i - 1][0]} wrote:\n"
+            writer = people[(i - 1) % len(people)][0]
+            text += f"\nOn {format_datetime(when - timedelta(hours=3))} {writer} wrote:\n"
             text += quoted + "\n"
         msg.set_content(text)
         msg.add_alternative(_html_from_text(text), subtype="html")

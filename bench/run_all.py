@@ -23,8 +23,8 @@ from bench import (
 )
 
 QUICK: dict[str, list[str]] = {
-    "search": ["--sizes", "5,60", "--mailbox", "80", "--runs", "1", "--rtt-ms", "2",
-               "--new-connection-ms", "4"],
+    "search": ["--sizes", "5,60", "--bodies", "5", "--mailbox", "80", "--runs", "1",
+               "--cpu-messages", "10", "--rtt-ms", "2", "--new-connection-ms", "4"],
     "agent_view": ["--search", "5", "--mailbox", "10", "--sample", "0"],
     "thread_trim": ["--runs", "1"],
     "send_memory": ["--size-mb", "1"],

@@ -89,13 +89,15 @@ class SessionResult:
 
 
 class PluginProcess:
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(self, env: dict[str, str] | None = None, *, module: str = "main") -> None:
+        """``module``: what ``python -m`` runs; ``main`` is the plugin as Dify runs it (another
+        module may wrap it, e.g. ``bench.profiled_plugin`` runs it under a profiler)."""
         full_env = {**os.environ, "INSTALL_METHOD": "local", "PYTHONUNBUFFERED": "1"}
         full_env.pop("REMOTE_INSTALL_URL", None)
         full_env.pop("REMOTE_INSTALL_KEY", None)
         full_env.update(env or {})
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "main"],
+            [sys.executable, "-m", module],
             cwd=ROOT,
             env=full_env,
             stdin=subprocess.PIPE,

@@ -34,8 +34,16 @@ log = logging.getLogger(__name__)
 
 BATCH_CHUNK = 50  # Google advises at most 50 calls per batch
 BATCH_CONCURRENCY = 4  # chunks in flight at once for one invocation
+# A retry round of at most this many calls sends them as plain requests: get_thread's thread
+# and label list still arrive when the batch endpoint itself fails.
+ALONE_MAX = 2
 MAX_ATTEMPTS = 5
 USER_PATH = "/gmail/v1/users/me"
+BATCH_PATH = "/batch/gmail/v1"
+# Google's JSON is indented unless asked otherwise (a standard parameter of every method):
+# compact answers are a third smaller to receive and to parse. Every call asks, batch calls
+# too; the batch endpoint itself answers multipart, not JSON.
+COMPACT = (("prettyPrint", "false"),)
 
 _RATE_REASONS = {
     "rateLimitExceeded",
@@ -214,6 +222,8 @@ class GmailClient:
             # The invocation's time is up: a request now would end after Dify stopped waiting.
             raise TransientError(_TIMED_OUT, reason="timeout")
         all_headers = {**self._auth, **(headers or {})}
+        if path != BATCH_PATH:
+            params = {**(params or {}), **dict(COMPACT)}
         try:
             resp = transport.session().request(
                 method,
@@ -277,10 +287,12 @@ class GmailClient:
         riders: Sequence[batch.BatchCall] = (),
         what: str = "message",
         key: str = "id",
+        each: Callable[[Any, int], Any] | None = None,
     ) -> tuple[dict[str, Any], dict[str, GmailApiError]]:
         """GET many resources via the batch endpoint. ``paths`` = [(call id, path)]."""
-        calls = [batch.BatchCall(id=cid, path=path, params=tuple(params)) for cid, path in paths]
-        return self.call_many(calls, riders=riders, what=what, key=key)
+        shared = tuple(params)
+        calls = [batch.BatchCall(id=cid, path=path, params=shared) for cid, path in paths]
+        return self.call_many(calls, riders=riders, what=what, key=key, each=each)
 
     def call_many(
         self,
@@ -289,22 +301,51 @@ class GmailClient:
         riders: Sequence[batch.BatchCall] = (),
         what: str = "message",
         key: str = "id",
+        items: str = "",
+        each: Callable[[Any, int], Any] | None = None,
     ) -> tuple[dict[str, Any], dict[str, GmailApiError]]:
         """Run idempotent calls through the batch endpoint (chunks of 50, a few in flight).
 
         ``riders`` (e.g. the label list a search needs) travel in the first chunk on top of
         its 50 calls, so they cost no extra HTTP request. Returns ({id: json}, {id: error});
         every id lands in exactly one of the two. Parts that fail transiently (or are
-        missing from the answer) are re-batched and retried with backoff; the others are
-        reported, never dropped. Each call answers with the resource it fetched or changed,
-        which carries ``key`` (a resource's ``id``); an answer without it is unreadable, and
-        retried like one. Riders may answer any JSON object.
+        missing from the answer) are re-batched and retried with backoff (up to ALONE_MAX
+        of them as plain requests); the others are reported, never dropped. Each call
+        answers with the resource it fetched or changed, which carries ``key`` (a resource's
+        ``id``) and, if given, the list ``items`` (see ``answer_object``); an answer without
+        them is unreadable, and retried like one.
+        Riders may answer any JSON object.
+
+        ``each(json, size)`` turns each call's answer (not a rider's) into what ``done``
+        holds, as soon as its chunk arrives and while the other chunks are still on their way:
+        the JSON of a chunk is then dropped, never held for all of them (``size``: the answer's
+        bytes). It must not raise.
         """
         rider_ids = {rider.id for rider in riders}
         pending = list(calls)
         first_riders = list(riders)
         done: dict[str, Any] = {}
         failed: dict[str, GmailApiError] = {}
+
+        def settle(
+            chunk: list[batch.BatchCall], outcome: dict[str, batch.BatchResult] | GmailApiError
+        ) -> dict[str, Any]:
+            """Each call's value (``each`` applied) or its GmailApiError."""
+            settled: dict[str, Any] = {}
+            for call in chunk:
+                result = outcome if isinstance(outcome, GmailApiError) else outcome.get(call.id)
+                rider = call.id in rider_ids
+                try:
+                    value = _part_json(result, what, "" if rider else key, "" if rider else items)
+                except GmailApiError as err:
+                    settled[call.id] = self._worded(err, call.method, call.path)
+                    continue
+                if each is not None and not rider:
+                    size = len(result.body) if isinstance(result, batch.BatchResult) else 0
+                    value = each(value, size)
+                settled[call.id] = value
+            return settled
+
         attempt = 0
         while pending:
             chunks = [pending[i : i + BATCH_CHUNK] for i in range(0, len(pending), BATCH_CHUNK)]
@@ -312,25 +353,20 @@ class GmailClient:
                 chunks = [first_riders + chunks[0], *chunks[1:]] if chunks else [first_riders]
                 pending = first_riders + pending
                 first_riders = []
-            results: dict[str, batch.BatchResult | GmailApiError] = {}
-            for chunk, outcome in zip(chunks, self._run_chunks(chunks, what), strict=True):
-                if isinstance(outcome, GmailApiError):
-                    results.update({call.id: outcome for call in chunk})
-                else:
-                    results.update(outcome)
             retry_calls: list[batch.BatchCall] = []
             last_transient: TransientError | None = None
-            for call in pending:
-                try:
-                    part_key = "" if call.id in rider_ids else key
-                    done[call.id] = _part_json(results.get(call.id), what, part_key)
-                    failed.pop(call.id, None)
-                    continue
-                except GmailApiError as err:
-                    failed[call.id] = err = self._worded(err, call.method, call.path)
-                    if isinstance(err, TransientError):
+            settled_chunks = self._run_chunks(chunks, what, settle, alone=attempt > 0)
+            for chunk, settled in zip(chunks, settled_chunks, strict=True):
+                for call in chunk:
+                    value = settled[call.id]
+                    if not isinstance(value, GmailApiError):
+                        done[call.id] = value
+                        failed.pop(call.id, None)
+                        continue
+                    failed[call.id] = value
+                    if isinstance(value, TransientError):
                         retry_calls.append(call)
-                        last_transient = err
+                        last_transient = value
             attempt += 1
             if not retry_calls or attempt >= MAX_ATTEMPTS or last_transient is None:
                 break
@@ -342,24 +378,54 @@ class GmailClient:
         return done, failed
 
     def _run_chunks(
-        self, chunks: list[list[batch.BatchCall]], what: str
-    ) -> Iterable[dict[str, batch.BatchResult] | GmailApiError]:
+        self,
+        chunks: list[list[batch.BatchCall]],
+        what: str,
+        settle: Callable[
+            [list[batch.BatchCall], dict[str, batch.BatchResult] | GmailApiError], dict[str, Any]
+        ],
+        *,
+        alone: bool = False,
+    ) -> Iterable[dict[str, Any]]:
+        """``settle(chunk, its answer)`` for each chunk, each as soon as its answer arrives;
+        with ``alone`` (a retry), up to ALONE_MAX calls go as plain requests (``_call_alone``)."""
         if len(chunks) == 1:
-            return [self._post_batch(chunks[0], what)]
+            if alone and len(chunks[0]) <= ALONE_MAX:
+                settled: dict[str, Any] = {}
+                for call in chunks[0]:
+                    settled.update(settle([call], self._call_alone(call, what)))
+                return [settled]
+            return [settle(chunks[0], self._post_batch(chunks[0], what))]
         # Threads become greenlets under the SDK's gevent patch; either way they share the pool.
         with ThreadPoolExecutor(max_workers=min(BATCH_CONCURRENCY, len(chunks))) as pool:
-            return list(pool.map(lambda chunk: self._post_batch(chunk, what), chunks))
+            return list(
+                pool.map(lambda chunk: settle(chunk, self._post_batch(chunk, what)), chunks)
+            )
+
+    def _call_alone(
+        self, call: batch.BatchCall, what: str
+    ) -> dict[str, batch.BatchResult] | GmailApiError:
+        """A retried call as a plain request: a batch of one or two costs about the same, and
+        a call that the batch endpoint keeps failing (or the endpoint itself) may pass alone."""
+        params: dict[str, list[str]] = {}
+        for name, value in call.params:  # a name may repeat (e.g. metadataHeaders)
+            params.setdefault(name, []).append(value)
+        try:
+            resp = self._http(call.method, call.path, params, None, None, None, what)
+        except GmailApiError as exc:
+            return exc
+        return {call.id: batch.BatchResult(resp.status_code, dict(resp.headers), resp.content)}
 
     def _post_batch(
         self, calls: list[batch.BatchCall], what: str
     ) -> dict[str, batch.BatchResult] | GmailApiError:
         """One batch request (retried as a whole on transient failure); the error if it fails."""
-        content_type, body = batch.encode(calls)
+        content_type, body = batch.encode(calls, COMPACT)
         try:
             resp = self._retrying(
                 lambda: self._http(
                     "POST",
-                    "/batch/gmail/v1",
+                    BATCH_PATH,
                     None,
                     None,
                     body,
@@ -493,8 +559,11 @@ def answer_object(content: bytes, *, key: str = "", items: str = "") -> dict[str
     return doc
 
 
-def _part_json(result: batch.BatchResult | GmailApiError | None, what: str, key: str) -> Any:
-    """The JSON of one batch part (an object with ``key``, if given), or the error it stands for."""
+def _part_json(
+    result: batch.BatchResult | GmailApiError | None, what: str, key: str, items: str = ""
+) -> Any:
+    """The JSON of one batch part (an object with ``key`` and ``items``, if given), or the
+    error it stands for."""
     if result is None:
         raise TransientError(
             f"Gmail's batch answer left out this {what}. This is usually temporary: try again.",
@@ -505,8 +574,10 @@ def _part_json(result: batch.BatchResult | GmailApiError | None, what: str, key:
     if result.status >= 400:
         raise error_from_response(result.status, result.body, result.headers, what=what)
     if result.status == 204:
+        if key or items:  # the call answers with a resource: an empty answer holds none
+            raise _unreadable()
         return None
-    return answer_object(result.body, key=key)
+    return answer_object(result.body, key=key, items=items)
 
 
 def _google_error(body: bytes) -> tuple[str, str, str, list[Any]]:

@@ -358,7 +358,9 @@ def _download(
     if not attachments:
         return []
     return [
-        writing.OutgoingAttachment(a.filename, a.mime_type, data)
+        # "=?" would be read as encoded text (build_message refuses it); a forward cannot
+        # ask for a rename, so the copy's name loses the "?"
+        writing.OutgoingAttachment(a.filename.replace("=?", "=_"), a.mime_type, data)
         for a, data in messages.download_attachments(client, message_id, attachments)
     ]
 
@@ -481,6 +483,10 @@ def _sender(from_header: str) -> str | None:
     )
 
 
+# What list_drafts shows of each draft's message: IDs, headers, snippet, date.
+DRAFT_FIELDS = "id,message(id,threadId,labelIds,snippet,internalDate,payload(headers))"
+
+
 def list_drafts(
     client: GmailClient, *, query: str, max_results: int, page_token: str = ""
 ) -> tuple[list[dict[str, Any]], str, list[str]]:
@@ -493,23 +499,29 @@ def list_drafts(
         params["q"] = query.strip()
     if page_token:
         params["pageToken"] = page_token
-    listing = client.get(sending.DRAFTS_PATH, params, what="draft list") or {}
-    refs = [d for d in listing.get("drafts") or [] if isinstance(d, dict) and d.get("id")]
+    # items: a listing that is not a list of drafts with IDs is the "unreadable answer" error
+    listing = client.get(sending.DRAFTS_PATH, params, what="draft list", items="drafts")
+    refs: list[dict[str, Any]] = listing.get("drafts", [])
     if not refs:
-        return [], str(listing.get("nextPageToken") or ""), []
+        return [], listing.get("nextPageToken", ""), []
+
+    def each(data: Any, size: int) -> Message:  # read as each chunk arrives
+        return messages.read_message(data.get("message") or {}, client, size=size)
+
     done, failed = client.get_many(
         [(str(d["id"]), f"{sending.DRAFTS_PATH}/{path_id(d['id'], 'draft ID')}") for d in refs],
-        [("format", "metadata")],  # drafts.get takes no metadataHeaders
+        # drafts.get takes no metadataHeaders; the mask keeps what is shown
+        [("format", "metadata"), ("fields", DRAFT_FIELDS)],
         what="draft",
+        each=each,
     )
     if failed and not done:
         raise next(iter(failed.values()))
     out = []
     for ref in refs:
-        data = done.get(str(ref["id"]))
-        if data is None:
+        m = done.get(str(ref["id"]))
+        if m is None:
             continue
-        m = messages.read_message(data.get("message") or {}, client)
         out.append(
             {
                 "draft_id": str(ref["id"]),
@@ -522,4 +534,4 @@ def list_drafts(
                 "notes": list(m.notes),
             }
         )
-    return out, str(listing.get("nextPageToken") or ""), list(failed)
+    return out, listing.get("nextPageToken", ""), list(failed)

@@ -15,6 +15,8 @@ keep memory after a large attachment has been handled, and each has its answer h
 ``release`` handles the last two after each file. Measured in ``bench/attachment_text.py``
 (README, Performance): with both, the 20 MB PDF's peak fell from 108 to 66 MiB above idle,
 and RSS after reading eight large attachments twice from ~205 to ~107 MiB.
+(``freeze_startup_objects`` is about time, not memory: the collector's full passes skip
+what the process loaded at start.)
 """
 
 from __future__ import annotations
@@ -44,6 +46,15 @@ def tune_allocator() -> None:
     """Once, when the plugin process starts: large buffers in pages of their own."""
     if _mallopt is not None:
         _mallopt(_M_MMAP_THRESHOLD, LARGE_BUFFER_BYTES)
+
+
+def freeze_startup_objects() -> None:
+    """Once, when the plugin process has loaded (the SDK, the tools, their libraries): the
+    cyclic collector never walks these objects again. They live as long as the process, yet
+    every full collection walked all of them: ~70 ms that could fall inside any call (a
+    search of 500 messages ran into one every other call; bench/search.py)."""
+    gc.collect()
+    gc.freeze()
 
 
 def release() -> None:

@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from gmail_core import extract, memory, offload, reading, transfers
 from gmail_core import labels as labels_mod
@@ -69,6 +69,7 @@ def read_message(
     resource: object,
     client: GmailClient | None = None,
     *,
+    size: int | None = None,
     fetched: Mapping[str, bytes | str] | None = None,
     bodies: bool = True,
     when_over: Callable[[], None] | None = None,
@@ -77,11 +78,13 @@ def read_message(
     ``fetched`` and ``bodies`` go to ``parse_message`` (``read_messages`` fetches the body
     parts Gmail sends apart); ``when_over`` is called when the reading is over.
 
+    ``size``: bytes of the answer that held the resource, what reading it costs (default:
+    Gmail's size of the raw message, which counts attachments that are not in the answer).
     Never raises for what a message contains: a message that cannot be read in time keeps
     its IDs and labels and says so in ``notes``; the other messages of a call are unaffected.
     """
-    # Gmail's size of the raw message; a resource that is not even an object is read in place.
-    size = resource.get("sizeEstimate", 0) if isinstance(resource, Mapping) else 0
+    if size is None:  # a resource that is not even an object is read in place
+        size = resource.get("sizeEstimate", 0) if isinstance(resource, Mapping) else 0
     message = _in_reading_thread(
         lambda: reading.parse_message(resource, fetched, bodies=bodies),
         size=size if isinstance(size, int) else offload.INLINE_BELOW,
@@ -315,6 +318,10 @@ def _in_reading_thread[T](
         return instead(failed)
 
 
+# Characters of each body search_messages shows with include_body (as text).
+SEARCH_BODY_CHARS = 4_000
+
+
 @dataclass
 class SearchResult:
     messages: list[Message]
@@ -322,6 +329,8 @@ class SearchResult:
     result_size_estimate: int = 0
     label_names: dict[str, str] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)  # message id -> why
+    # With include_body: message id -> its body as text, cut to SEARCH_BODY_CHARS.
+    bodies: dict[str, str] | None = None
 
 
 def search(
@@ -334,7 +343,12 @@ def search(
     page_token: str = "",
     include_spam_trash: bool = False,
 ) -> SearchResult:
-    """One messages.list, then the batch endpoint for the messages (chunks of ≤ 50)."""
+    """One messages.list, then the batch endpoint for the messages (chunks of ≤ 50).
+
+    Each chunk is read as it arrives. With ``include_body`` each message's body is converted
+    to text (``SEARCH_BODY_CHARS``) there and then, and only that text is kept: the complete
+    messages of one chunk are in memory at a time, not those of all 500.
+    """
     client.require("read")
     known_labels: list[labels_mod.Label] | None = None
     params: dict[str, Any] = {
@@ -372,22 +386,52 @@ def search(
     calls = [(str(m["id"]), f"{MESSAGES_PATH}/{path_id(m['id'])}") for m in refs]
     # The label list rides along in the first batch: label names cost no extra request.
     riders = [] if known_labels is not None else [LABELS_CALL]
-    done, failed = client.get_many(calls, get_params, riders=riders, what="message")
+
+    def each(data: Any, size: int) -> tuple[Message, str] | _HeldApartResource:
+        if not include_body:
+            return read_message(data, client, size=size, bodies=False), ""
+        if reading.held_apart(data):  # rare (large bodies): read once its parts are fetched
+            return _HeldApartResource(data)
+        return _shown_in_search(read_message(data, client, size=size), client)
+
+    done, failed = client.get_many(calls, get_params, riders=riders, what="message", each=each)
     if known_labels is None:
         labels_json = done.pop(LABELS_CALL.id, None)
         failed.pop(LABELS_CALL.id, None)
         known_labels = labels_mod.parse_list(labels_json) if labels_json else []
     result.label_names = labels_mod.names_by_id(known_labels)
-    parsed = read_messages(
-        client, [done[key] for key, _ in calls if key in done], bodies=include_body
-    )
-    parsed.sort(key=lambda m: m.internal_date, reverse=True)  # the API does not order results
-    result.messages = parsed
+    found: list[tuple[Message, str] | _HeldApartResource] = [
+        done[key] for key, _ in calls if key in done
+    ]
+    apart = [f for f in found if isinstance(f, _HeldApartResource)]
+    read: list[tuple[Message, str]] = [f for f in found if not isinstance(f, _HeldApartResource)]
+    if apart:  # their body parts come from attachments.get: fetched together, then read
+        read += [
+            _shown_in_search(m, client) for m in read_messages(client, [f.resource for f in apart])
+        ]
+    read.sort(key=lambda found: found[0].internal_date, reverse=True)  # the API has no order
+    result.messages = [message for message, _ in read]
+    if include_body:
+        result.bodies = {message.id: body for message, body in read}
     result.failed = {key: str(err) for key, err in failed.items()}
     if result.failed and not result.messages:
         first = next(iter(failed.values()))
         raise _prefixed(first, f"Could not fetch any of the {len(failed)} messages found.")
     return result
+
+
+class _HeldApartResource(NamedTuple):
+    """A message found by a search with bodies whose body parts Gmail sends apart."""
+
+    resource: object
+
+
+def _shown_in_search(message: Message, client: GmailClient) -> tuple[Message, str]:
+    """The message without its bodies, and its body as search shows it (text, cut to
+    SEARCH_BODY_CHARS): only what is shown is kept of the messages of a large search."""
+    message, body = message_body(message, "text", SEARCH_BODY_CHARS, client=client)
+    attachments = tuple(replace(a, data=None) for a in message.attachments)  # small inline files
+    return replace(message, text_body="", html_body="", attachments=attachments), body
 
 
 def resolve_message_id(client: GmailClient, value: str) -> str:
@@ -452,17 +496,15 @@ def get_message(
 def get_thread(
     client: GmailClient, thread_or_message_id: str
 ) -> tuple[list[Message], dict[str, str]]:
-    """Messages of a thread in date order; accepts a thread ID or the ID of any message in it."""
+    """Messages of a thread in date order; accepts a thread ID or the ID of any message in it.
+
+    The label list rides along with the thread in one batch request: user labels' names cost
+    no second round trip.
+    """
     client.require("read")
     key = resolve_message_id(client, thread_or_message_id)
     try:
-        data = client.get(
-            f"{THREADS_PATH}/{path_id(key, 'thread ID')}",
-            {"format": "full"},
-            what="thread",
-            key="id",
-            items="messages",
-        )
+        data, labels_json = _thread_with_labels(client, key)
     except NotFoundError:
         # Not a thread ID: maybe the ID of a message in the thread.
         meta = client.get(
@@ -471,17 +513,26 @@ def get_thread(
             what="thread or message",
             key="threadId",
         )
-        data = client.get(
-            f"{THREADS_PATH}/{path_id(meta['threadId'], 'thread ID')}",
-            {"format": "full"},
-            what="thread",
-            key="id",
-            items="messages",
-        )
+        data, labels_json = _thread_with_labels(client, meta["threadId"])
     messages = read_messages(client, data.get("messages", []))
     messages.sort(key=lambda m: m.internal_date)
     label_ids = {lid for m in messages for lid in m.label_ids}
-    return messages, _label_names_for(client, label_ids)
+    if labels_json is None:  # the label list failed where the thread did not: ask again
+        return messages, _label_names_for(client, label_ids)
+    return messages, labels_mod.names_by_id(labels_mod.parse_list(labels_json))
+
+
+def _thread_with_labels(
+    client: GmailClient, thread_id: str
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """threads.get (format=full) and labels.list in one batch request: (thread, label list or
+    None when only that failed). Raises what the thread's part failed with."""
+    call = BatchCall("thread", f"{THREADS_PATH}/{path_id(thread_id, 'thread ID')}",
+                     (("format", "full"),))  # fmt: skip
+    done, failed = client.call_many([call], riders=[LABELS_CALL], what="thread", items="messages")
+    if call.id in failed:
+        raise failed[call.id]
+    return done[call.id], done.get(LABELS_CALL.id)
 
 
 def _label_names_for(client: GmailClient, label_ids: Any) -> dict[str, str]:

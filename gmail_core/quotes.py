@@ -102,10 +102,17 @@ _SUBJECT_PREFIX = re.compile(
 )
 _WORD = re.compile(r"[^\W_]+")
 # Raw HTML that may hold a structural marker: anything else is not parsed for trimming.
-_HTML_HINT = re.compile(
-    r"<hr|border|cite|quote|divrplyfwdmsg|appendonsend|olk_src_body_section"
-    r"|reference-message-container",
-    re.IGNORECASE,
+# Looked for as plain substrings of the case-folded HTML: a case-insensitive regex of these
+# alternatives tries each one at every character (0.44 ms for 4.5 kB of HTML, 20x this).
+_HTML_HINTS = (
+    "<hr",
+    "border",
+    "cite",
+    "quote",
+    "divrplyfwdmsg",
+    "appendonsend",
+    "olk_src_body_section",
+    "reference-message-container",
 )
 
 
@@ -123,7 +130,8 @@ def same_words(first: str, second: str) -> bool:
 
 def may_mark_history(html: str) -> bool:
     """Whether ``html`` may hold a structural history marker (worth parsing to trim)."""
-    return _HTML_HINT.search(html) is not None
+    folded = html.casefold()
+    return any(hint in folded for hint in _HTML_HINTS)
 
 
 # ---------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from email.errors import MessageError
 from email.message import Message as EmailMessage
 from email.policy import compat32
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from gmail_core import quotes
 from gmail_core.addresses import split_received
@@ -98,6 +98,8 @@ def _str(value: object) -> str:
 
 
 def _dict(value: object) -> Mapping[str, Any]:
+    if type(value) is dict:  # what JSON gives: skips the Mapping ABC's slow isinstance
+        return value
     return value if isinstance(value, Mapping) else {}
 
 
@@ -115,24 +117,44 @@ def _int(value: object) -> int:
 class _Headers:
     """Case-insensitive view of Gmail's ``[{name, value}]`` list; the first value wins."""
 
+    __slots__ = ("_email", "_values")
+
     def __init__(self, raw: object) -> None:
-        self._values: dict[str, str] = {}
-        for item in _list(raw)[:MAX_HEADERS]:
-            item = _dict(item)
-            name = _str(item.get("name")).lower()
-            if name and name not in self._values:
-                self._values[name] = _str(item.get("value"))
+        values: dict[str, str] = {}
+        items = _list(raw)
+        for item in items[:MAX_HEADERS] if len(items) > MAX_HEADERS else items:
+            if type(item) is not dict:  # JSON gives dicts: the checks below are for junk
+                item = _dict(item)
+            name = item.get("name")
+            name = name.lower() if isinstance(name, str) else ""
+            if name and name not in values:
+                value = item.get("value")
+                values[name] = value if isinstance(value, str) else ""
+        self._values = values
+        self._email: EmailMessage | None = None
 
     def get(self, name: str) -> str:
-        return self._values.get(name.lower(), "")
+        return self._values.get(name, "")  # names are asked for in lower case
 
     def email_message(self) -> EmailMessage:
-        """The MIME headers as a stdlib message, to reuse its parameter and RFC 2231 parsing."""
-        message = EmailMessage()
-        for name in ("content-type", "content-disposition"):
-            if name in self._values:
-                message[name] = unfold(self._values[name][:MAX_PARAMETER_HEADER_CHARS])
-        return message
+        """The MIME headers as a stdlib message, to reuse its parameter and RFC 2231 parsing
+        (built once per part: the filename and the charset both read it)."""
+        if self._email is None:
+            message = EmailMessage()
+            for name in ("content-type", "content-disposition"):
+                if name in self._values:
+                    message[name] = unfold(self._values[name][:MAX_PARAMETER_HEADER_CHARS])
+            self._email = message
+        return self._email
+
+    def has_parameter(self, fragment: str) -> bool:
+        """Whether Content-Type or Content-Disposition may carry a parameter whose name
+        holds ``fragment`` (lower case): when neither even contains it, parsing them for that
+        parameter would find nothing (RFC 2231 names like ``filename*0*`` contain it too)."""
+        return any(
+            fragment in self._values.get(name, "").lower()
+            for name in ("content-type", "content-disposition")
+        )
 
 
 def decode_base64url(data: object) -> bytes | None:
@@ -279,8 +301,7 @@ class _Scope:
     html_text: str | None = None  # the HTML as text, once converted (``_choose``)
 
 
-@dataclass(frozen=True, slots=True)
-class _Visit:
+class _Visit(NamedTuple):  # one per MIME part walked: a tuple costs least to build
     part: Mapping[str, Any]
     depth: int
     in_related: bool
@@ -331,17 +352,24 @@ def _walk(
 _HEADER_ERRORS = (ValueError, LookupError, UnicodeError, TypeError, AttributeError, MessageError)
 
 
+_PATH_SEPARATORS = re.compile(r"[\\/]")
+
+
 def _filename(part: Mapping[str, Any], headers: _Headers) -> str:
     # Gmail fills ``filename`` already decoded; the headers are the fallback for when it is not.
     name = _str(part.get("filename"))[:MAX_HEADER_CHARS].strip()
-    if not name:
+    if not name and headers.has_parameter("name"):  # filename= or name=
         try:
             raw = headers.email_message().get_filename() or ""
         except _HEADER_ERRORS:
             raw = ""
         name = decode_header_words(str(raw)[:MAX_PARAMETER_HEADER_CHARS])[0]
+    if not name:
+        return ""
     # A name is a label, not a path: keep the last component, drop control characters.
-    name = re.split(r"[\\/]", name)[-1][-MAX_FILENAME_CHARS:]
+    name = _PATH_SEPARATORS.split(name)[-1][-MAX_FILENAME_CHARS:]
+    if name.isprintable():
+        return name.strip()
     return "".join(char for char in name if char.isprintable()).strip()
 
 
@@ -350,6 +378,8 @@ def _disposition(headers: _Headers) -> str:
 
 
 def _charset(headers: _Headers) -> str | None:
+    if not headers.has_parameter("charset"):
+        return None
     try:
         return headers.email_message().get_content_charset()
     except _HEADER_ERRORS:
@@ -455,11 +485,12 @@ def _held_apart_bytes(
 
 def _collect(
     payload: Mapping[str, Any],
+    root_headers: _Headers,
     notes: _Notes,
     fetched: Mapping[str, bytes | str] | None = None,
     bodies: bool = True,
 ) -> tuple[_Scope, list[_Scope], list[Attachment]]:
-    root = _Scope(_Headers(payload.get("headers")))
+    root = _Scope(root_headers)
     forwarded: list[_Scope] = []
     attachments: list[Attachment] = []
     for visit in _walk(payload, root, forwarded, notes):
@@ -467,7 +498,7 @@ def _collect(
         mime_type = _str(part.get("mimeType"))[:256].lower()
         if mime_type.startswith("multipart/"):
             continue
-        headers = _Headers(part.get("headers"))
+        headers = root_headers if part is payload else _Headers(part.get("headers"))
         disposition = _disposition(headers)
         name, is_attachment = _named(part, headers)
         if mime_type == "message/rfc822":
@@ -599,6 +630,9 @@ class _Bodies:
     html: str = ""
     main_text_chars: int = 0  # leading characters of ``text`` that are the message's own body
     main_html_chars: int = 0  # the same in ``html``; forwards and calendar summaries follow
+
+
+_NO_BODIES = _Bodies()
 
 
 def _assemble(root: _Scope, forwarded: list[_Scope], notes: _Notes) -> _Bodies:
@@ -763,11 +797,12 @@ def parse_message(
     resource = _dict(resource)
     notes = _Notes()
     payload = _dict(resource.get("payload"))
-    nothing: tuple[_Scope, list[_Scope], list[Attachment]] = (_Scope(_Headers(())), [], [])
-    root, forwarded, attachments = _isolated(
-        lambda: _collect(payload, notes, fetched, bodies), nothing, "body", notes
+    headers = _Headers(payload.get("headers"))
+    collected = _isolated(
+        lambda: _collect(payload, headers, notes, fetched, bodies), None, "body", notes
     )
-    assembled = _isolated(lambda: _assemble(root, forwarded, notes), _Bodies(), "body", notes)
+    root, forwarded, attachments = collected or (_Scope(_Headers(())), [], [])
+    assembled = _isolated(lambda: _assemble(root, forwarded, notes), _NO_BODIES, "body", notes)
     text_body, html_body = assembled.text, assembled.html
     # Only an HTML body is converted: beside a text part it is never read, so never cut.
     if not text_body and (converted := converted_length(html_body)) < len(html_body):
@@ -775,7 +810,6 @@ def parse_message(
             f"{CONVERSION_NOTES[0]}{len(html_body):,} characters long: only the first "
             f"{converted:,} are converted."
         )
-    headers = _Headers(payload.get("headers"))
     internal_date = _int(resource.get("internalDate"))
 
     def address(name: str, label: str) -> str:

@@ -111,7 +111,7 @@ def retry_hint(
     value = (headers or {}).get("Retry-After") or (headers or {}).get("retry-after")
     if value:
         value = value.strip()
-        if value.isdigit():
+        if value.isascii() and value.isdigit():  # "²".isdigit() too, and float() refuses it
             return float(value)
         try:
             return parsedate_to_datetime(value).timestamp() - now

@@ -396,6 +396,13 @@ def _attachment_filename(att: OutgoingAttachment, index: int, mime: str) -> str:
             f"Attachment {index} filename {att.filename[:80]!r} contains a line break or "
             "control character. Rename the file and try again."
         )
+    if "=?" in att.filename:
+        # The email package (and Gmail) read "=?...?=" in a name as RFC 2047 encoded text,
+        # even when writing it: "=??Q?=00" went out as a NUL byte. No encoding keeps it.
+        raise InvalidInputError(
+            f"Attachment {index} filename {att.filename[:80]!r} contains '=?', which mail "
+            "programs read as encoded text. Rename the file and try again."
+        )
     # A path given by mistake ("C:\\docs\\a.pdf", "/tmp/a.pdf") keeps only its last part.
     name = re.split(r"[/\\]", att.filename)[-1].strip()
     if name.strip("."):

@@ -26,6 +26,8 @@ def test_search_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -> No
     out = capsys.readouterr().out
     assert "speed-up" in out and "naive req" in out
     assert "N=5: plugin requests" in out and "N=60: plugin requests" in out
+    assert "CPU ms/msg" in out and "peak MiB" in out and "load average" in out
+    assert "get_thread (12 messages)" in out and "untrash_messages (100)" in out
 
 
 def test_agent_view_bench_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
@@ -111,3 +113,13 @@ def test_stall_bench_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> N
     assert stall.main(run_all.QUICK["stall"]) == 0
     out = capsys.readouterr().out
     assert "alone:" in out and "during:" in out and "the slow read:" in out
+
+
+def test_profile_bench_profiles_the_plugin_process(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import profile
+
+    args = ["--calls", "2", "--warm", "1", "--mailbox", "30", "-n", "10", "--top", "40"]
+    assert profile.main([*args, "--sort", "cumulative"]) == 0
+    out = capsys.readouterr().out
+    assert "search_messages {'max_results': 10}: 2 calls" in out
+    assert "gmail_core/messages.py" in out and "(search)" in out  # the plugin's own code

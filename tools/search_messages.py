@@ -17,11 +17,9 @@ class SearchMessagesTool(dify.GmailTool):
             page_token=params.as_str(p, "page_token", max_len=500).strip(),
             include_spam_trash=params.as_bool(p, "include_spam_trash"),
         )
-        shown, bodies = result.messages, None
-        if include_body:  # converted off the event loop; a body that fails costs only itself
-            read = [messages.message_body(m, "text", 4000, client=client) for m in shown]
-            shown = [m for m, _ in read]
-            bodies = [body for _, body in read]
+        # With include_body, search converted each body as its chunk arrived (off the event
+        # loop; a body that fails costs only itself).
+        shown, bodies = result.messages, result.bodies
 
         def rendered(texts: Sequence[str]) -> tuple[str, dict[str, Any]]:
             by_id = dict(zip((m.id for m in shown), texts, strict=True)) if include_body else None
@@ -48,7 +46,7 @@ class SearchMessagesTool(dify.GmailTool):
             }
 
         yield from self.answer_bodies(
-            bodies or [],
+            [bodies[m.id] for m in shown] if bodies is not None else [],
             rendered,
             lambda i: f"read it with get_message (message_id {shown[i].id})",
         )

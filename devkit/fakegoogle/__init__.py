@@ -24,11 +24,15 @@ once — Google documents no such split; third-party reports describe seconds of
 fresh writes, for search and listings alike), ``decode_header_words`` (header values with
 their RFC 2047 words decoded, as Gmail may send them), ``detach_body_parts_above`` (body
 parts of more bytes come as an ``attachmentId`` without ``data``, fetched with
-``attachments.get``, as Gmail sends large ones). Accounting in
+``attachments.get``, as Gmail sends large ones), ``cache_answers`` (answers to GETs
+of messages, threads, drafts and labels built once and kept until the mailbox changes, so a
+benchmark measures the client: attachment IDs then stay the same between fetches, and direct
+edits of stored objects are not seen). Accounting in
 ``fake.stats`` (:class:`Stats`: requests, connections, and requests in flight at once — overall,
 per token and distinct tokens); bugs inside the fake land in ``fake.server_errors``.
 
-Deliberate realism: list and batch answers are shuffled (seeded); ``labels.list`` has no
+Deliberate realism: JSON is indented unless a request says ``prettyPrint=false`` (Google's
+default); list and batch answers are shuffled (seeded); ``labels.list`` has no
 counts (``labels.get`` does); attachment IDs are 380-720 characters (real ones are reported
 at 300-600+) and change per fetch; a requested ``threadId`` is only honoured when
 References/In-Reply-To and Subject match (else a new thread, as Gmail does); 502 comes as

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -154,6 +155,25 @@ def _forbidden(message: str) -> GoogleError:
     return GoogleError(403, message, "forbidden", status="PERMISSION_DENIED")
 
 
+# GETs whose answers a mailbox with ``cache_answers`` keeps (see Mailbox.answer).
+_CACHED_HANDLERS = frozenset({"messages_get", "threads_get", "drafts_get", "labels_get"})
+
+
+def _cache_key(req: ApiRequest, handler: Handler) -> tuple[Any, ...] | None:
+    """What a GET's answer depends on besides the mailbox: the path and every query
+    parameter (format, metadataHeaders, fields, prettyPrint...). None: never cached."""
+    if req.method != "GET" or getattr(handler, "__name__", "") not in _CACHED_HANDLERS:
+        return None
+    return (req.path, tuple(sorted((k, tuple(v)) for k, v in req.query.items())))
+
+
+def _answered(
+    handler: Handler, req: ApiRequest, box: Mailbox, match: re.Match[str], mask: Any
+) -> Response:
+    """The handler's answer cut down to the request's field mask."""
+    return discovery.partial(mask, handler(req, box, match))
+
+
 def _label_color(color: Any) -> dict[str, str] | None:
     """A label colour Gmail accepts: both colours given, each from LabelColor's palette."""
     if color is None:
@@ -246,10 +266,13 @@ class GmailApi:
 
     # --- dispatch -----------------------------------------------------------------------
     def handle(self, req: ApiRequest) -> Response:
+        compact = errors.compact_json.set((req.param("prettyPrint") or "").lower() == "false")
         try:
             return self._dispatch(req)
         except GoogleError as err:
             return err.response()
+        finally:
+            errors.compact_json.reset(compact)
 
     def _dispatch(self, req: ApiRequest) -> Response:
         upload_id = req.param("upload_id")
@@ -274,7 +297,8 @@ class GmailApi:
             # A bad field mask is refused before anything is done (a send does not go out).
             mask = discovery.selection(req.param("fields"), handler.__name__)
             with box.lock:
-                return discovery.partial(mask, handler(req, box, match))
+                build = functools.partial(_answered, handler, req, box, match, mask)
+                return box.answer(req.method, _cache_key(req, handler), build)
         return _html_404(req.path)
 
     def _authenticate(self, req: ApiRequest) -> Mailbox:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 import http.client
 import io
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import errors
@@ -66,22 +68,44 @@ def parse_batch(body: bytes, content_type: str, outer_token: str | None) -> list
 
 
 def _parse_inner(raw: bytes, outer_token: str | None) -> tuple[ApiRequest | None, Response | None]:
+    parsed = _parsed_inner(raw, outer_token)
+    if isinstance(parsed, str):
+        return None, errors.bad_request(parsed).response()
+    method, path, query, headers, body, token = parsed
+    request = ApiRequest(
+        method, path, {k: list(v) for k, v in query}, dict(headers), body, token, in_batch=True
+    )
+    return request, None
+
+
+# The same inner requests come again and again (a benchmark's searches): parsing each costs
+# the email package's header parser and parse_qs, more than answering from cache_answers.
+@functools.lru_cache(maxsize=4096)
+def _parsed_inner(raw: bytes, outer_token: str | None) -> tuple[Any, ...] | str:
+    """(method, path, query items, header items, body, token) of one inner request, or the
+    error message for one Google refuses."""
     stream = io.BytesIO(raw.lstrip(b"\r\n"))
     request_line = stream.readline().decode("latin-1").strip()
     pieces = request_line.split()
     if len(pieces) < 2:
-        return None, errors.bad_request("Invalid request line in batch part.").response()
+        return "Invalid request line in batch part."
     method, target = pieces[0].upper(), pieces[1]
     headers_msg = http.client.parse_headers(stream)
     headers = {k.lower(): v for k, v in headers_msg.items()}
     body = stream.read()
     url = urlsplit(target)
     if url.path.startswith("/upload/"):
-        err = errors.bad_request("Media upload is not supported in batch requests.")
-        return None, err.response()
+        return "Media upload is not supported in batch requests."
     token = _bearer(headers.get("authorization")) or outer_token
     query = parse_qs(url.query, keep_blank_values=True)
-    return ApiRequest(method, url.path, query, headers, body, token, in_batch=True), None
+    return (
+        method,
+        url.path,
+        tuple((k, tuple(v)) for k, v in query.items()),
+        tuple(headers.items()),
+        body,
+        token,
+    )
 
 
 def _inner_bytes(resp: Response) -> bytes:

@@ -216,8 +216,13 @@ def apply_mask(mask: Mask, value: Any) -> Any:
     return out
 
 
+@functools.lru_cache(maxsize=256)
 def selection(fields: str | None, handler: str) -> Mask | None:
-    """The checked mask of a request's ``fields`` parameter (None: the whole answer)."""
+    """The checked mask of a request's ``fields`` parameter (None: the whole answer).
+
+    Kept per (mask, handler): clients send the same few masks over and over, and parsing
+    one costs more than answering from ``cache_answers``. Callers must not change it.
+    """
     if not fields or not fields.strip():
         return None
     mask = parse_mask(fields)

@@ -9,11 +9,17 @@ renders the JSON error envelope Google APIs use::
 
 from __future__ import annotations
 
+import contextvars
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 JSON_CT = "application/json; charset=UTF-8"
+
+# Whether the request being answered asked for ``prettyPrint=false`` (a standard parameter of
+# every Google API): JSON is then compact, else indented as Google's default is. Set per
+# request (and per inner call of a batch) by ``GmailApi.handle``.
+compact_json: contextvars.ContextVar[bool] = contextvars.ContextVar("compact_json", default=False)
 
 STATUS_TEXT = {
     400: "INVALID_ARGUMENT",
@@ -46,7 +52,10 @@ class Response:
 
     @classmethod
     def json(cls, obj: Any, status: int = 200, headers: list[tuple[str, str]] | None = None):
-        body = json.dumps(obj, indent=2).encode()
+        if compact_json.get():
+            body = json.dumps(obj, separators=(",", ":")).encode()
+        else:
+            body = json.dumps(obj, indent=2).encode()
         return cls(status, body, [("Content-Type", JSON_CT), *(headers or [])])
 
     @classmethod

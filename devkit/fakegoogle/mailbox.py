@@ -9,7 +9,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -220,6 +220,7 @@ class Mailbox:
         strict_threading: bool = True,
         search_index_lag_s: float = 0.0,
         decode_header_words: bool = False,
+        cache_answers: bool = False,
         detach_body_parts_above: int | None = None,
     ) -> None:
         self.email = email_address
@@ -237,6 +238,12 @@ class Mailbox:
         self.search_index_lag_s = search_index_lag_s
         # Header values with RFC 2047 words already decoded (Gmail may or may not decode).
         self.decode_header_words = decode_header_words
+        # Keep the answers to GETs of messages, threads, drafts and labels until the mailbox
+        # changes, so a benchmark's figures are the client's, not the fake's (see ``answer``).
+        self.cache_answers = cache_answers
+        self._answers: dict[tuple[Any, ...], Any] = {}
+        self._answers_version = -1
+        self.version = 0  # bumped by every change made through the API or these methods
         # Body parts (text, HTML) of more bytes than this come in format=full as an
         # attachmentId without data, to be fetched with attachments.get, as Gmail does with
         # large ones (its threshold is not documented). None: always inline.
@@ -268,8 +275,32 @@ class Mailbox:
 
     # --- building the mailbox ---------------------------------------------------------
     def _bump(self) -> int:
+        self.version += 1
         self.history_id += self.rng.randrange(1, 50)
         return self.history_id
+
+    def answer(self, method: str, key: tuple[Any, ...] | None, build: Callable[[], Any]) -> Any:
+        """``build()``, the answer to one API request (under :attr:`lock`).
+
+        With ``cache_answers``, a successful GET answer named by ``key`` is built once and
+        served again until the mailbox changes: any request other than a GET counts as a
+        change, as does every change made through this class's methods. Cached answers are
+        complete answers (field mask and prettyPrint applied, attachment IDs included, which
+        then stay the same between fetches); direct edits of stored objects are not seen.
+        """
+        if method != "GET":
+            self.version += 1
+        if not self.cache_answers or key is None:
+            return build()
+        if self._answers_version != self.version:
+            self._answers.clear()
+            self._answers_version = self.version
+        found = self._answers.get(key)
+        if found is None:
+            found = build()
+            if getattr(found, "status", 0) == 200:
+                self._answers[key] = found
+        return found
 
     def _now_ms(self) -> int:
         self._clock_ms = max(self._clock_ms + 1, int(time.time() * 1000))

@@ -999,6 +999,23 @@ def test_create_label_sends_enum_spelling(scenario: Any) -> None:
             discovery.check_body("gmail.users.labels.create", json.loads(seen.body))
 
 
+def test_every_call_asks_for_compact_json(scenario: Any) -> None:
+    """``prettyPrint=false`` (a global parameter of the document, default true) on every call
+    of every tool, the calls inside batches included: Google's indented JSON is a third
+    larger to receive and to parse. The batch endpoint itself answers multipart."""
+    pretty = discovery.load().global_params["prettyPrint"]
+    assert pretty.type == "boolean" and pretty.location == "query"
+    outcomes, _ = scenario
+    checked = 0
+    for name, out in outcomes.items():
+        for mid, call in _matched_ids(out):
+            if mid == discovery.BATCH:
+                continue
+            assert call.query.get("prettyPrint") == ["false"], f"{name}: {mid} {call.query}"
+            checked += 1
+    assert checked > 60
+
+
 def test_reading_drafts_takes_every_scope_google_allows_for_it() -> None:
     """list_drafts needs what drafts.list and drafts.get need: gmail.readonly as much as
     gmail.compose, so the read-only level lists drafts too."""

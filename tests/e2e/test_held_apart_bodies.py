@@ -101,7 +101,8 @@ def test_get_thread_fetches_every_body_in_one_batch(
     ]
     assert all(m["notes"] == [] for m in got["messages"])
     assert _attachment_gets(fake) == [True, True, True]
-    assert fake.stats.batch_requests == 1
+    # The thread and the label list in one batch request, the three bodies in one more.
+    assert fake.stats.http_requests == fake.stats.batch_requests == 2
 
 
 def test_search_with_bodies_fetches_them_and_without_fetches_nothing(

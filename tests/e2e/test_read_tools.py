@@ -174,6 +174,30 @@ def test_get_thread_in_order_with_quotes_trimmed(plugin: PluginProcess, box: Mai
     assert "> Here is the plan" in untrimmed["messages"][1]["body"]
 
 
+def test_get_thread_names_its_user_labels_in_one_request(
+    fake: FakeGoogle, plugin: PluginProcess, box: Mailbox
+) -> None:
+    """The label list rides in the thread's batch request: a thread with a user label costs
+    one HTTP request, not a second round trip for the label's name. A message ID that is not
+    the thread's ID costs the 404 and the message's threadId on top."""
+    label = box.add_label("Projects/Q4")
+    t1, t2 = mail.thread()
+    first = box.add_message(t1, label_ids=("INBOX", label), internal_date_ms=1_780_100_000_000)
+    thread = box.messages[first].thread_id
+    second = box.add_message(t2, label_ids=("SENT",), thread_id=thread,
+                             internal_date_ms=1_780_100_600_000)  # fmt: skip
+    fake.stats.reset()
+    by_thread = call(plugin, "get_thread", thread_id=thread)
+    assert by_thread.error is None, by_thread.error
+    assert (fake.stats.http_requests, fake.stats.batch_requests) == (1, 1)
+    assert by_thread.variables()["messages"][0]["labels"] == ["INBOX", "Projects/Q4"]
+    assert "Labels: Projects/Q4" in by_thread.messages[0]["message"]["text"]
+    fake.stats.reset()
+    by_message = call(plugin, "get_thread", thread_id=second)
+    assert by_message.variables()["count"] == 2
+    assert fake.stats.http_requests == 3  # batch (thread not found), threadId, batch
+
+
 def test_list_labels_with_counts(plugin: PluginProcess, box: Mailbox) -> None:
     v = call(plugin, "list_labels").variables()
     by_name = {lbl["name"]: lbl for lbl in v["labels"]}

@@ -170,8 +170,12 @@ def test_persistent_faults_have_one_outcome_each(
     monkeypatch.setattr(transport, "READ_TIMEOUT", 0.2)
     fake.faults = FaultPlan(rate=1.0, kinds=(kind,), timeout_s=0.3, seed=2)
     if kind == "batch_part":
-        # Every batch answer has failing parts: the search returns what it got and names
-        # the messages it could not fetch.
+        # Every batch answer has failing parts, and the messages' own GETs (how a lone
+        # part is retried) fail too: the search returns what it got and names the messages
+        # it could not fetch.
+        fake.faults = FaultPlan(
+            rate=1.0, kinds=(kind, "503"), paths=["/batch/", "/users/me/messages/"], seed=2
+        )
         fake.faults.part_rate = 0.05
         run = invoke(tool, params_for(tool, fake), TOKEN)
         failed = run.variables["failed_ids"]
@@ -443,3 +447,16 @@ def test_update_draft_is_retried_after_a_temporary_failure(fake: FakeGoogle) -> 
     assert run.variables["message_id"] == draft.message_id  # from Gmail's answer
     assert box.messages[draft.message_id].parsed.header("Subject") == "after"
     assert [c.method for c in fake.stats.calls if c.path.startswith("/upload/")] == ["PUT"] * 2
+
+
+def test_get_thread_reads_its_thread_when_the_batch_endpoint_fails(fake: FakeGoogle) -> None:
+    """The thread and its label list travel in one batch request; when the batch endpoint
+    itself keeps failing, the retry sends them as plain requests, which work."""
+    box = box_of(fake)
+    first = sorted(box.messages)[0]
+    fake.faults = FaultPlan(rate=1.0, kinds=("503",), paths=["/batch/"])
+    fake.stats.reset()
+    run = invoke("get_thread", {"thread_id": box.messages[first].thread_id}, TOKEN)
+    assert [m["id"] for m in run.variables["messages"]] == [first]
+    assert fake.stats.batch_requests == client.MAX_ATTEMPTS  # the first round, given up
+    assert fake.stats.http_requests == client.MAX_ATTEMPTS + 2  # then the thread, the labels

@@ -554,10 +554,13 @@ BATCH_JUNK = [
 def test_malformed_batch_answers_have_one_outcome_each(
     mocked: responses.RequestsMock, name: str, ctype: str, answer: str, reason: str
 ) -> None:
-    mocked.get(LIST, json={"messages": [{"id": "18c0000000000001", "threadId": "t"}]})
+    # Three messages (two only left out): more than client.ALONE_MAX, so every retry is
+    # a batch request that gets the same junk answer.
+    ids = ["18c0000000000001", "18c0000000000002", "18c0000000000003"]
+    mocked.get(LIST, json={"messages": [{"id": i, "threadId": "t"} for i in ids]})
     mocked.post(BATCH, body=answer, content_type=ctype)
     message = no_crash("search_messages", {"query": "x"})
-    assert message == f"Could not fetch any of the 1 messages found. {reason}"
+    assert message == f"Could not fetch any of the 3 messages found. {reason}"
     assert len(mocked.calls) == 1 + ATTEMPTS  # the list, then the batch until given up
 
 
@@ -581,6 +584,23 @@ def test_malformed_message_lists_are_unreadable(
 ) -> None:
     mocked.get(LIST, body=json.dumps(listing), content_type="application/json")
     assert no_crash("search_messages", {"query": "x"}) == UNREADABLE
+    assert len(mocked.calls) == ATTEMPTS
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        {"drafts": "nope"},
+        {"drafts": [None, {"id": ""}, {"message": {"id": "m"}}]},
+        {"drafts": [], "nextPageToken": 7},
+        [],
+        None,
+    ],
+    ids=range(5),
+)
+def test_malformed_draft_lists_are_unreadable(mocked: responses.RequestsMock, listing: Any) -> None:
+    mocked.get(API + "/gmail/v1/users/me/drafts", body=json.dumps(listing))
+    assert no_crash("list_drafts", {}) == UNREADABLE
     assert len(mocked.calls) == ATTEMPTS
 
 

@@ -8,6 +8,7 @@ import time
 import types
 from email.utils import formatdate
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -131,6 +132,7 @@ def test_retry_hints() -> None:
     when = transport.retry_hint({}, msg, now=1_800_000_000.0)
     assert when is not None and when > 0
     assert transport.retry_hint({}, "nothing here", now=now) is None
+    assert transport.retry_hint({"Retry-After": "\u00b2"}, "", now=now) is None  # "²"
     assert transport.backoff_delay(3, hint=500) == transport.MAX_HINT
     assert 0 <= transport.backoff_delay(10) <= transport.BACKOFF_CAP
 
@@ -427,22 +429,34 @@ def test_get_many_retries_only_failed_parts_and_reports_the_rest() -> None:
             ("m1", 200, {"id": "m1"}),
             ("m2", 429, google_error(429, "rateLimitExceeded")),
             ("m3", 404, google_error(404, "notFound")),
+            ("m4", 503, google_error(503, "backendError")),
+            ("m5", 503, google_error(503, "backendError")),
         ]
     )
-    second = batch_response([("m2", 200, {"id": "m2"})])
+    second = batch_response(
+        [("m4", 200, {"id": "m4"}), ("m2", 429, google_error(429, "x")), ("m5", 200, {"id": "m5"})]
+    )
     responses.post(url, body=first[1], content_type=first[0])
     responses.post(url, body=second[1], content_type=second[0])
+    # The last one left is retried on its own, as a plain request.
+    responses.get(BASE + "/gmail/v1/users/me/messages/m2", json={"id": "m2"})
     done, failed = GmailClient(TOKEN).get_many(
-        [(k, f"/gmail/v1/users/me/messages/{k}") for k in ("m1", "m2", "m3")]
+        [(k, f"/gmail/v1/users/me/messages/{k}") for k in ("m1", "m2", "m3", "m4", "m5")],
+        [("format", "metadata"), ("metadataHeaders", "From"), ("metadataHeaders", "To")],
     )
-    assert set(done) == {"m1", "m2"} and set(failed) == {"m3"}
+    assert set(done) == {"m1", "m2", "m4", "m5"} and set(failed) == {"m3"}
     assert isinstance(failed["m3"], NotFoundError)
     retried = responses.calls[1].request.body
-    assert (
-        b"messages/m2" in retried
-        and b"messages/m1" not in retried
-        and b"messages/m3" not in retried
-    )
+    assert b"messages/m2" in retried and b"messages/m4" in retried and b"messages/m5" in retried
+    assert b"messages/m1" not in retried and b"messages/m3" not in retried
+    alone = responses.calls[2].request
+    assert alone.method == "GET" and alone.url is not None
+    assert parse_qs(urlsplit(alone.url).query) == {
+        "format": ["metadata"],
+        "metadataHeaders": ["From", "To"],
+        "prettyPrint": ["false"],
+    }
+    assert len(responses.calls) == 3
 
 
 @responses.activate
@@ -537,29 +551,29 @@ def test_batch_parts_must_carry_the_resource_id_riders_need_not() -> None:
     first = batch_response(
         [("m1", 200, {"id": "m1"}), ("m2", 200, {"snippet": "no id"}), ("labels", 200, {})]
     )
-    second = batch_response([("m2", 200, {"id": "m2"})])
     responses.post(url, body=first[1], content_type=first[0])
-    responses.post(url, body=second[1], content_type=second[0])
+    responses.get(BASE + "/gmail/v1/users/me/messages/m2", json={"id": "m2"})  # retried alone
     done, failed = GmailClient(TOKEN).get_many(
         [(k, f"/gmail/v1/users/me/messages/{k}") for k in ("m1", "m2")],
         riders=[batch.BatchCall("labels", "/gmail/v1/users/me/labels")],
     )
     assert failed == {} and done == {"m1": {"id": "m1"}, "m2": {"id": "m2"}, "labels": {}}
-    assert b"messages/m2" in responses.calls[1].request.body
-    assert b"messages/m1" not in responses.calls[1].request.body
+    assert len(responses.calls) == 2
 
 
 @responses.activate
 def test_a_batch_answer_that_is_not_multipart_is_unreadable_and_retried() -> None:
     url = BASE + "/batch/gmail/v1"
-    ok = batch_response([("m1", 200, {"id": "m1"})])
+    keys = ("m1", "m2", "m3")  # more than ALONE_MAX: the retries stay batched
+    ok = batch_response([(k, 200, {"id": k}) for k in keys])
     responses.post(url, body=b"<html>oops</html>", content_type="text/html")
     responses.post(url, body=ok[1], content_type=ok[0])
-    done, failed = GmailClient(TOKEN).get_many([("m1", "/gmail/v1/users/me/messages/m1")])
-    assert (set(done), failed) == ({"m1"}, {})
+    calls = [(k, f"/gmail/v1/users/me/messages/{k}") for k in keys]
+    done, failed = GmailClient(TOKEN).get_many(calls)
+    assert (set(done), failed) == (set(keys), {})
     responses.replace(responses.POST, url, body=b"<html>oops</html>", content_type="text/html")
-    done, failed = GmailClient(TOKEN).get_many([("m1", "/gmail/v1/users/me/messages/m1")])
-    assert done == {} and UNREADABLE in str(failed["m1"])
+    done, failed = GmailClient(TOKEN).get_many(calls)
+    assert done == {} and all(UNREADABLE in str(failed[k]) for k in keys)
 
 
 @responses.activate
@@ -568,7 +582,17 @@ def test_a_batch_part_that_is_204_is_done_without_a_body() -> None:
     ctype, body = batch_response([("d1", 204, "")])
     responses.post(url, body=body.replace(b'""', b""), content_type=ctype)
     call = batch.BatchCall("d1", "/gmail/v1/users/me/drafts/d1", method="DELETE")
-    assert GmailClient(TOKEN).call_many([call]) == ({"d1": None}, {})
+    assert GmailClient(TOKEN).call_many([call], key="") == ({"d1": None}, {})
+
+
+@responses.activate
+def test_a_204_part_of_a_call_that_answers_a_resource_is_unreadable() -> None:
+    """``each`` and the callers expect the resource (with its ID), never None."""
+    ctype, body = batch_response([(f"m{i}", 204, "") for i in range(3)])
+    responses.post(BASE + "/batch/gmail/v1", body=body.replace(b'""', b""), content_type=ctype)
+    calls = [(f"m{i}", f"/gmail/v1/users/me/messages/m{i}") for i in range(3)]
+    done, failed = GmailClient(TOKEN).get_many(calls, each=lambda data, size: data["id"])
+    assert done == {} and all(UNREADABLE in str(failed[f"m{i}"]) for i in range(3))
 
 
 @responses.activate
@@ -638,9 +662,11 @@ def test_failed_batch_parts_back_off_longer_each_round(
     jitter_at_its_top(monkeypatch)
     url = BASE + "/batch/gmail/v1"
     busy = batch_response([("m1", 429, google_error(429, "rateLimitExceeded"))])
-    ok = batch_response([("m1", 200, {"id": "m1"})])
-    for answer in (busy, busy, busy, ok):
-        responses.post(url, body=answer[1], content_type=answer[0])
+    responses.post(url, body=busy[1], content_type=busy[0])
+    one = BASE + "/gmail/v1/users/me/messages/m1"  # retried on its own
+    for _ in range(2):
+        responses.get(one, status=429, json=google_error(429, "rateLimitExceeded"))
+    responses.get(one, json={"id": "m1"})
     deadline = transport.Deadline(300.0, clock.now)
     done, failed = GmailClient(TOKEN, deadline=deadline).get_many(
         [("m1", "/gmail/v1/users/me/messages/m1")]

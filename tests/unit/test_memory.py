@@ -51,3 +51,20 @@ def test_tune_allocator_fixes_glibcs_mmap_threshold_at_one_megabyte(
 def test_the_plugin_process_tunes_its_allocator_before_it_serves() -> None:
     source = (Path(__file__).resolve().parents[2] / "main.py").read_text()
     assert source.index("memory.tune_allocator()") < source.index("plugin.run()")
+
+
+def test_startup_objects_are_frozen_out_of_full_collections() -> None:
+    loaded = object.__new__(_Node)  # stands for a module-level object of the SDK or a tool
+    gc.unfreeze()
+    try:
+        memory.freeze_startup_objects()
+        assert gc.get_freeze_count() > 0
+        assert not any(obj is loaded for obj in gc.get_objects())  # not walked any more
+    finally:
+        gc.unfreeze()
+
+
+def test_the_plugin_process_freezes_what_it_loaded_before_it_serves() -> None:
+    source = (Path(__file__).resolve().parents[2] / "main.py").read_text()
+    plugin = source.index("plugin = Plugin(")
+    assert plugin < source.index("memory.freeze_startup_objects()") < source.index("plugin.run()")

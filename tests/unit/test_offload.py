@@ -46,17 +46,40 @@ def test_the_limit_covers_the_wait_for_a_thread_and_abandoned_work_never_runs() 
     assert ran == []  # given up before a thread took it: never run
 
 
-def test_small_reads_in_a_row_let_other_greenlets_in_between() -> None:
+def test_small_reads_in_a_row_let_other_greenlets_in_between(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Mail under INLINE_BELOW is read in the event loop's thread; a call reading many such
     messages in a row (get_thread, search with bodies) must not hold the loop for all of them
-    (a 19.9 kB list of 4,000 items takes ~0.6 s to convert: 50 of them were 30 s)."""
+    (a 19.9 kB list of 4,000 items takes ~0.6 s to convert: 50 of them were 30 s): the other
+    greenlets get their turn once TURN_SECONDS have passed, after the read under way."""
     done: list[int] = []
     seen: list[int] = []
+
+    def read() -> None:  # a read that holds the loop for 0.6 of a turn
+        end = time.perf_counter() + offload.TURN_SECONDS * 0.6
+        while time.perf_counter() < end:
+            pass
+        done.append(0)
+
+    monkeypatch.setattr(offload, "_last_turn", time.monotonic())
     other = gevent.spawn(lambda: seen.append(len(done)))
-    for _ in range(3):
+    for _ in range(4):
+        offload.run(read, size=offload.INLINE_BELOW - 1)
+    other.join()
+    assert seen and 1 <= seen[0] <= 2  # after the read that passed the turn, not after all
+
+
+def test_quick_small_reads_do_not_each_pay_for_a_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A search of 500 small messages would otherwise run the event loop 500 times."""
+    seen: list[int] = []
+    done: list[int] = []
+    monkeypatch.setattr(offload, "_last_turn", time.monotonic())
+    other = gevent.spawn(lambda: seen.append(len(done)))
+    for _ in range(20):
         offload.run(lambda: done.append(0), size=offload.INLINE_BELOW - 1)
     other.join()
-    assert seen == [1]  # it ran right after the first read, not after all three
+    assert seen == [20]  # 20 reads of microseconds: well within one turn
 
 
 def test_when_over_is_called_once_the_work_is_over_even_work_given_up_on() -> None:

@@ -10,13 +10,14 @@ attribution, header block or "Sent from my iPhone" left.
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import datetime
 from email.mime.message import MIMEMessage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from mime_fixtures import resource
 
@@ -35,6 +36,7 @@ from devkit.mail_clients import (
     inline_reply,
     reply,
 )
+from gmail_core import quotes
 from gmail_core.html import html_without_history
 from gmail_core.message import Message
 from gmail_core.quotes import is_forward, trim_quoted
@@ -393,3 +395,42 @@ def test_trim_quoted_is_never_empty_for_non_empty_input(
 ) -> None:
     result = trim_quoted(text, forward=forward_subject, history_follows=history_follows)
     assert bool(result.strip()) or result == text
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "<HR",
+                "<hR ",
+                "BORDER=0",
+                "Cite",
+                "blockQuote",
+                "divRplyFwdMsg",
+                "appendOnSend",
+                "OLK_SRC_BODY_SECTION",
+                "reference-MESSAGE-container",
+                "<h r",
+                "bord er",
+                "<p>",
+                "text",
+                "é",
+                "ß",
+                "İ",
+                "\u212a",
+                " ",
+            ]
+        ),
+        max_size=8,
+    ).map("".join)
+)
+@settings(max_examples=300, deadline=None)
+def test_html_hint_is_the_case_insensitive_search_it_replaced(html: str) -> None:
+    """may_mark_history looks for its markers as substrings of the case-folded HTML (fast):
+    the same answer as the case-insensitive regex it replaced."""
+    old = re.compile(
+        r"<hr|border|cite|quote|divrplyfwdmsg|appendonsend|olk_src_body_section"
+        r"|reference-message-container",
+        re.IGNORECASE,
+    )
+    assert quotes.may_mark_history(html) == (old.search(html) is not None)
