@@ -196,14 +196,25 @@ def _new_message_sender(
 
 
 def send_new(client: GmailClient, fields: Draft, attachments: AttachmentSource) -> Outcome:
-    client.require("send")
-    _build_new(fields, [], require_recipient=True)  # bad input fails before any request
-    sender, notes = _new_message_sender(client, fields, done="sent")
+    return _new_message(client, fields, attachments, as_draft=False)
+
+
+def _new_message(
+    client: GmailClient, fields: Draft, attachments: AttachmentSource, *, as_draft: bool
+) -> Outcome:
+    """A new message sent, or saved as a draft (which needs no recipient yet)."""
+    client.require("compose" if as_draft else "send")
+    needs_recipient = not as_draft
+    _build_new(fields, [], require_recipient=needs_recipient)  # bad input fails before any request
+    sender, notes = _new_message_sender(client, fields, done="saved" if as_draft else "sent")
     with transfers.large_transfer(attachments.declared_size(), client.deadline):
-        msg = _build_new(
-            fields, attachments.fetch(client.deadline), require_recipient=True, sender=sender
-        )
-        sent = sending.send_raw(client, writing.to_bytes(msg), str(msg["Message-ID"]))
+        files = attachments.fetch(client.deadline)
+        msg = _build_new(fields, files, require_recipient=needs_recipient, sender=sender)
+        header = str(msg["Message-ID"])
+        if as_draft:  # the message's bytes are let go as soon as the request is done
+            draft = sending.create_draft(client, writing.to_bytes(msg), header)
+            return _draft_outcome(draft, "", msg, notes=notes)
+        sent = sending.send_raw(client, writing.to_bytes(msg), header)
     return _sent_outcome(sent, msg, notes)
 
 
@@ -366,15 +377,7 @@ def _download(
 
 
 def create_draft(client: GmailClient, fields: Draft, attachments: AttachmentSource) -> Outcome:
-    client.require("compose")
-    _build_new(fields, [], require_recipient=False)  # bad input fails before any request
-    sender, notes = _new_message_sender(client, fields, done="saved")
-    with transfers.large_transfer(attachments.declared_size(), client.deadline):
-        msg = _build_new(
-            fields, attachments.fetch(client.deadline), require_recipient=False, sender=sender
-        )
-        draft = sending.create_draft(client, writing.to_bytes(msg), str(msg["Message-ID"]))
-    return _draft_outcome(draft, "", msg, notes=notes)
+    return _new_message(client, fields, attachments, as_draft=True)
 
 
 def update_draft(
