@@ -236,9 +236,37 @@ def _from(msg: EmailMessage) -> str:
     return str(msg["From"] or "")
 
 
-def _original(client: GmailClient, message_id: str) -> tuple[Message, str]:
+def _original(client: GmailClient, message_id: str, *, carried: str = "") -> tuple[Message, str]:
+    """The message replied to or forwarded, and its body as text. ``carried`` ("quoted",
+    "forwarded"): the body goes out in the new message, so one whose text could not be read
+    whole is refused before anything is sent — the recipient could not tell it is cut."""
     original, _ = messages.get_message(client, message_id)
-    return messages.message_body(original, "text", 0, client=client)
+    original, text = messages.message_body(original, "text", 0, client=client)
+    missing = [n for n in original.notes if any(mark in n for mark in _TEXT_MISSING)]
+    if carried and missing:
+        again = (
+            "Try again in a minute"
+            if any("temporary" in n or "time budget" in n for n in missing)
+            else "Open it in Gmail"
+        )
+        raise GmailError(
+            f"The text of message {original.id} could not be read completely: {missing[0]} "
+            f"It would be {carried} incomplete, so nothing was sent or saved. {again}"
+            + (", or reply without quote_original." if carried == "quoted" else ".")
+        )
+    return original, text
+
+
+# Notes that mean a message's text is not all there (parts sent apart not fetched, a read or
+# conversion given up, unreadable data).
+_TEXT_MISSING = (
+    "that Gmail sends separately",
+    "Converting this message's body",
+    "Could not convert this message's body",
+    "A text part has unreadable data",
+    "Could not read this message's body",
+    *messages.UNREAD_NOTE_PREFIXES,
+)
 
 
 def reply(
@@ -257,7 +285,9 @@ def reply(
     """Reply from ``send_as``, else from the address the original was sent to (Gmail's
     default), else from the default address."""
     client.require("compose" if as_draft else "send")
-    original, original_text = _original(client, message_id)
+    original, original_text = _original(
+        client, message_id, carried="quoted" if quote_original else ""
+    )
     ids = identities(client, with_signature=signature, send_as=send_as)
     sender = sender_for(ids, send_as, signature=signature, otherwise=ids.for_reply(original))
     notes = unread_settings_notes(
@@ -328,7 +358,7 @@ def forward(
     """Forward (or, ``as_draft``, save the forward as a draft) from ``send_as``, else from
     the default address."""
     client.require("compose" if as_draft else "send")
-    original, original_text = _original(client, message_id)
+    original, original_text = _original(client, message_id, carried="forwarded")
     kept = list(original.attachments) if include_attachments else []
     writing.check_sizes([(a.filename, a.size) for a in kept])
     ids = identities(client, with_signature=signature, send_as=send_as)

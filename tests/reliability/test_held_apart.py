@@ -11,7 +11,7 @@ import pytest
 
 from devkit.fakegoogle import GMAIL_MODIFY, FakeGoogle, FaultPlan
 from gmail_core import messages, reading, transfers
-from tests.reliability import fast_retries, invoke, raw_message, use_fake
+from tests.reliability import failure, fast_retries, invoke, raw_message, use_fake
 
 TOKEN = "tok-apart"
 PART = 9_000  # bytes of each report's body part (the fake sends parts over 5,000 apart)
@@ -143,3 +143,42 @@ def _part_sizes(fake: FakeGoogle) -> list[int]:
         box.render(m, "full")["payload"]["body"]["size"]
         for m in box.thread(fake.thread_id)  # type: ignore[attr-defined]
     ]
+
+
+def _box(fake: FakeGoogle) -> Any:
+    return fake.mailbox_for_token(TOKEN)
+
+
+@pytest.mark.parametrize(
+    ("tool", "params", "fix"),
+    [
+        ("reply_to_message", {"body": "Thanks"}, "or reply without quote_original."),
+        ("reply_to_message", {"body": "Thanks", "as_draft": True}, "quote_original."),
+        ("forward_message", {"to": "boss@example.com"}, "Open it in Gmail."),
+        ("forward_message", {"to": "boss@example.com", "as_draft": True}, "Open it in Gmail."),
+    ],
+)
+def test_a_reply_or_forward_never_carries_a_text_that_was_not_read_whole(
+    fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch, tool: str, params: dict[str, Any], fix: str
+) -> None:
+    """The recipient could not tell the quote or the forwarded text is cut: refuse, send
+    nothing, save nothing, and say why and what to do."""
+    monkeypatch.setattr(messages, "MAX_HELD_APART_PART_BYTES", 5_000)
+    box = _box(fake)
+    sent, drafts = len(box.sent), len(box.drafts)
+    message = failure(tool, {"message_id": fake.first_id, **params}, TOKEN)  # type: ignore[attr-defined]
+    assert message.startswith(f"The text of message {fake.first_id} could not be read")  # type: ignore[attr-defined]
+    assert "that Gmail sends separately is more than the 4 KB read per part" in message
+    assert "nothing was sent or saved" in message and message.endswith(fix)
+    assert (len(box.sent), len(box.drafts)) == (sent, drafts)
+
+
+def test_a_reply_without_the_quote_does_not_need_the_text(
+    fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(messages, "MAX_HELD_APART_PART_BYTES", 5_000)
+    box = _box(fake)
+    sent = len(box.sent)
+    params = {"message_id": fake.first_id, "body": "Thanks", "quote_original": False}  # type: ignore[attr-defined]
+    invoke("reply_to_message", params, TOKEN)
+    assert len(box.sent) == sent + 1 and b"Thanks" in box.sent[-1]
