@@ -220,7 +220,8 @@ class GmailClient:
         """One HTTP exchange; any failure comes back as a typed GmailApiError."""
         if self.deadline.remaining() <= 0:
             # The invocation's time is up: a request now would end after Dify stopped waiting.
-            raise TransientError(_TIMED_OUT, reason="timeout")
+            # "not_started": nothing reached Gmail (a send was certainly not made).
+            raise TransientError(_TIMED_OUT, reason="not_started")
         all_headers = {**self._auth, **(headers or {})}
         if path != BATCH_PATH:
             params = {**(params or {}), **dict(COMPACT)}
@@ -499,7 +500,7 @@ class GmailClient:
 def outcome_unknown(exc: TransientError) -> bool:
     """Whether Gmail may have carried out the request that failed with ``exc``: not for a rate
     limit (refused before it was taken) nor for a connection that was never made."""
-    return not isinstance(exc, RateLimitError) and exc.reason != "connect"
+    return not isinstance(exc, RateLimitError) and exc.reason not in ("connect", "not_started")
 
 
 def _never_connected(exc: requests.RequestException) -> bool:

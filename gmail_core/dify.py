@@ -77,7 +77,7 @@ def agent_failure_type(exc: GmailError | None) -> type[ToolFailure]:
     if isinstance(exc, RateLimitError):
         return InvokeRateLimitError
     if isinstance(exc, TransientError):
-        if exc.reason in ("network", "timeout"):
+        if exc.reason in ("network", "timeout", "not_started"):
             return InvokeConnectionError
         return InvokeServerUnavailableError
     if exc is None:

@@ -104,6 +104,12 @@ def _at_most_once(
         except TransientError as exc:
             if outcome_unknown(exc):
                 return look_up()
+            if exc.reason == "not_started":  # the call's time ran out before Gmail was asked
+                raise TransientError(
+                    f"This call ran out of time before Gmail was asked, so {write.not_done}. "
+                    "Try again.",
+                    reason="not_started",
+                ) from None
             tries += 1
             delay = transport.backoff_delay(tries - 1, exc.retry_after)
             if tries >= SEND_ATTEMPTS or delay >= client.deadline.remaining() - 2:
@@ -358,6 +364,9 @@ def _draft_or_raise(
     def failed(exc: GmailApiError) -> SendOutcomeUnknownError:
         return _draft_unknown(message_id_header, f"checking Drafts failed too ({exc})")
 
+    # Gmail may complete a save it did not confirm for a while: only a full window of
+    # looking may conclude that it did not save.
+    whole_window = client.deadline.remaining() - 5 >= LOOKUP_WINDOW
     found = _keep_looking(
         lambda checked: find_draft(client, message_id_header, checked),
         lambda: _search_drafts(client, message_id_header),
@@ -367,6 +376,10 @@ def _draft_or_raise(
     )
     if found is _UNKNOWN:
         raise _draft_unknown(message_id_header, "Drafts could not be checked either")
+    if found is None and not whole_window:
+        raise _draft_unknown(
+            message_id_header, "this call had too little time left to wait until it appears"
+        )
     if found is None:
         raise TransientError(
             f"Gmail did not confirm saving the draft, and no draft with Message-ID "

@@ -24,6 +24,7 @@ from gmail_core.errors import (
     NotFoundError,
     RateLimitError,
     ScopeError,
+    SendOutcomeUnknownError,
     TransientError,
 )
 
@@ -283,6 +284,19 @@ def test_no_request_once_the_budget_is_spent(clock: FakeClock) -> None:
     with pytest.raises(TransientError, match="did not answer in time"):
         GmailClient(TOKEN, deadline=deadline).get("/gmail/v1/users/me/profile")
     assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_a_send_after_the_budget_is_spent_is_certainly_not_sent(clock: FakeClock) -> None:
+    """No request was made: the error must not say the mail may have been sent."""
+    deadline = transport.Deadline(seconds=5.0, started=clock.now - 5.0)
+    client = GmailClient(TOKEN, deadline=deadline)
+    with pytest.raises(TransientError) as info:
+        sending.send_raw(client, b"Message-ID: <x@example.com>\r\n\r\nhi", "<x@example.com>")
+    assert str(info.value) == (
+        "This call ran out of time before Gmail was asked, so the message was not sent. Try again."
+    )
+    assert not isinstance(info.value, SendOutcomeUnknownError) and len(responses.calls) == 0
 
 
 @responses.activate
