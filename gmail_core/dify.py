@@ -164,17 +164,27 @@ class GmailTool(Tool):
         the budget here, whatever the tool put in it. Tools that return bodies share it
         between them first (``answer_bodies``); this is the last line of defence.
         """
+        fitted: dict[str, render.Fitted] = {}
+        if self.for_workflow():
+            fitted = {name: render.fit_value(value) for name, value in values.items()}
+        # what a variable lost is said in the text too: a workflow may read only the text
+        notes = "".join(value.note(name) for name, value in fitted.items())
         full = text if text.endswith("\n") else text + "\n"
-        shown = render.fit_text(full)
+        shown = render.fit_text(full, render.LINE_BUDGET - render.encoded_size(notes) + 2)
         if shown is not full:
             log.warning("Gmail tool %s: answer text cut to fit a line", type(self).__name__)
-        yield self.create_text_message(shown)
-        if self.for_workflow():
-            for name, value in values.items():
-                fitted = render.fit_value(value)
-                if fitted is not value:
-                    log.warning("Gmail tool %s: variable %s cut to fit", type(self).__name__, name)
-                yield self.create_variable_message(name, fitted)
+        yield self.create_text_message(shown + notes)
+        for name, value in fitted.items():
+            if value.cut or value.dropped:
+                log.warning(
+                    "Gmail tool %s: variable %s cut to fit (%d strings shortened, %d list "
+                    "items dropped)",
+                    type(self).__name__,
+                    name,
+                    value.cut,
+                    value.dropped,
+                )
+            yield self.create_variable_message(name, value.value)
 
     def answer_bodies(
         self,
