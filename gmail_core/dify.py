@@ -358,15 +358,20 @@ def _download(
             chunks: list[bytes] = []
             total = 0
             # read1 returns what has arrived (iter_content waits for a whole chunk, so a file
-            # service that trickles would hold the call between two looks at the deadline).
-            while chunk := resp.raw.read1(256 * 1024, decode_content=True):
+            # service that trickles would hold the call between two looks at the deadline),
+            # and each read waits at most what is left of the call: the socket's timeout is
+            # set before every read, as the timeout given to requests holds from the start.
+            while True:
+                left = deadline.remaining()
+                if left <= 0:
+                    raise _too_slow(name)
+                _read_timeout(resp, min(FILE_READ_TIMEOUT, left))
+                if not (chunk := resp.raw.read1(256 * 1024, decode_content=True)):
+                    return b"".join(chunks)
                 total += len(chunk)
                 if total > limit:
                     writing.check_sizes([*before, (name, total)])
-                if deadline.remaining() <= 0:
-                    raise _too_slow(name)
                 chunks.append(chunk)
-            return b"".join(chunks)
     except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
         if _timed_out(exc) or deadline.remaining() <= 0:
             raise _too_slow(name) from None
@@ -374,6 +379,14 @@ def _download(
             f"Could not download the file '{name}' from Dify (network error). Check that the "
             "plugin can reach Dify's FILES_URL, then try again."
         ) from None
+
+
+def _read_timeout(resp: requests.Response, seconds: float) -> None:
+    """The longest the next read of ``resp``'s body may wait. urllib3 keeps the connection
+    on a streamed response until its body is read (then there is nothing left to wait for)."""
+    connection = resp.raw.connection
+    if connection is not None and connection.sock is not None:
+        connection.sock.settimeout(seconds)
 
 
 def _timed_out(exc: Exception) -> bool:
