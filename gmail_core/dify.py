@@ -164,17 +164,27 @@ class GmailTool(Tool):
         the budget here, whatever the tool put in it. Tools that return bodies share it
         between them first (``answer_bodies``); this is the last line of defence.
         """
+        fitted: dict[str, render.Fitted] = {}
+        if self.for_workflow():
+            fitted = {name: render.fit_value(value) for name, value in values.items()}
+        # what a variable lost is said in the text too: a workflow may read only the text
+        notes = "".join(value.note(name) for name, value in fitted.items())
         full = text if text.endswith("\n") else text + "\n"
-        shown = render.fit_text(full)
+        shown = render.fit_text(full, render.LINE_BUDGET - render.encoded_size(notes) + 2)
         if shown is not full:
             log.warning("Gmail tool %s: answer text cut to fit a line", type(self).__name__)
-        yield self.create_text_message(shown)
-        if self.for_workflow():
-            for name, value in values.items():
-                fitted = render.fit_value(value)
-                if fitted is not value:
-                    log.warning("Gmail tool %s: variable %s cut to fit", type(self).__name__, name)
-                yield self.create_variable_message(name, fitted)
+        yield self.create_text_message(shown + notes)
+        for name, value in fitted.items():
+            if value.cut or value.dropped:
+                log.warning(
+                    "Gmail tool %s: variable %s cut to fit (%d strings shortened, %d list "
+                    "items dropped)",
+                    type(self).__name__,
+                    name,
+                    value.cut,
+                    value.dropped,
+                )
+            yield self.create_variable_message(name, value.value)
 
     def answer_bodies(
         self,
@@ -348,15 +358,20 @@ def _download(
             chunks: list[bytes] = []
             total = 0
             # read1 returns what has arrived (iter_content waits for a whole chunk, so a file
-            # service that trickles would hold the call between two looks at the deadline).
-            while chunk := resp.raw.read1(256 * 1024, decode_content=True):
+            # service that trickles would hold the call between two looks at the deadline),
+            # and each read waits at most what is left of the call: the socket's timeout is
+            # set before every read, as the timeout given to requests holds from the start.
+            while True:
+                left = deadline.remaining()
+                if left <= 0:
+                    raise _too_slow(name)
+                _read_timeout(resp, min(FILE_READ_TIMEOUT, left))
+                if not (chunk := resp.raw.read1(256 * 1024, decode_content=True)):
+                    return b"".join(chunks)
                 total += len(chunk)
                 if total > limit:
                     writing.check_sizes([*before, (name, total)])
-                if deadline.remaining() <= 0:
-                    raise _too_slow(name)
                 chunks.append(chunk)
-            return b"".join(chunks)
     except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
         if _timed_out(exc) or deadline.remaining() <= 0:
             raise _too_slow(name) from None
@@ -364,6 +379,14 @@ def _download(
             f"Could not download the file '{name}' from Dify (network error). Check that the "
             "plugin can reach Dify's FILES_URL, then try again."
         ) from None
+
+
+def _read_timeout(resp: requests.Response, seconds: float) -> None:
+    """The longest the next read of ``resp``'s body may wait. urllib3 keeps the connection
+    on a streamed response until its body is read (then there is nothing left to wait for)."""
+    connection = resp.raw.connection
+    if connection is not None and connection.sock is not None:
+        connection.sock.settimeout(seconds)
 
 
 def _timed_out(exc: Exception) -> bool:

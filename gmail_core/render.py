@@ -12,9 +12,11 @@ lines that it cannot contain (see ``content_block``).
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,28 +64,42 @@ def encoded_size(value: Any) -> int:
         return len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
+def _level(sizes: Sequence[int], budget: int) -> int:
+    """The water level: the most bytes each value may keep (small ones whole) so that
+    together they fit ``budget``; ``max(sizes)`` when they all fit already."""
+    if sum(sizes) <= budget:
+        return max(sizes, default=0)
+    left, count = max(budget, 0), len(sizes)
+    for size in sorted(sizes):
+        if size * count > left:
+            return left // count
+        left -= size
+        count -= 1
+    return 0  # unreachable: the sizes would have fitted
+
+
 def shares(sizes: Sequence[int], budget: int) -> list[int]:
     """How many bytes each of several values may keep so that together they fit ``budget``:
     small ones whole, the large ones cut to one equal share of what the small ones leave."""
-    if sum(sizes) <= budget:
-        return list(sizes)
-    left, count = max(budget, 0), len(sizes)
-    level = 0
-    for size in sorted(sizes):
-        if size * count > left:
-            level = left // count
-            break
-        left -= size
-        count -= 1
+    level = _level(sizes, budget)
     return [min(size, level) for size in sizes]
 
 
 def cut_to(text: str, allowance: int) -> str:
     """The longest start of ``text`` that takes at most ``allowance`` bytes in the line."""
-    n = min(len(text), max(allowance, 0))
-    while n and (size := encoded_size(text[:n]) - 2) > allowance:
-        n = min(n - 1, n * allowance // size)  # escapes and UTF-8 take more than a byte
-    return text[:n]
+    # A character takes 1 to 6 bytes (an escape like \u0001), and the size of a start grows
+    # with its length: a binary search finds the longest that fits in ~22 measurements.
+    low, high = 0, min(len(text), max(allowance, 0))
+    if encoded_size(text[:high]) - 2 <= allowance:
+        return text[:high]
+    low = high // 6  # fits whatever the characters; text[:high] does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        if encoded_size(text[:middle]) - 2 <= allowance:
+            low = middle
+        else:
+            high = middle
+    return text[:low]
 
 
 def fit_bodies(bodies: Sequence[str], budget: int, rest: Callable[[int], str]) -> list[str]:
@@ -116,27 +132,113 @@ def fit_text(text: str, budget: int = LINE_BUDGET) -> str:
     )
 
 
-def fit_value(value: Any, budget: int = LINE_BUDGET) -> Any:
-    """A variable's value within ``budget`` bytes, its types kept: the longest strings in
-    it are cut (water-filling) and each ends with a note."""
+@dataclass(frozen=True)
+class Fitted:
+    """A variable's value as ``fit_value`` left it: ``cut`` strings were shortened and
+    ``dropped`` list items removed from the end of the longest lists."""
+
+    value: Any
+    cut: int = 0
+    dropped: int = 0
+
+    def note(self, name: str) -> str:
+        """One line for the answer's text that says what this variable lost, or ""."""
+        if not (self.cut or self.dropped):
+            return ""
+        lost = []
+        if self.dropped:
+            lost.append(f"{self.dropped:,} list items dropped from the end of its longest lists")
+        if self.cut:
+            lost.append(f"{self.cut:,} strings shortened")
+        return f"[Variable {name} was cut ({', '.join(lost)}): {_BUDGET_WORDS}.]\n"
+
+
+#: the most a string's note takes, whatever the count in it
+_VALUE_NOTE_BYTES = len(f"[… {10**15:,} characters cut: {_BUDGET_WORDS}]".encode())
+#: marks a string cut too short to carry the note
+_CUT_MARK = "…"
+
+
+def fit_value(value: Any, budget: int = LINE_BUDGET) -> Fitted:
+    """A variable's value within ``budget`` bytes, its types kept: the longest strings in it
+    are cut to one level (water-filling), each ending with a note — or, when the level is too
+    low for notes, with "…" (nothing when cut to nothing). When the keys, numbers and
+    brackets alone pass the budget, items go from the end of the longest lists first."""
     total = encoded_size(value)
     if total <= budget:
-        return value
+        return Fitted(value)
     sizes = [encoded_size(text) - 2 for text in _strings(value)]
-    frame = total - sum(sizes)  # keys, numbers, brackets: not cut
-    allowed = shares(sizes, budget - frame)
-    cut = sum(keep < size for keep, size in zip(allowed, sizes, strict=True))
-    allowed = shares(sizes, budget - frame - cut * 120)  # room for the notes
-    kept = iter(allowed)
+    frame = total - sum(sizes)  # keys, numbers, brackets, quotes: what cutting strings keeps
+    dropped = 0
+    if frame > budget:
+        # leave the strings of the items kept some room (an eighth at most) besides notes
+        room = min(sum(sizes), budget // 8)
+        value, dropped = _drop_items(value, frame - budget + room)
+        sizes = [encoded_size(text) - 2 for text in _strings(value)]
+        frame = encoded_size(value) - sum(sizes)
+    # Each string keeps at most ``level`` bytes, its note or mark included: the total is
+    # frame + sum(min(size, level)) <= budget by construction.
+    level = _level(sizes, budget - frame)
+    if level >= 2 * _VALUE_NOTE_BYTES:  # a note no longer than what is shown
+        keep, note = level - _VALUE_NOTE_BYTES, True
+    else:
+        keep, note = level - len(_CUT_MARK.encode()), False
+    known = iter(sizes)
+    cut = 0
 
     def shorter(text: str) -> str:
-        keep = next(kept)
-        if keep >= encoded_size(text) - 2:
+        nonlocal cut
+        if next(known) <= level:
             return text
+        cut += 1
+        if keep <= 0:
+            return ""
         shown = cut_to(text, keep)
-        return f"{shown}[… {len(text) - len(shown):,} characters cut: {_BUDGET_WORDS}]"
+        if note:
+            return f"{shown}[… {len(text) - len(shown):,} characters cut: {_BUDGET_WORDS}]"
+        return shown + _CUT_MARK
 
-    return _map_strings(value, shorter)
+    return Fitted(_map_strings(value, shorter), cut, dropped)
+
+
+def _drop_items(value: Any, excess: int) -> tuple[Any, int]:
+    """``value`` with items removed from the end of its longest lists until its frame (the
+    value with every string empty) is ``excess`` bytes smaller, and how many items went.
+    Nothing left to remove: the value's empty form."""
+    value = _map_strings(value, str)  # new lists, to remove from
+    lists = list(_lists(value))
+    order_of = {id(items): order for order, items in enumerate(lists)}
+    heap = [(-len(items), -order, order) for order, items in enumerate(lists) if items]
+    heapq.heapify(heap)
+    gone: set[int] = set()  # lists inside items already removed
+    dropped = 0
+    while excess > 0 and heap:
+        _, _, order = heapq.heappop(heap)
+        items = lists[order]
+        if order in gone:
+            continue
+        item = items.pop()
+        dropped += 1
+        # the item with its strings empty, and its comma unless it was the list's last one
+        freed = encoded_size(_map_strings(item, lambda _: "")) + bool(items)
+        excess -= freed
+        gone.update(order_of[id(inside)] for inside in _lists(item))
+        if items:
+            heapq.heappush(heap, (-len(items), -order, order))
+    if excess > 0:  # dict keys or numbers alone pass the budget: nothing of it can be kept
+        empty: Any = type(value)() if isinstance(value, str | list | dict) else None
+        return empty, dropped + 1
+    return value, dropped
+
+
+def _lists(value: Any) -> Iterable[list[Any]]:
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from _lists(item)
+    elif isinstance(value, list):
+        yield value
+        for item in value:
+            yield from _lists(item)
 
 
 def _strings(value: Any) -> Iterable[str]:

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from dify_plugin.core.server.__base.writer_entities import Event, StreamOutputMessage
 from dify_plugin.entities.tool import ToolInvokeMessage
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gmail_core import dify, render
 
@@ -55,32 +57,83 @@ def test_cut_to_fits_whatever_the_characters_cost(allowance: int) -> None:
     shown = render.cut_to(text, allowance)
     assert text.startswith(shown)
     assert render.encoded_size(shown) - 2 <= allowance
-    assert render.encoded_size(text[: len(shown) + 40]) - 2 > allowance  # not cut far short
+    assert render.encoded_size(text[: len(shown) + 1]) - 2 > allowance  # the longest that fits
 
 
-def test_fit_bodies_share_and_say_how_to_read_the_rest() -> None:
-    bodies = ["short", "日" * 600_000, "x" * 3_000_000]
-    shown = render.fit_bodies(bodies, 3_000_000, lambda i: f"read body {i} alone")
-    assert shown[0] == "short"
-    assert sum(render.encoded_size(b) - 2 for b in shown) <= 3_000_000
-    for i in (1, 2):
-        assert bodies[i].startswith(shown[i].split("\n\n[… cut here")[0])
-        assert f"To see the rest, read body {i} alone." in shown[i]
-        assert "more characters not shown" in shown[i] and "4 MB" in shown[i]
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * 99_900 + "\x00" * 100_000,  # 1 byte a character, then 6 (an escape)
+        "\x00" * 16_656 + "a" * 100_000,
+        ("a" * 1000 + "\x00" * 50) * 200,
+    ],
+)
+def test_cut_to_keeps_the_longest_start_in_few_measurements(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    measured = []
+    size = render.encoded_size
+    monkeypatch.setattr(render, "encoded_size", lambda v: measured.append(v) or size(v))
+    shown = render.cut_to(text, 100_000)
+    assert size(shown) - 2 <= 100_000 < size(text[: len(shown) + 1]) - 2
+    assert len(measured) <= 20
 
 
-def test_fit_value_keeps_every_type_and_cuts_the_longest_strings() -> None:
-    value = [
-        {"id": f"m{i}", "to": "x" * 2_000_000, "count": i, "flags": [True], "labels": ["A"]}
-        for i in range(4)
-    ]
-    fitted = render.fit_value(value, 1_000_000)
-    assert render.encoded_size(fitted) <= 1_000_000
-    assert [m["id"] for m in fitted] == ["m0", "m1", "m2", "m3"]
-    assert [m["count"] for m in fitted] == [0, 1, 2, 3] and fitted[0]["flags"] == [True]
-    assert all("characters cut" in m["to"] for m in fitted)
-    small = [{"id": "m0", "to": "a@example.com"}]
-    assert render.fit_value(small) is small  # what fits is passed through untouched
+def _fits(value: Any, budget: int) -> render.Fitted:
+    fitted = render.fit_value(value, budget)
+    assert render.encoded_size(fitted.value) <= budget
+    return fitted
+
+
+def test_fit_value_drops_items_from_the_longest_lists_when_the_frame_alone_passes() -> None:
+    # 12 hostile messages of 500 attachments: keys and numbers alone pass the budget
+    attachment = {"filename": "a.bin", "size": 10, "attachment_id": "A" + "x" * 200}
+    value = [{"id": f"m{i}", "attachments": [dict(attachment)] * 500} for i in range(12)]
+    fitted = _fits(value, 200_000)
+    assert fitted.dropped > 0 and [m["id"] for m in fitted.value] == [f"m{i}" for i in range(12)]
+    kept = [len(m["attachments"]) for m in fitted.value]
+    assert max(kept) - min(kept) <= 1  # taken from the end of the longest lists, evenly
+    assert all(isinstance(a["size"], int) for m in fitted.value for a in m["attachments"])
+    assert "list items dropped from the end of its longest lists" in fitted.note("messages")
+    assert "4 MB" in fitted.note("messages") and render.fit_value([1]).note("x") == ""
+
+
+def test_fit_value_leaves_room_for_every_note_it_writes() -> None:
+    # many strings right at the water level and one far above it: the cut ones need notes
+    budget, count = 100_000, 500
+    size = (budget - (3 * (count + 2) + 1)) // (count + 1)
+    value = ["x" * size] * count + ["y" * (size + 20_000)]
+    fitted = _fits(value, budget)
+    assert fitted.cut >= 1 and "characters cut" in fitted.value[-1]
+
+
+def test_fit_value_never_grows_short_strings() -> None:
+    value = ["abcdefgh"] * 20_000  # each too short for a note of its own
+    fitted = _fits(value, 100_000)
+    assert render.encoded_size(fitted.value) < render.encoded_size(value)
+    assert all("abcdefgh".startswith(text.removesuffix("…")) for text in fitted.value)
+    assert len(fitted.value) == 20_000 and fitted.cut == 20_000 and not fitted.dropped
+
+
+def test_fit_value_empties_what_it_cannot_keep() -> None:
+    assert _fits({"k" * 100: 1}, 50).value == {}
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=300),
+    lambda inner: st.lists(inner, max_size=30) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=200,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_json, budget=st.integers(min_value=4, max_value=3_000))
+def test_fit_value_always_fits_the_budget(value: Any, budget: int) -> None:
+    fitted = _fits(value, budget)
+    if fitted.value is value:
+        assert not (fitted.cut or fitted.dropped)
+    elif isinstance(value, list | dict) and fitted.value:
+        assert type(fitted.value) is type(value)
 
 
 class Huge(dify.GmailTool):
@@ -99,3 +152,13 @@ def test_every_line_a_tool_emits_fits_the_budget() -> None:
     assert len(lines) == 2
     assert all(len(line) < BUDGET + 1024 for line in lines)
     assert b"was cut: one Dify tool answer holds at most 4 MB" in lines[0]
+
+
+def test_the_text_says_when_a_variable_lost_items() -> None:
+    tool = Huge.from_credentials({"access_token": "tok"})
+    tool.session = SimpleNamespace(app_id="app-1", message_id=None)  # type: ignore[assignment]
+    values = {"ids": list(range(10**6, 10**6 + 560_000))}  # numbers alone pass the budget
+    text, variable = [m.message for m in tool._invoke({"text": "Found.", "values": values})]
+    assert isinstance(text, ToolInvokeMessage.TextMessage)
+    assert "[Variable ids was cut (" in text.text and "list items dropped" in text.text
+    assert render.encoded_size(variable.model_dump()["variable_value"]) <= BUDGET
