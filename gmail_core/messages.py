@@ -144,6 +144,9 @@ def read_messages(
 #: Bytes of one such part fetched: reading keeps MAX_TEXT_CHARS (1,000,000) characters of
 #: text, at most 4 bytes each; a larger part is not fetched (its message says so).
 MAX_HELD_APART_PART_BYTES = 4 * 1024 * 1024
+#: Bytes of them fetched per message, in reading order, for the same reason: the parts
+#: past it are not fetched (a message of 1,500 such parts would cost 30 batch requests).
+MAX_HELD_APART_MESSAGE_BYTES = MAX_HELD_APART_PART_BYTES
 #: Bytes of such parts fetched per call (a thread or a search of many large messages).
 MAX_HELD_APART_BYTES = 16 * 1024 * 1024
 #: Bytes of them per batch request: its answer holds them all, each decoded whole.
@@ -180,14 +183,26 @@ class _HeldApartPlan:
         batch: list[tuple[int, str, reading.HeldApart]] = []
         batch_bytes = 0
         late = client.deadline.remaining() < HELD_APART_MIN_SECONDS
+        # One note for all the parts past a message's share (notes are kept once): there may
+        # be thousands.
+        past_the_text_read = (
+            "The text parts that Gmail sends separately past the first "
+            f"{reading.size_words(MAX_HELD_APART_MESSAGE_BYTES)} of them were not fetched: no "
+            "more of a message's text is read. Open it in Gmail."
+        )
         for index, parts in enumerate(wanted):
             message_id = _message_id_of(resources[index])
+            message_bytes = 0
             for part in parts:
+                cost = _cost(part)
+                if message_bytes and message_bytes + cost > MAX_HELD_APART_MESSAGE_BYTES:
+                    plan.found[index][part.attachment_id] = past_the_text_read
+                    continue
                 why = _why_not_fetched(part, message_id, late, plan.fetch_bytes)
                 if why:
                     plan.found[index][part.attachment_id] = _held_apart_note(part, why)
                     continue
-                cost = _cost(part)
+                message_bytes += cost
                 if batch and (
                     batch_bytes + cost > HELD_APART_BATCH_BYTES or len(batch) >= BATCH_CHUNK
                 ):

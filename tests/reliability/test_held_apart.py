@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -229,3 +230,25 @@ def test_parts_not_reached_in_time_are_named(
             "A text part of 8 KB that Gmail sends separately was not fetched: this call's time "
             "budget is used up. Read the message alone with get_message."
         ]
+
+
+def test_a_message_of_many_such_parts_fetches_no_more_than_its_text_read(
+    fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading keeps MAX_TEXT_CHARS of a message's text: the parts past that many bytes are
+    not fetched (one message of 1,500 of them cost 30 batch requests), and one note says so."""
+    monkeypatch.setattr(messages, "MAX_HELD_APART_MESSAGE_BYTES", 3 * PART + 100)
+    body = EmailMessage()
+    body["From"], body["To"], body["Subject"] = "a@example.com", "me@example.com", "Many"
+    body.set_content("intro")
+    for i in range(8):
+        body.add_attachment(f"Part {i} ".ljust(PART, "x"), disposition="inline")
+    message_id = _box(fake).add_message(body.as_bytes())
+    fake.stats.reset()
+    got = invoke("get_message", {"message_id": message_id}, TOKEN).variables
+    assert _batches(fake) == [3]  # the three parts that fit (the first, "intro", is inline)
+    assert [f"Part {i} " in got["body"] for i in range(8)] == [True] * 3 + [False] * 5
+    assert got["notes"] == [
+        "The text parts that Gmail sends separately past the first 26 KB of them were not "
+        "fetched: no more of a message's text is read. Open it in Gmail."
+    ]
