@@ -330,12 +330,17 @@ def message_body(
     )
 
 
+# What reading or converting one message may take however late in the call: no message is
+# given up before it starts (or told it "took longer than -0.3 s").
+MIN_READ_SECONDS = 0.5
+
+
 def _read_seconds(client: GmailClient | None) -> float:
     """How long one message may be read or converted: ``offload.READ_SECONDS``, within what
-    is left of the call's time budget."""
+    is left of the call's time budget (at least ``MIN_READ_SECONDS``)."""
     if client is None:
         return offload.READ_SECONDS
-    return min(offload.READ_SECONDS, client.deadline.remaining())
+    return max(min(offload.READ_SECONDS, client.deadline.remaining()), MIN_READ_SECONDS)
 
 
 def _in_reading_thread[T](

@@ -425,7 +425,7 @@ class HeldApart:
     sent as a separate attachment"), to be fetched with ``messages.attachments.get``."""
 
     attachment_id: str
-    size: int  # Gmail's count of its bytes
+    size: int  # Gmail's count of its bytes (0 when unknown or junk)
 
 
 def held_apart(resource: object) -> list[HeldApart]:
@@ -437,7 +437,8 @@ def held_apart(resource: object) -> list[HeldApart]:
         part = visit.part
         attachment_id = _held_apart_id(part)
         if attachment_id and not _named_by_gmail(part):
-            found.append(HeldApart(attachment_id, _int(_dict(part.get("body")).get("size"))))
+            size = max(_int(_dict(part.get("body")).get("size")), 0)
+            found.append(HeldApart(attachment_id, size))
     return found
 
 
@@ -470,7 +471,8 @@ def _named(part: Mapping[str, Any], headers: _Headers) -> tuple[str, bool]:
 
 
 def size_words(size: int) -> str:
-    """A byte count for a note: "3.2 MB", "120 KB", "900 bytes"."""
+    """A byte count for a note: "3.2 MB", "120 KB", "900 bytes" (Gmail's junk below 0: 0)."""
+    size = max(size, 0)
     if size >= 1024 * 1024:
         return f"{size / (1024 * 1024):,.1f}".removesuffix(".0") + " MB"
     return f"{size // 1024:,} KB" if size >= 1024 else f"{size:,} bytes"

@@ -27,6 +27,7 @@ from gmail_core.reading import (
     find_attachment,
     held_apart,
     parse_message,
+    size_words,
 )
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
@@ -685,3 +686,13 @@ def test_hostile_content_headers_never_raise(content_type: str, disposition: str
         "body": {"size": 1, "attachmentId": "A"},
     }
     parse_message({"payload": {"mimeType": "multipart/mixed", "parts": [part]}})
+
+
+def test_a_negative_size_from_gmail_reads_as_zero():
+    assert size_words(-5) == "0 bytes"
+    found = resource(part_json("text/plain", attachment_id="BODY", size=-5))
+    assert held_apart(found) == [HeldApart("BODY", 0)]
+    assert parse_message(found).notes == (
+        "A text part of 0 bytes that Gmail sends separately was not fetched: its text is not "
+        "shown.",
+    )
