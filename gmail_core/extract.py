@@ -400,8 +400,13 @@ _TEXT_OPERATOR = re.compile(rb"T[jJ]|Do|['\"]")
 def _page_text(page: PageObject, seconds: float) -> str:
     """One page's text, or _PageTooCostly. ``extract_text`` cannot be interrupted, so the
     page's size is checked before it starts, and the time at each operator it draws."""
-    contents = page.get_contents()
-    data = contents.get_data() if contents is not None else b""
+    from pypdf.errors import LimitReachedError
+
+    try:
+        contents = page.get_contents()
+        data = contents.get_data() if contents is not None else b""
+    except LimitReachedError:  # its content streams inflate past pypdf's limit: too costly too
+        raise _PageTooCostly from None
     if len(data) > MAX_PDF_PAGE_CONTENT_BYTES:
         raise _PageTooCostly
     if not _TEXT_OPERATOR.search(data):
@@ -411,8 +416,6 @@ def _page_text(page: PageObject, seconds: float) -> str:
     def check_time(*_: object) -> None:
         if time.monotonic() > stop:
             raise _PageTooCostly
-
-    from pypdf.errors import LimitReachedError
 
     try:
         return str(page.extract_text(visitor_operand_before=check_time)).strip()

@@ -11,6 +11,7 @@ import io
 import logging
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
@@ -114,8 +115,18 @@ def read_messages(
     if not any(wanted):
         return [read_message(r, client) for r in resources]
     plan = _HeldApartPlan.of(client, resources, wanted)
-    with transfers.large_transfer(plan.fetch_bytes, client.deadline) as share:
-        fetched = plan.fetch(client)
+    with ExitStack() as holding:
+        try:
+            share: transfers.Share | None = holding.enter_context(
+                transfers.large_transfer(
+                    plan.fetch_bytes, client.deadline, wait=HELD_APART_WAIT_SECONDS
+                )
+            )
+        except TransientError:  # the budget stays taken: the messages are read without them
+            share = None
+            fetched = plan.give_up(_BUSY)
+        else:
+            fetched = plan.fetch(client)
         return [
             read_message(
                 r,
@@ -123,7 +134,7 @@ def read_messages(
                 fetched=fetched[i],
                 # Its parts' bytes stay in memory until its reading is over, even one given
                 # up on: so does their share of the transfer budget.
-                when_over=share.keep() if fetched[i] else None,
+                when_over=share.keep() if share and fetched[i] else None,
             )
             for i, r in enumerate(resources)
         ]
@@ -133,12 +144,23 @@ def read_messages(
 #: Bytes of one such part fetched: reading keeps MAX_TEXT_CHARS (1,000,000) characters of
 #: text, at most 4 bytes each; a larger part is not fetched (its message says so).
 MAX_HELD_APART_PART_BYTES = 4 * 1024 * 1024
+#: Bytes of them fetched per message, in reading order, for the same reason: the parts
+#: past it are not fetched (a message of 1,500 such parts would cost 30 batch requests).
+MAX_HELD_APART_MESSAGE_BYTES = MAX_HELD_APART_PART_BYTES
 #: Bytes of such parts fetched per call (a thread or a search of many large messages).
 MAX_HELD_APART_BYTES = 16 * 1024 * 1024
 #: Bytes of them per batch request: its answer holds them all, each decoded whole.
 HELD_APART_BATCH_BYTES = 4 * 1024 * 1024
-#: Seconds of the call's time budget that must be left to fetch them.
+#: Seconds of the call's time budget that must be left to fetch them (checked per batch).
 HELD_APART_MIN_SECONDS = 10.0
+#: Seconds a call waits for its share of the transfer budget: others' large attachments may
+#: hold it for minutes, and the messages are worth reading without those parts meanwhile.
+HELD_APART_WAIT_SECONDS = 3.0
+
+_LATE = (
+    "was not fetched: this call's time budget is used up. Read the message alone with get_message."
+)
+_BUSY = "was not fetched: the plugin is busy with other large transfers. Try again in a minute."
 
 
 @dataclass
@@ -161,14 +183,26 @@ class _HeldApartPlan:
         batch: list[tuple[int, str, reading.HeldApart]] = []
         batch_bytes = 0
         late = client.deadline.remaining() < HELD_APART_MIN_SECONDS
+        # One note for all the parts past a message's share (notes are kept once): there may
+        # be thousands.
+        past_the_text_read = (
+            "The text parts that Gmail sends separately past the first "
+            f"{reading.size_words(MAX_HELD_APART_MESSAGE_BYTES)} of them were not fetched: no "
+            "more of a message's text is read. Open it in Gmail."
+        )
         for index, parts in enumerate(wanted):
             message_id = _message_id_of(resources[index])
+            message_bytes = 0
             for part in parts:
+                cost = _cost(part)
+                if message_bytes and message_bytes + cost > MAX_HELD_APART_MESSAGE_BYTES:
+                    plan.found[index][part.attachment_id] = past_the_text_read
+                    continue
                 why = _why_not_fetched(part, message_id, late, plan.fetch_bytes)
                 if why:
                     plan.found[index][part.attachment_id] = _held_apart_note(part, why)
                     continue
-                cost = _cost(part)
+                message_bytes += cost
                 if batch and (
                     batch_bytes + cost > HELD_APART_BATCH_BYTES or len(batch) >= BATCH_CHUNK
                 ):
@@ -181,10 +215,22 @@ class _HeldApartPlan:
             plan.batches.append(batch)
         return plan
 
+    def give_up(self, why: str) -> list[dict[str, bytes | str]]:
+        """Each planned part not fetched yet gets the note ``why``."""
+        for batch in self.batches:
+            for index, _, part in batch:
+                self.found[index].setdefault(part.attachment_id, _held_apart_note(part, why))
+        self.batches = []
+        return self.found
+
     def fetch(self, client: GmailClient) -> list[dict[str, bytes | str]]:
         """The planned parts' bytes, one batch request after another (so that one batch
-        answer at a time is in memory); a part that fails gets its note instead."""
-        for batch in self.batches:
+        answer at a time is in memory) while the time budget lasts; a part that fails or
+        is not reached gets its note instead."""
+        for position, batch in enumerate(self.batches):
+            if client.deadline.remaining() < HELD_APART_MIN_SECONDS:
+                self.batches = self.batches[position:]
+                return self.give_up(_LATE)
             calls = [
                 BatchCall(
                     id=str(number),
@@ -237,10 +283,7 @@ def _why_not_fetched(part: reading.HeldApart, message_id: str, late: bool, plann
         limit = reading.size_words(MAX_HELD_APART_PART_BYTES)
         return f"is more than the {limit} read per part: its text is not shown. Open it in Gmail."
     if late:
-        return (
-            "was not fetched: this call's time budget is used up. Read the message alone with "
-            "get_message."
-        )
+        return _LATE
     if planned + _cost(part) > MAX_HELD_APART_BYTES:
         return (
             f"was not fetched: this call already reads "
@@ -287,12 +330,17 @@ def message_body(
     )
 
 
+# What reading or converting one message may take however late in the call: no message is
+# given up before it starts (or told it "took longer than -0.3 s").
+MIN_READ_SECONDS = 0.5
+
+
 def _read_seconds(client: GmailClient | None) -> float:
     """How long one message may be read or converted: ``offload.READ_SECONDS``, within what
-    is left of the call's time budget."""
+    is left of the call's time budget (at least ``MIN_READ_SECONDS``)."""
     if client is None:
         return offload.READ_SECONDS
-    return min(offload.READ_SECONDS, client.deadline.remaining())
+    return max(min(offload.READ_SECONDS, client.deadline.remaining()), MIN_READ_SECONDS)
 
 
 def _in_reading_thread[T](

@@ -364,9 +364,13 @@ def _filename(part: Mapping[str, Any], headers: _Headers) -> str:
         except _HEADER_ERRORS:
             raw = ""
         name = decode_header_words(str(raw)[:MAX_PARAMETER_HEADER_CHARS])[0]
+    return _label(name)
+
+
+def _label(name: str) -> str:
+    """A file name as a label, not a path: its last component, without control characters."""
     if not name:
         return ""
-    # A name is a label, not a path: keep the last component, drop control characters.
     name = _PATH_SEPARATORS.split(name)[-1][-MAX_FILENAME_CHARS:]
     if name.isprintable():
         return name.strip()
@@ -421,7 +425,7 @@ class HeldApart:
     sent as a separate attachment"), to be fetched with ``messages.attachments.get``."""
 
     attachment_id: str
-    size: int  # Gmail's count of its bytes
+    size: int  # Gmail's count of its bytes (0 when unknown or junk)
 
 
 def held_apart(resource: object) -> list[HeldApart]:
@@ -432,9 +436,24 @@ def held_apart(resource: object) -> list[HeldApart]:
     for visit in _walk(payload, _Scope(_Headers(())), [], _Notes()):
         part = visit.part
         attachment_id = _held_apart_id(part)
-        if attachment_id and not _named(part, _Headers(part.get("headers")))[1]:
-            found.append(HeldApart(attachment_id, _int(_dict(part.get("body")).get("size"))))
+        if attachment_id and not _named_by_gmail(part):
+            size = max(_int(_dict(part.get("body")).get("size")), 0)
+            found.append(HeldApart(attachment_id, size))
     return found
+
+
+def _named_by_gmail(part: Mapping[str, Any]) -> bool:
+    """``_named``'s verdict (an attachment, not the body) from Gmail's ``filename`` and the
+    disposition alone: ``held_apart`` runs on the event loop, and parsing thousands of
+    parts' parameters there took seconds. A part named only in its headers' parameters,
+    with Gmail's ``filename`` empty, is misjudged: it is merely fetched, then not read."""
+    if _label(_str(part.get("filename"))[:MAX_HEADER_CHARS].strip()):
+        return True
+    for item in _list(part.get("headers"))[:MAX_HEADERS]:
+        name = _dict(item).get("name")
+        if isinstance(name, str) and name.lower() == "content-disposition":
+            return _disposition(_Headers([item])) == "attachment"
+    return False
 
 
 def _held_apart_id(part: Mapping[str, Any]) -> str:
@@ -452,7 +471,8 @@ def _named(part: Mapping[str, Any], headers: _Headers) -> tuple[str, bool]:
 
 
 def size_words(size: int) -> str:
-    """A byte count for a note: "3.2 MB", "120 KB", "900 bytes"."""
+    """A byte count for a note: "3.2 MB", "120 KB", "900 bytes" (Gmail's junk below 0: 0)."""
+    size = max(size, 0)
     if size >= 1024 * 1024:
         return f"{size / (1024 * 1024):,.1f}".removesuffix(".0") + " MB"
     return f"{size // 1024:,} KB" if size >= 1024 else f"{size:,} bytes"

@@ -15,6 +15,7 @@ This is shared capacity, not per-user state: it holds sizes, never data or token
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -95,21 +96,26 @@ class Share:
 
 
 @contextmanager
-def large_transfer(nbytes: int, deadline: transport.Deadline) -> Iterator[Share]:
+def large_transfer(
+    nbytes: int, deadline: transport.Deadline, *, wait: float | None = None
+) -> Iterator[Share]:
     """Hold a share of the budget for ``nbytes`` while the block runs (and while the work it
     hands the bytes to ``keep``s it); wait for it if the budget is taken, until ``deadline``
-    nearly runs out (then a temporary error)."""
+    nearly runs out, or at most ``wait`` seconds (then a temporary error, before the block)."""
     want = share(nbytes)
     if not want:
         yield Share(None, 0)
         return
     budget = _shared()
     ticket = object()
+    give_up = None if wait is None else time.monotonic() + wait
     with budget.cond:
         budget.waiting.append(ticket)
         try:
             while budget.waiting[0] is not ticket or budget.free < want:
                 left = deadline.remaining() - 5
+                if give_up is not None:
+                    left = min(left, give_up - time.monotonic())
                 if left <= 0:
                     raise TransientError(
                         "The plugin is busy with other large attachments right now. Try again "

@@ -4,13 +4,15 @@ that is not fetched is named in its message's notes. Tools run in-process agains
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
 
 from devkit.fakegoogle import GMAIL_MODIFY, FakeGoogle, FaultPlan
-from gmail_core import messages, reading, transfers
+from gmail_core import messages, reading, transfers, transport
 from tests.reliability import failure, fast_retries, invoke, raw_message, use_fake
 
 TOKEN = "tok-apart"
@@ -182,3 +184,71 @@ def test_a_reply_without_the_quote_does_not_need_the_text(
     params = {"message_id": fake.first_id, "body": "Thanks", "quote_original": False}  # type: ignore[attr-defined]
     invoke("reply_to_message", params, TOKEN)
     assert len(box.sent) == sent + 1 and b"Thanks" in box.sent[-1]
+
+
+def test_while_others_hold_the_transfer_budget_the_messages_are_read_without_those_parts(
+    fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another call's large attachment may hold the budget for minutes: wait a moment, then
+    read every message anyway, naming the parts not fetched, instead of failing the call."""
+    monkeypatch.setattr(transfers, "SMALL", 1_000)  # count these small parts
+    monkeypatch.setattr(messages, "HELD_APART_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(messages, "HELD_APART_MIN_SECONDS", 1.0)
+    with transfers.large_transfer(transfers.BUDGET, transport.Deadline(100)):
+        started = time.monotonic()
+        found = invoke("search_messages", {"query": "", "include_body": True}, TOKEN).variables
+        assert time.monotonic() - started < 10
+    assert len(found["messages"]) == 3
+    for message in found["messages"]:
+        assert message["notes"] == [
+            "A text part of 8 KB that Gmail sends separately was not fetched: the plugin is "
+            "busy with other large transfers. Try again in a minute."
+        ]
+    assert transfers.in_flight() == 0
+
+
+def test_parts_not_reached_in_time_are_named(
+    fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The time budget is checked before each batch (the wait for the transfer budget, or
+    the batches before, may have used it up)."""
+    monkeypatch.setattr(messages, "HELD_APART_BATCH_BYTES", PART)  # one part per batch
+    real = messages.GmailClient.call_many
+
+    def slow_call_many(self: Any, *args: Any, **kwargs: Any) -> Any:
+        answer = real(self, *args, **kwargs)
+        if kwargs.get("what") == "message part":  # the first batch uses up the budget
+            monkeypatch.setattr(messages, "HELD_APART_MIN_SECONDS", 1_000.0)
+        return answer
+
+    monkeypatch.setattr(messages.GmailClient, "call_many", slow_call_many)
+    found = _thread(fake)
+    assert found[0]["notes"] == [] and found[0]["body"].endswith("END 0")
+    for message in found[1:]:
+        assert message["body"] == ""
+        assert message["notes"] == [
+            "A text part of 8 KB that Gmail sends separately was not fetched: this call's time "
+            "budget is used up. Read the message alone with get_message."
+        ]
+
+
+def test_a_message_of_many_such_parts_fetches_no_more_than_its_text_read(
+    fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading keeps MAX_TEXT_CHARS of a message's text: the parts past that many bytes are
+    not fetched (one message of 1,500 of them cost 30 batch requests), and one note says so."""
+    monkeypatch.setattr(messages, "MAX_HELD_APART_MESSAGE_BYTES", 3 * PART + 100)
+    body = EmailMessage()
+    body["From"], body["To"], body["Subject"] = "a@example.com", "me@example.com", "Many"
+    body.set_content("intro")
+    for i in range(8):
+        body.add_attachment(f"Part {i} ".ljust(PART, "x"), disposition="inline")
+    message_id = _box(fake).add_message(body.as_bytes())
+    fake.stats.reset()
+    got = invoke("get_message", {"message_id": message_id}, TOKEN).variables
+    assert _batches(fake) == [3]  # the three parts that fit (the first, "intro", is inline)
+    assert [f"Part {i} " in got["body"] for i in range(8)] == [True] * 3 + [False] * 5
+    assert got["notes"] == [
+        "The text parts that Gmail sends separately past the first 26 KB of them were not "
+        "fetched: no more of a message's text is read. Open it in Gmail."
+    ]

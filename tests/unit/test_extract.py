@@ -192,7 +192,7 @@ def test_a_pdf_stream_inflating_past_the_limit_costs_its_page_only(
     monkeypatch.setattr(extract, "MAX_PDF_STREAM_BYTES", 200)
     found = read(documents.pdf(["short", "long " * 200]), PDF, "bomb.pdf")
     assert "short" in found.text and "long long" not in found.text
-    assert "1 of 2 pages could not be read" in found.note
+    assert found.note == "Page 2 was not read: too many drawing instructions to read in time."
 
 
 _TEXT_PAGE = b"BT /F1 11 Tf 14 TL 60 780 Td\n(Total due: 1,250.00 EUR) Tj\nET\n"
@@ -229,6 +229,25 @@ def test_pypdf_parses_no_stream_past_the_token_budget(monkeypatch: pytest.Monkey
     form = b"q Q\n" * 1_000 + b"BT /F1 11 Tf (In the form) Tj ET\n"
     found = read(documents.pdf_drawn([b"/Fm1 Do\n" + _TEXT_PAGE], form=form), PDF, "t.pdf")
     assert found.text == "Total due: 1,250.00 EUR"
+
+
+def test_a_page_whose_content_streams_inflate_past_the_limit_is_skipped_not_damaged() -> None:
+    """pypdf stops joining a page's content streams (20 references to one stream of 1 MB)
+    before the page's size is checked: that page is too costly, not damaged."""
+    from pypdf import PdfWriter
+    from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(200, 200)
+    stream = DecodedStreamObject()
+    stream.set_data(b"BT /F1 12 Tf 10 10 Td (hi) Tj ET\n" + b" " * (1024 * 1024))
+    reference = writer._add_object(stream.flate_encode())
+    page[NameObject("/Contents")] = ArrayObject([reference] * 20)
+    out = io.BytesIO()
+    writer.write(out)
+    assert len(out.getvalue()) < 5_000
+    found = read(out.getvalue(), PDF, "array.pdf")
+    assert found.note == "Page 1 was not read: too many drawing instructions to read in time."
 
 
 def test_text_in_forms_and_pages_of_figures_are_still_read() -> None:

@@ -137,3 +137,15 @@ def test_a_file_given_up_on_keeps_its_transfer_share_until_its_thread_is_done(
     while transfers.in_flight() and time.perf_counter() < deadline:
         gevent.sleep(0.05)
     assert events == ["parsed"] and transfers.in_flight() == 0
+
+
+def test_a_message_read_past_the_time_budget_still_gets_a_moment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Late in a call what is left of the budget may be below zero: a read still gets
+    MIN_READ_SECONDS, and its note never says it "took longer than -0.3 s"."""
+    monkeypatch.setattr(messages.reading, "parse_message", lambda *_, **__: _busy())
+    client = messages.GmailClient("tok", deadline=transport.Deadline(seconds=-0.3))
+    found = messages.read_message({"id": "m1"}, client, size=offload.INLINE_BELOW)
+    assert found.id == "m1"
+    assert found.notes[0].startswith("Reading this message took longer than 0.5 s:")

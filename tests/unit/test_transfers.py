@@ -77,6 +77,20 @@ def test_waiting_past_the_time_budget_is_a_temporary_error() -> None:
     assert transfers.in_flight() == 0
 
 
+def test_a_caller_may_wait_less_than_its_time_budget() -> None:
+    with transfers.large_transfer(8 * MiB, transport.Deadline(seconds=30)):
+        started = time.monotonic()
+        with (
+            pytest.raises(TransientError, match="busy with other large attachments"),
+            transfers.large_transfer(8 * MiB, transport.Deadline(seconds=60), wait=0.2),
+        ):
+            pass
+        assert time.monotonic() - started < 2
+    assert transfers.in_flight() == 0
+    with transfers.large_transfer(8 * MiB, transport.Deadline(seconds=60), wait=0.2):
+        assert transfers.in_flight() == 8 * MiB  # free: taken at once
+
+
 def test_a_large_transfer_is_not_starved_by_smaller_ones_that_keep_coming() -> None:
     """Transfers enter in the order they asked: three smaller ones that keep overlapping
     would otherwise never leave room for a large one until its time budget ran out."""
