@@ -337,10 +337,10 @@ MIN_READ_SECONDS = 0.5
 
 def _read_seconds(client: GmailClient | None) -> float:
     """How long one message may be read or converted: ``offload.READ_SECONDS``, within what
-    is left of the call's time budget (at least ``MIN_READ_SECONDS``)."""
+    is left of the call's time budget (but at least ``MIN_READ_SECONDS`` of it)."""
     if client is None:
         return offload.READ_SECONDS
-    return max(min(offload.READ_SECONDS, client.deadline.remaining()), MIN_READ_SECONDS)
+    return min(offload.READ_SECONDS, max(client.deadline.remaining(), MIN_READ_SECONDS))
 
 
 def _in_reading_thread[T](
