@@ -13,6 +13,7 @@ import functools
 import http.client
 import io
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -136,6 +137,15 @@ def run_batch(
     rng: random.Random,
 ) -> Response:
     """Execute the inner calls in order, answer them shuffled."""
+    return assemble(answer_parts(calls, execute, part_faults), rng)
+
+
+def answer_parts(
+    calls: list[InnerCall],
+    execute: Callable[[ApiRequest], Response],
+    part_faults: list[str | None] | None,
+) -> list[tuple[str, bytes]]:
+    """(response Content-ID, inner HTTP response) of each call, executed in order."""
     answers: list[tuple[str, bytes]] = []
     for index, call in enumerate(calls):
         fault = part_faults[index] if part_faults else None
@@ -147,6 +157,12 @@ def run_batch(
             assert call.request is not None
             resp = execute(call.request)
         answers.append((_response_id(call.content_id, index), _inner_bytes(resp)))
+    return answers
+
+
+def assemble(answers: list[tuple[str, bytes]], rng: random.Random) -> Response:
+    """The batch answer: the parts shuffled (seeded), under a fresh boundary."""
+    answers = list(answers)
     rng.shuffle(answers)
     boundary = f"batch_{rng.getrandbits(64):016x}{rng.getrandbits(32):08x}"
     out = io.BytesIO()
@@ -158,3 +174,16 @@ def run_batch(
     return Response(
         200, out.getvalue(), [("Content-Type", f"multipart/mixed; boundary={boundary}")]
     )
+
+
+_BOUNDARY = re.compile(r'boundary="?([0-9A-Za-z_.=+-]{1,70})"?')
+
+
+def split_parts(body: bytes, content_type: str) -> list[bytes] | None:
+    """The request's parts as bytes, split on its boundary (None: no boundary found). Only
+    a key for answers kept by ``cache_answers``; requests are parsed by ``parse_batch``."""
+    found = _BOUNDARY.search(content_type)
+    if found is None:
+        return None
+    pieces = body.split(b"--" + found.group(1).encode("latin-1", "replace"))
+    return pieces[1:-1] if len(pieces) > 2 else None

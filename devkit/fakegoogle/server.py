@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import errors, secrets
 from .api import ApiRequest, DropConnection, GmailApi, LateSend
-from .batch import parse_batch, run_batch
+from .batch import answer_parts, assemble, parse_batch, split_parts
 from .errors import GoogleError, Response
 from .faults import FaultPlan, fault_response
 from .mailbox import IdSource, Mailbox
@@ -197,6 +197,7 @@ class FakeGoogle:
         self.mailboxes: list[Mailbox] = []
         self._ids = IdSource(seed)
         self._rng = random.Random(seed + 1)
+        self._part_answers: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # see _batch
         self._tokens: dict[str, Mailbox] = {}
         self._expired: set[str] = set()
         self._lock = threading.Lock()
@@ -377,6 +378,23 @@ class FakeGoogle:
     ) -> Response:
         if method != "POST":
             return errors.bad_request("Batch requests must use POST.").response()
+        with self._lock:
+            rng = random.Random(self._rng.getrandbits(64))
+        # A benchmark's mailbox (cache_answers) keeps each part's answer until it changes
+        # (the client groups messages differently each time: messages.list has no order), so
+        # the same searches again cost the fake a lookup and the figures are the client's.
+        box = self._mailbox_of(token) if token else None
+        parts = None
+        if box is not None and box.cache_answers and not faulty:
+            parts = split_parts(body, headers.get("content-type", ""))
+        version = box.version if box is not None else -1
+        if parts:
+            kept = [self._part_answers.get((part, token, version)) for part in parts]
+            if all(found is not None for found in kept):
+                for found in kept:
+                    if found is not None and found[2] is not None:
+                        self.stats.count_inner(found[2])
+                return assemble([(found[0], found[1]) for found in kept if found], rng)
         try:
             calls = parse_batch(body, headers.get("content-type", ""), token)
         except GoogleError as err:
@@ -388,6 +406,13 @@ class FakeGoogle:
             self.stats.count_inner(Call(req.method, req.path, req.query, req.token, True))
             return self.api.handle(req)
 
-        with self._lock:
-            rng = random.Random(self._rng.getrandbits(64))
-        return run_batch(calls, execute, part_faults, rng)
+        answers = answer_parts(calls, execute, part_faults)
+        if parts and len(parts) == len(calls) and box is not None and box.version == version:
+            with self._lock:  # nothing changed meanwhile: the answers stand
+                if len(self._part_answers) > 20_000:
+                    self._part_answers.clear()
+                for part, call, (rid, payload) in zip(parts, calls, answers, strict=True):
+                    req = call.request
+                    seen = Call(req.method, req.path, req.query, req.token, True) if req else None
+                    self._part_answers[(part, token, version)] = (rid, payload, seen)
+        return assemble(answers, rng)
