@@ -242,8 +242,8 @@ def _original(client: GmailClient, message_id: str, *, carried: str = "") -> tup
     whole is refused before anything is sent — the recipient could not tell it is cut."""
     original, _ = messages.get_message(client, message_id)
     original, text = messages.message_body(original, "text", 0, client=client)
-    missing = [n for n in original.notes if any(mark in n for mark in _TEXT_MISSING)]
-    if carried and missing:
+    missing = messages.text_not_read(original) if carried else []
+    if missing:
         again = (
             "Try again in a minute"
             if any("temporary" in n or "time budget" in n for n in missing)
@@ -255,18 +255,6 @@ def _original(client: GmailClient, message_id: str, *, carried: str = "") -> tup
             + (", or reply without quote_original." if carried == "quoted" else ".")
         )
     return original, text
-
-
-# Notes that mean a message's text is not all there (parts sent apart not fetched, a read or
-# conversion given up, unreadable data).
-_TEXT_MISSING = (
-    "that Gmail sends separately",
-    "Converting this message's body",
-    "Could not convert this message's body",
-    "A text part has unreadable data",
-    "Could not read this message's body",
-    *messages.UNREAD_NOTE_PREFIXES,
-)
 
 
 def reply(

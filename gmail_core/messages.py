@@ -66,6 +66,21 @@ UNREAD_NOTE_PREFIXES = (
 )
 
 
+def text_not_read(message: Message) -> list[str]:
+    """The notes saying some of the message's text is not there: a part Gmail sends apart
+    not fetched, the read or the conversion given up, unreadable data."""
+    marks = (*UNREAD_NOTE_PREFIXES, *_TEXT_NOT_READ_MARKS)
+    return [note for note in message.notes if any(mark in note for mark in marks)]
+
+
+_TEXT_NOT_READ_MARKS = (
+    "that Gmail sends separately",  # _held_apart_note, reading._held_apart_bytes
+    "Converting this message's body",  # message_body
+    "Could not convert this message's body",
+    "A text part has unreadable data",  # reading._collect
+)
+
+
 def read_message(
     resource: object,
     client: GmailClient | None = None,
