@@ -22,6 +22,7 @@ from email.errors import MessageError
 from email.message import Message as EmailMessage
 from email.policy import compat32
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import Any, NamedTuple
 
 from gmail_core import quotes
@@ -117,7 +118,7 @@ def _int(value: object) -> int:
 class _Headers:
     """Case-insensitive view of Gmail's ``[{name, value}]`` list; the first value wins."""
 
-    __slots__ = ("_email", "_values")
+    __slots__ = ("_email", "_parameters", "_values")
 
     def __init__(self, raw: object) -> None:
         values: dict[str, str] = {}
@@ -132,6 +133,7 @@ class _Headers:
                 values[name] = value if isinstance(value, str) else ""
         self._values = values
         self._email: EmailMessage | None = None
+        self._parameters: str | None = None  # has_parameter's text, lowered once
 
     def get(self, name: str) -> str:
         return self._values.get(name, "")  # names are asked for in lower case
@@ -151,10 +153,12 @@ class _Headers:
         """Whether Content-Type or Content-Disposition may carry a parameter whose name
         holds ``fragment`` (lower case): when neither even contains it, parsing them for that
         parameter would find nothing (RFC 2231 names like ``filename*0*`` contain it too)."""
-        return any(
-            fragment in self._values.get(name, "").lower()
-            for name in ("content-type", "content-disposition")
-        )
+        if self._parameters is None:
+            get = self._values.get
+            # "\n" between them: a fragment (a parameter name) never spans the two.
+            self._parameters = f"{get('content-type', '')}\n{get('content-disposition', '')}"
+            self._parameters = self._parameters.lower()
+        return fragment in self._parameters
 
 
 def decode_base64url(data: object) -> bytes | None:
@@ -226,6 +230,8 @@ def _address_header(value: str, label: str, notes: _Notes) -> str:
     Split by a linear tokenizer, not ``email.utils.getaddresses``: that one recurses once
     per nested comment and fails on a few thousand of them.
     """
+    if not value:
+        return ""  # most messages have no Cc, Bcc or Reply-To
     value, cut = _cut_header(value, label, notes)
     value = unfold(value).strip()
     if "=?" not in value and not cut and value.count(",") < MAX_ADDRESSES:
@@ -324,7 +330,10 @@ def _walk(
         visit = stack.pop()
         seen += 1
         yield visit
-        children = [_dict(child) for child in _list(visit.part.get("parts"))[:MAX_PARTS]]
+        children = visit.part.get("parts")
+        if not children:  # a leaf: most parts
+            continue
+        children = [_dict(child) for child in _list(children)[:MAX_PARTS]]
         if not children:
             continue
         if visit.depth >= MAX_DEPTH:
@@ -443,7 +452,7 @@ def held_apart(resource: object) -> list[HeldApart]:
 
 
 def _named_by_gmail(part: Mapping[str, Any]) -> bool:
-    """``_named``'s verdict (an attachment, not the body) from Gmail's ``filename`` and the
+    """``_collect``'s verdict (an attachment, not the body) from Gmail's ``filename`` and the
     disposition alone: ``held_apart`` runs on the event loop, and parsing thousands of
     parts' parameters there took seconds. A part named only in its headers' parameters,
     with Gmail's ``filename`` empty, is misjudged: it is merely fetched, then not read."""
@@ -462,12 +471,6 @@ def _held_apart_id(part: Mapping[str, Any]) -> str:
         return ""
     body = _dict(part.get("body"))
     return "" if "data" in body else _str(body.get("attachmentId"))
-
-
-def _named(part: Mapping[str, Any], headers: _Headers) -> tuple[str, bool]:
-    """(the part's file name, whether it is an attachment rather than part of the body)."""
-    name = _filename(part, headers)
-    return name, bool(name) or _disposition(headers) == "attachment"
 
 
 def size_words(size: int) -> str:
@@ -520,7 +523,8 @@ def _collect(
             continue
         headers = root_headers if part is payload else _Headers(part.get("headers"))
         disposition = _disposition(headers)
-        name, is_attachment = _named(part, headers)
+        name = _filename(part, headers)
+        is_attachment = bool(name) or disposition == "attachment"  # else part of the body
         if mime_type == "message/rfc822":
             # Shown inline as a forward; also a file when named, or when Gmail did not parse it.
             if is_attachment or not _list(part.get("parts")):
@@ -528,14 +532,17 @@ def _collect(
             continue
         if not is_attachment and mime_type in _BODY_TYPES:
             body = _dict(part.get("body"))
-            data = decode_base64url(body.get("data"))
-            if data is None and "data" in body:
-                # Absent in metadata fetches: only bad data is worth a note.
-                notes.add("A text part has unreadable data: its text is not shown.")
-            elif data is None:
+            if "data" in body:
+                data = decode_base64url(body["data"])
+                if data is None:
+                    notes.add("A text part has unreadable data: its text is not shown.")
+                    continue
+            elif body.get("attachmentId"):
                 data = _held_apart_bytes(part, fetched, bodies, notes)
-            if data is None:
-                continue
+                if data is None:
+                    continue
+            else:
+                continue  # no data: a fetch without bodies (or an empty part)
             text = decode_text(data, _charset(headers))
             target = visit.scope
             if mime_type == "text/plain":
@@ -656,6 +663,8 @@ _NO_BODIES = _Bodies()
 
 
 def _assemble(root: _Scope, forwarded: list[_Scope], notes: _Notes) -> _Bodies:
+    if not (root.plain or root.html or root.calendar or forwarded):
+        return _NO_BODIES  # no text read: a search's fetch, without body data
     budget = _HtmlBudget()
     text, rich = _choose(root, budget)
     own_text, own_html = len(text), len(rich)
@@ -800,6 +809,43 @@ def _isolated[T](read: Callable[[], T], fallback: T, what: str, notes: _Notes) -
         return fallback
 
 
+type _FieldReader = Callable[[Mapping[str, Any], _Headers, int, _Notes], str]
+
+# The text fields of a Message besides its IDs: (what a failure note names, how it is read),
+# in the order ``_header_fields`` returns them (and adds their notes).
+_HEADER_FIELDS: tuple[tuple[str, _FieldReader], ...] = (
+    ("From header", lambda r, h, d, n: _address_header(h.get("from"), "From", n)),
+    ("To header", lambda r, h, d, n: _address_header(h.get("to"), "To", n)),
+    ("Cc header", lambda r, h, d, n: _address_header(h.get("cc"), "Cc", n)),
+    ("Bcc header", lambda r, h, d, n: _address_header(h.get("bcc"), "Bcc", n)),
+    ("snippet", lambda r, h, d, n: html.unescape(_str(r.get("snippet"))[:MAX_HEADER_CHARS])),
+    ("Reply-To header", lambda r, h, d, n: _address_header(h.get("reply-to"), "Reply-To", n)),
+    ("Subject header", lambda r, h, d, n: _header_text(h.get("subject"), "Subject", n).strip()),
+    ("Date header", lambda r, h, d, n: _iso_date(unfold(h.get("date")[:1_000]), d)),
+    ("Message-ID header", lambda r, h, d, n: _message_ids(h.get("message-id"), "Message-ID", n)),
+    (
+        "In-Reply-To header",
+        lambda r, h, d, n: _message_ids(h.get("in-reply-to"), "In-Reply-To", n),
+    ),
+    ("References header", lambda r, h, d, n: _message_ids(h.get("references"), "References", n)),
+)
+
+
+def _header_fields(
+    resource: Mapping[str, Any], headers: _Headers, internal_date: int, notes: _Notes
+) -> tuple[str, ...]:
+    """Each of ``_HEADER_FIELDS``: a field that cannot be read is "" and a note, and costs
+    only itself."""
+    try:  # all in one go, without a guard per field: what nearly every message takes
+        return tuple(read(resource, headers, internal_date, notes) for _, read in _HEADER_FIELDS)
+    except Exception:  # noqa: BLE001  (then one at a time; the notes made so far recur as
+        # the same lines, which ``_Notes`` keeps once, in the same order)
+        return tuple(
+            _isolated(partial(read, resource, headers, internal_date, notes), "", what, notes)
+            for what, read in _HEADER_FIELDS
+        )
+
+
 def parse_message(
     resource: object,
     fetched: Mapping[str, bytes | str] | None = None,
@@ -831,51 +877,27 @@ def parse_message(
             f"{converted:,} are converted."
         )
     internal_date = _int(resource.get("internalDate"))
-
-    def address(name: str, label: str) -> str:
-        return _isolated(
-            lambda: _address_header(headers.get(name), label, notes), "", f"{label} header", notes
-        )
-
-    def ids(name: str, label: str) -> str:
-        return _isolated(
-            lambda: _message_ids(headers.get(name), label, notes), "", f"{label} header", notes
-        )
-
-    from_, to, cc, bcc = (address(name, label) for name, label in _ADDRESS_HEADERS)
+    (from_, to, cc, bcc, snippet, reply_to, subject, date, message_id, in_reply_to, references) = (
+        _header_fields(resource, headers, internal_date, notes)
+    )
     return Message(
         id=_str(resource.get("id"))[:512],
         thread_id=_str(resource.get("threadId"))[:512],
         label_ids=tuple(
             label for label in _list(resource.get("labelIds")) if isinstance(label, str)
         ),
-        snippet=_isolated(
-            lambda: html.unescape(_str(resource.get("snippet"))[:MAX_HEADER_CHARS]),
-            "",
-            "snippet",
-            notes,
-        ),
+        snippet=snippet,
         internal_date=internal_date,
         from_=from_,
         to=to,
         cc=cc,
         bcc=bcc,
-        reply_to=address("reply-to", "Reply-To"),
-        subject=_isolated(
-            lambda: _header_text(headers.get("subject"), "Subject", notes).strip(),
-            "",
-            "Subject header",
-            notes,
-        ),
-        date=_isolated(
-            lambda: _iso_date(unfold(headers.get("date")[:1_000]), internal_date),
-            "",
-            "Date header",
-            notes,
-        ),
-        message_id_header=ids("message-id", "Message-ID"),
-        in_reply_to=ids("in-reply-to", "In-Reply-To"),
-        references=ids("references", "References"),
+        reply_to=reply_to,
+        subject=subject,
+        date=date,
+        message_id_header=message_id,
+        in_reply_to=in_reply_to,
+        references=references,
         text_body=_bounded_text(text_body, notes),
         html_body=html_body,
         main_text_chars=min(assembled.main_text_chars, MAX_TEXT_CHARS),
