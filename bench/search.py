@@ -55,28 +55,29 @@ class Run:
     fake_ms: float = 0.0
 
 
-class BatchTimer:
-    """CPU time the fake spends answering batches (it runs in this process, so it does not
-    count in the plugin's CPU, but it shares the machine's cores and adds to wall times)."""
+class AnswerTimer:
+    """CPU time the fake spends answering requests, listings and batches (it runs in this
+    process, so it does not count in the plugin's CPU, but it shares the machine's cores and
+    adds to wall times)."""
 
     def __init__(self, fake: FakeGoogle) -> None:
         self.ms = 0.0
-        inner = getattr(fake, "_batch", None)
+        inner = getattr(fake, "_route", None)
         if inner is None:
             return
 
         def timed(*args: Any, **kwargs: Any) -> Any:
-            t0 = time.thread_time()  # this thread's CPU: the batches overlap in time
+            t0 = time.thread_time()  # this thread's CPU: the requests overlap in time
             try:
                 return inner(*args, **kwargs)
             finally:
                 self.ms += (time.thread_time() - t0) * 1000
 
-        fake._batch = timed  # type: ignore[method-assign]
+        fake._route = timed  # type: ignore[method-assign]
 
 
 def _plugin_run(
-    plugin: PluginProcess, fake: FakeGoogle, n: int, timer: BatchTimer, bodies: bool = False
+    plugin: PluginProcess, fake: FakeGoogle, n: int, timer: AnswerTimer, bodies: bool = False
 ) -> Run:
     fake.stats.reset()
     timer.ms = 0.0
@@ -129,7 +130,7 @@ def _measure(
     plugin: PluginProcess,
     fake: FakeGoogle,
     n: int,
-    timer: BatchTimer,
+    timer: AnswerTimer,
     runs: int,
     cpu_messages: int,
     *,
@@ -186,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         populate(box, args.mailbox, seed=7)
         in_inbox = sum("INBOX" in m.label_ids for m in box.messages.values())
         fake.rtt_ms, fake.new_connection_ms = args.rtt_ms, args.new_connection_ms
-        timer = BatchTimer(fake)
+        timer = AnswerTimer(fake)
         plugin = start_plugin(fake)
         session = requests.Session()
         session.trust_env = False  # 127.0.0.1 only, never via a proxy
@@ -227,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"inbox: {in_inbox} messages. got = messages returned. CPU ms/msg = the plugin "
         "process's user+system CPU time per message read. fake ms = CPU time the fake "
-        "spent on batch answers (in this process, on the same cores)."
+        "spent answering the listing and the batches (in this process, on the same cores)."
     )
     headers = ["N", "got", "plugin req", "plugin conn", "plugin ms", "CPU ms/msg", "fake ms"]
     if not args.no_naive:

@@ -849,3 +849,34 @@ def test_a_send_from_an_address_that_is_not_a_verified_alias_goes_out_from_the_d
     assert box.sent_from == [sent]
     stored = email.message_from_bytes(box.messages[r.json()["id"]].raw, policy=email.policy.default)
     assert stored["From"] == sent
+
+
+def test_cached_listing_is_kept_until_the_mailbox_changes(fake: FakeGoogle) -> None:
+    """A benchmark's mailbox (cache_answers) answers a repeated messages.list from what it
+    kept, in the same order, and builds it again once a change was made."""
+    box = fake.add_mailbox("tok-c", "me@example.com", {MODIFY}, cache_answers=True)
+    for i in range(5):
+        box.add_message(simple(f"m{i}"), label_ids=["INBOX"])
+    s = session("tok-c")
+    listing = api(fake, "messages")
+    first = http_get(listing, headers=s.headers, params={"labelIds": "INBOX"}).json()
+    again = http_get(listing, headers=s.headers, params={"labelIds": "INBOX"}).json()
+    assert again == first and len(first["messages"]) == 5
+    new = box.add_message(simple("new"), label_ids=["INBOX"])
+    after = http_get(listing, headers=s.headers, params={"labelIds": "INBOX"}).json()
+    assert new in {m["id"] for m in after["messages"]} and len(after["messages"]) == 6
+
+
+def test_listing_is_not_kept_while_the_search_index_lags() -> None:
+    with FakeGoogle(seed=3) as fake:
+        box = fake.add_mailbox(
+            "tok-l", "me@example.com", {MODIFY}, cache_answers=True, search_index_lag_s=0.3
+        )
+        s = session("tok-l")
+        box.add_message(simple("fresh"), label_ids=["INBOX"])
+        url = api(fake, "messages")
+        assert (
+            http_get(url, headers=s.headers, params={"q": "fresh"}).json().get("messages") is None
+        )
+        time.sleep(0.35)
+        assert len(http_get(url, headers=s.headers, params={"q": "fresh"}).json()["messages"]) == 1

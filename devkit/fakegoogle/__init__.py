@@ -25,10 +25,10 @@ fresh writes, for search and listings alike), ``decode_header_words`` (header va
 their RFC 2047 words decoded, as Gmail may send them), ``detach_body_parts_above`` (body
 parts of more bytes come as an ``attachmentId`` without ``data``, fetched with
 ``attachments.get``, as Gmail sends large ones), ``cache_answers`` (answers to GETs
-of messages, threads, drafts and labels built once and kept until the mailbox changes, as
-are the answers to the parts of batch requests, so a benchmark measures the client:
-attachment IDs then stay the same between fetches, and direct edits of stored objects are
-not seen). Accounting in
+of messages, threads, drafts and labels, and to messages.list, built once and kept until the
+mailbox changes, as are the answers to the parts of batch requests, so a benchmark measures
+the client: attachment IDs then stay the same between fetches, a listing keeps the order of
+its one shuffle, and direct edits of stored objects are not seen). Accounting in
 ``fake.stats`` (:class:`Stats`: requests, connections, and requests in flight at once — overall,
 per token and distinct tokens); bugs inside the fake land in ``fake.server_errors``.
 

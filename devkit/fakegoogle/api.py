@@ -156,13 +156,19 @@ def _forbidden(message: str) -> GoogleError:
 
 
 # GETs whose answers a mailbox with ``cache_answers`` keeps (see Mailbox.answer).
-_CACHED_HANDLERS = frozenset({"messages_get", "threads_get", "drafts_get", "labels_get"})
+_CACHED_HANDLERS = frozenset(
+    {"messages_get", "threads_get", "drafts_get", "labels_get", "messages_list"}
+)
 
 
-def _cache_key(req: ApiRequest, handler: Handler) -> tuple[Any, ...] | None:
+def _cache_key(req: ApiRequest, handler: Handler, box: Mailbox) -> tuple[Any, ...] | None:
     """What a GET's answer depends on besides the mailbox: the path and every query
-    parameter (format, metadataHeaders, fields, prettyPrint...). None: never cached."""
-    if req.method != "GET" or getattr(handler, "__name__", "") not in _CACHED_HANDLERS:
+    parameter (format, metadataHeaders, fields, prettyPrint, q, labelIds...). None: never
+    cached — nor is a listing while the search index lags (it then changes with time)."""
+    name = getattr(handler, "__name__", "")
+    if req.method != "GET" or name not in _CACHED_HANDLERS:
+        return None
+    if name == "messages_list" and box.search_index_lag_s > 0:
         return None
     return (req.path, tuple(sorted((k, tuple(v)) for k, v in req.query.items())))
 
@@ -298,7 +304,7 @@ class GmailApi:
             mask = discovery.selection(req.param("fields"), handler.__name__)
             with box.lock:
                 build = functools.partial(_answered, handler, req, box, match, mask)
-                return box.answer(req.method, _cache_key(req, handler), build)
+                return box.answer(req.method, _cache_key(req, handler, box), build)
         return _html_404(req.path)
 
     def _authenticate(self, req: ApiRequest) -> Mailbox:

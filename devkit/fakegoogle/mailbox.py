@@ -238,8 +238,9 @@ class Mailbox:
         self.search_index_lag_s = search_index_lag_s
         # Header values with RFC 2047 words already decoded (Gmail may or may not decode).
         self.decode_header_words = decode_header_words
-        # Keep the answers to GETs of messages, threads, drafts and labels until the mailbox
-        # changes, so a benchmark's figures are the client's, not the fake's (see ``answer``).
+        # Keep the answers to GETs of messages, threads, drafts and labels, and to
+        # messages.list, until the mailbox changes, so a benchmark's figures are the
+        # client's, not the fake's (see ``answer``).
         self.cache_answers = cache_answers
         self._answers: dict[tuple[Any, ...], Any] = {}
         self._answers_version = -1
