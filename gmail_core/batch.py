@@ -260,10 +260,9 @@ def _http_response(data: bytes, begin: int, end: int) -> BatchResult | None:
     if len(status) < 2 or not _is_number(status[1], 3):
         return None
     head = data[line_end + 1 : head_end] if line_end < head_end else b""
-    content = data[body_start:end]
     length = _header(head, head.lower(), b"content-length")
     if _is_number(length, 12):
-        if len(content) < int(length):
+        if end - body_start < int(length):
             return None  # truncated
-        content = content[: int(length)]  # what follows is not the body (HTTP's rule)
-    return BatchResult(status=int(status[1]), headers=_LazyHeaders(head), body=content)
+        end = body_start + int(length)  # what follows is not the body (HTTP's rule)
+    return BatchResult(int(status[1]), _LazyHeaders(head), data[body_start:end])
