@@ -19,7 +19,7 @@ from urllib.parse import quote
 import requests
 import urllib3.exceptions
 
-from gmail_core import batch, config, scopes, transport
+from gmail_core import batch, config, json_answers, scopes, transport
 from gmail_core.errors import (
     AuthError,
     GmailApiError,
@@ -538,8 +538,8 @@ def answer_object(content: bytes, *, key: str = "", items: str = "") -> dict[str
     an object without ``key``, or ``items`` that are not a list of objects with an ``id``)
     is the temporary "unreadable answer" error. See :meth:`GmailClient.get`."""
     try:
-        doc = json.loads(content)
-    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
+        doc = json_answers.parse(content)
+    except ValueError as exc:
         raise _unreadable() from exc
     if not isinstance(doc, dict):
         raise _unreadable()
@@ -584,7 +584,7 @@ def _part_json(
 def _google_error(body: bytes) -> tuple[str, str, str, list[Any]]:
     """(message, first reason, status, details) from Google's JSON error body, tolerant of junk."""
     try:
-        doc = json.loads(body)
+        doc = json_answers.parse(body)
     except ValueError:
         return "", "", "", []
     err = doc.get("error") if isinstance(doc, dict) else None

@@ -657,7 +657,7 @@ _DATA_FIELD = re.compile(rb'"data"\s*:\s*"')
 
 def _attachment_data(body: bytes, filename: str) -> bytes:
     """The file in an attachments.get answer (``{"size": n, "data": "<base64url>"}``), taken
-    from the raw JSON: base64url never needs JSON unescaping, and ``json.loads`` would hold
+    from the raw JSON: base64url never needs JSON unescaping, and parsing the JSON would hold
     the 27 MB of text of a 20 MB file twice more. Anything unexpected goes through JSON."""
     field = _DATA_FIELD.search(body)
     end = body.find(b'"', field.end()) if field else -1

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from gmail_core import config, scopes, transport
+from gmail_core import config, json_answers, scopes, transport
 from gmail_core.errors import OAuthError
 
 log = logging.getLogger(__name__)
@@ -256,7 +256,7 @@ def _post_token(form: dict[str, str], *, redirect_uri: str, refreshing: bool) ->
             "network access and try again."
         ) from exc
     try:
-        parsed = resp.json()
+        parsed = json_answers.parse(resp.content)
     except ValueError:
         parsed = None
     body: dict[str, Any] | None = parsed if isinstance(parsed, dict) else None

@@ -313,3 +313,80 @@ def test_a_part_with_a_non_ascii_digit_in_its_numbers_is_left_out_alone() -> Non
     got = decoded(body)
     assert got["a"] == (200, b'{"id": "a"}') and "b" not in got
     assert got.get("c", (200, b"{}")) == (200, b"{}")  # its length unknown: read to the next
+
+
+# -- the headers read in place ----------------------------------------------------------------
+header_names = st.sampled_from(
+    [b"content-id", b"Content-ID", b"CONTENT-ID", b"content-length", b"Content-Length",
+     b"content-transfer-encoding", b"x-content-id", b"content-idx", b"Vary", b""]
+)  # fmt: skip
+header_lines = st.builds(
+    lambda before, name, after, value: before + name + after + b":" + value,
+    st.sampled_from([b"", b" ", b"\t", b"x"]),
+    header_names,
+    st.sampled_from([b"", b" ", b"\t ", b"-"]),
+    st.sampled_from([b"", b" 12", b" <response-a> ", b"\tbase64", b" a: b", b" content-id: c"]),
+) | st.binary(max_size=20)
+
+
+@SETTINGS
+@given(
+    lines=st.lists(header_lines, max_size=6),
+    newline=st.sampled_from([b"\r\n", b"\n"]),
+    name=st.sampled_from(["content-id", "content-length", "content-transfer-encoding"]),
+)
+def test_one_header_read_in_place_is_the_one_all_headers_hold(
+    lines: list[bytes], newline: bytes, name: str
+) -> None:
+    """The decoder reads a part's Content-ID, Content-Transfer-Encoding and Content-Length in
+    place; an error answer's headers are all read (``_headers``). Both agree on every head:
+    names in any case with whitespace around them, the first of repeated headers, names inside
+    values or longer names not taken."""
+    head = newline.join(lines)
+    expected = batch._headers(head).get(name, "")
+    assert batch._header(head, head.lower(), name.encode()).decode("latin-1") == expected
+
+
+def test_an_error_answers_headers_are_all_there() -> None:
+    """Inner headers are read only when asked for (only error answers need them): a 429's
+    Retry-After reaches the client."""
+    body = (
+        b"--b\r\nContent-Type: application/http\r\nContent-ID: <response-a>\r\n\r\n"
+        b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
+        b"Retry-After: 7\r\nretry-after: 9\r\nContent-Length: 2\r\n\r\n{}\r\n--b--\r\n"
+    )
+    got = batch.decode("multipart/mixed; boundary=b", body)["a"]
+    assert got.status == 429 and got.body == b"{}"
+    assert dict(got.headers) == {
+        "content-type": "application/json", "retry-after": "7", "content-length": "2"
+    }  # fmt: skip
+    assert got.headers["retry-after"] == "7" and len(got.headers) == 3
+
+
+@pytest.mark.parametrize(
+    ("head", "body"),
+    [
+        (b"Content-Length : 2", b"{}"),  # whitespace before the colon
+        (b"Content-Length: 2\r\nContent-Length: 5", b"{}"),  # the first counts
+        (b"X-Content-Length: 1\r\nContent-Length: 2", b"{}"),  # a longer name is not it
+        (b"X-Note: content-length: 1", b"{}xy"),  # nor a name inside a value
+    ],
+)
+def test_content_length_found_as_http_reads_it(head: bytes, body: bytes) -> None:
+    answer_ = (
+        b"--b\r\nContent-ID: <response-a>\r\n\r\nHTTP/1.1 200 OK\r\n" + head
+        + b"\r\n\r\n{}xy\r\n--b--\r\n"
+    )  # fmt: skip
+    assert batch.decode("multipart/mixed; boundary=b", answer_)["a"].body == body
+
+
+def test_heads_full_of_header_names_are_read_in_linear_time() -> None:
+    """A head line holding a header's name 300,000 times over (each a near miss) and no
+    colon: each line is searched once, not once per occurrence (a minute per head)."""
+    junk = b"x " + b"content-id content-length " * 300_000
+    body = (
+        b"--b\r\n" + junk + b"\r\nContent-ID: <response-a>\r\n\r\nHTTP/1.1 200 OK\r\n"
+        + junk + b"\r\n\r\n{}\r\n--b--\r\n"
+    )  # fmt: skip
+    got = batch.decode("multipart/mixed; boundary=b", body)
+    assert got["a"].body == b"{}"
