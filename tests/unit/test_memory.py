@@ -68,3 +68,18 @@ def test_the_plugin_process_freezes_what_it_loaded_before_it_serves() -> None:
     source = (Path(__file__).resolve().parents[2] / "main.py").read_text()
     plugin = source.index("plugin = Plugin(")
     assert plugin < source.index("memory.freeze_startup_objects()") < source.index("plugin.run()")
+
+
+def test_young_collections_wait_for_more_new_objects() -> None:
+    before = gc.get_threshold()
+    try:
+        memory.tune_collector()
+        assert gc.get_threshold() == (memory.YOUNG_COLLECTION_THRESHOLD, *before[1:])
+        assert memory.YOUNG_COLLECTION_THRESHOLD > 700  # CPython's default
+    finally:
+        gc.set_threshold(*before)
+
+
+def test_the_plugin_process_tunes_its_collector_before_it_serves() -> None:
+    source = (Path(__file__).resolve().parents[2] / "main.py").read_text()
+    assert source.index("memory.tune_collector()") < source.index("plugin.run()")

@@ -162,3 +162,40 @@ def test_the_text_says_when_a_variable_lost_items() -> None:
     assert isinstance(text, ToolInvokeMessage.TextMessage)
     assert "[Variable ids was cut (" in text.text and "list items dropped" in text.text
     assert render.encoded_size(variable.model_dump()["variable_value"]) <= BUDGET
+
+
+def test_fits_measures_only_strings_that_could_pass_the_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    worst = "\x01" * 100  # 6 bytes a character, the most any takes
+    assert render.encoded_size(worst) == 602
+    measured = []
+    size = render.encoded_size
+    monkeypatch.setattr(render, "encoded_size", lambda v: measured.append(v) or size(v))
+    assert render.fits(worst, 602) and not measured
+    assert not render.fits(worst, 601) and measured == [worst]
+    assert render.fits("a" * 100, 102) and not render.fits("a" * 100, 101)
+    assert render.fit_value(worst, 602).value is worst
+    assert render.fit_value(worst, 601).cut == 1
+
+
+class Bodies(dify.GmailTool):
+    """Answers like a search: a text and variables rendered from its bodies."""
+
+    def run(self, params: dict[str, Any]) -> Iterator[Any]:
+        items = params["items"]
+        yield from self.answer_bodies(
+            ["body"], lambda _: ("Found.", {"messages": items, "count": 1}), lambda _: ""
+        )
+
+
+def test_answer_bodies_measures_each_variable_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    tool = Bodies.from_credentials({"access_token": "tok"})
+    tool.session = SimpleNamespace(app_id="app-1", message_id=None)  # type: ignore[assignment]
+    items = [{"id": "m1", "body": "body"}]
+    measured = []
+    size = render.encoded_size
+    monkeypatch.setattr(render, "encoded_size", lambda v: measured.append(v) or size(v))
+    lines = [daemon_line(m) for m in tool._invoke({"items": items})]
+    assert len(lines) == 3 and b'"variable_value":[{"id":"m1","body":"body"}]' in lines[1]
+    assert sum(value is items for value in measured) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+
 import pytest
 
 from gmail_core import render
@@ -181,6 +183,17 @@ def test_thread_text_shows_a_subject_only_when_it_changes() -> None:
 )
 def test_dates_are_utc_with_weekday(iso: str, shown: str) -> None:
     assert render.short_date(iso) == shown
+
+
+def test_dates_are_written_as_strftime_writes_them() -> None:
+    # short_date formats by hand (it runs once per message): the same text as strftime's,
+    # weekdays and years below 1000 (which strftime leaves unpadded) included
+    start = datetime(2026, 11, 16, 23, 59, 59, tzinfo=timezone(timedelta(hours=-5)))
+    dates = [start + timedelta(days=d, minutes=7 * d) for d in range(14)]
+    dates += [datetime(999, 12, 31, 23, 0), datetime(1000, 1, 1, 0, 0), datetime(9, 5, 1, 8, 1)]
+    for when in dates:
+        utc = when.astimezone(UTC) if when.tzinfo else when
+        assert render.short_date(when.isoformat()) == utc.strftime("%a %Y-%m-%d %H:%M")
 
 
 def test_labels_text_is_a_table_with_ids_once() -> None:
