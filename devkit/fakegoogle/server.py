@@ -8,6 +8,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -67,6 +68,11 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         return
 
+    def parse_request(self) -> bool:
+        # The request line is in: the round trip is counted from here (see ``_handle``).
+        self._arrived = time.monotonic()
+        return super().parse_request()
+
     def do_GET(self) -> None:
         # In flight from arrival to answer, round-trip delay included (Stats.in_flight).
         with self.server.fake.stats.in_flight(_bearer(self.headers.get("Authorization"))):
@@ -103,28 +109,37 @@ class _Handler(BaseHTTPRequestHandler):
         is_batch = path.rstrip("/") == BATCH_PATH
         fake.stats.count_request(Call(self.command, path, query, token), batch=is_batch)
 
-        delay_ms = fake.rtt_ms + (fake.new_connection_ms if self._fresh else 0)
+        # Every answer leaves the round trip after its request arrived (a new connection's
+        # setup on top), the fake's own work done within that time, as a server's is within
+        # a real round trip: a benchmark's figures are then the client's, not the fake's.
+        ends = self._arrived + (fake.rtt_ms + (fake.new_connection_ms if self._fresh else 0)) / 1000
         self._fresh = False
-        if delay_ms > 0:
-            fake._sleep(delay_ms / 1000)
+
+        def round_trip() -> None:
+            left = ends - time.monotonic()
+            if left > 0:
+                fake._sleep(left)
 
         plan = fake.faults
         fault = plan.decide(path, is_batch) if plan is not None else None
-        if fault == "reset":
-            self._reset()
-            return
-        if fault == "timeout":
+        if fault is not None and fault != "batch_part":
+            round_trip()  # a fault strikes after the round trip, before anything is done
+            if fault == "reset":
+                self._reset()
+                return
+            if fault != "timeout":
+                self._send(fault_response(fault))
+                return
             fake._sleep(plan.timeout_s if plan is not None else 0)
             fault = None
-        if fault is not None and fault != "batch_part":
-            self._send(fault_response(fault))
-            return
         try:
             resp = fake._route(self.command, path, query, headers, body, token, fault)
         except DropConnection:
+            round_trip()
             self._drop()
             return
         except LateSend as late:
+            round_trip()
             fake._sleep(late.delay)
             if not fake._stop.is_set():
                 # e.g. the draft was deleted meanwhile: then nothing is sent
@@ -135,6 +150,7 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:
             fake.server_errors.append(traceback.format_exc())
             resp = errors.backend_error().response()
+        round_trip()
         self._send(resp)
 
     def _send(self, resp: Response) -> None:
@@ -173,8 +189,9 @@ def _bearer(authorization: str | None) -> str | None:
 class FakeGoogle:
     """A local Gmail API v1 + Google OAuth server for tests and benchmarks (127.0.0.1 only).
 
-    ``rtt_ms`` is slept once per HTTP request, ``new_connection_ms`` additionally on the
-    first request of each TCP connection. ``seed`` fixes IDs, list/batch shuffling and
+    ``rtt_ms``: each answer leaves that long after its request arrived (the fake's own work
+    happens within it), ``new_connection_ms`` more on the first request of each TCP
+    connection; faults strike after that time. ``seed`` fixes IDs, list/batch shuffling and
     attachment-ID nonces.
     """
 
