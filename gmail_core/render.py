@@ -384,7 +384,10 @@ def short_date(iso: str) -> str:
     except ValueError:
         return one_line(iso)
     if when.tzinfo is not None:
-        when = when.astimezone(UTC)
+        try:
+            when = when.astimezone(UTC)
+        except OverflowError:  # past year 9999 in UTC (a sender's Date header): as it is
+            return one_line(iso)
     if when.year < 1000:  # strftime writes such a year unpadded; isoformat would pad it
         return when.strftime("%a %Y-%m-%d %H:%M")
     # what strftime("%a %Y-%m-%d %H:%M") writes, in a fifth of its time (one per message)

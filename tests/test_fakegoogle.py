@@ -880,3 +880,19 @@ def test_listing_is_not_kept_while_the_search_index_lags() -> None:
         )
         time.sleep(0.35)
         assert len(http_get(url, headers=s.headers, params={"q": "fresh"}).json()["messages"]) == 1
+
+
+def test_listing_relative_to_now_is_not_kept(fake: FakeGoogle) -> None:
+    """newer_than: finds less as time passes, with no change to the mailbox."""
+    box = fake.add_mailbox("tok-r", "me@example.com", {MODIFY}, cache_answers=True)
+    box.add_message(simple("recent"), label_ids=["INBOX"], internal_date_ms=int(time.time() * 1000))
+    s = session("tok-r")
+    url = api(fake, "messages")
+    assert (
+        len(http_get(url, headers=s.headers, params={"q": "newer_than:1d"}).json()["messages"]) == 1
+    )
+    box.messages[next(iter(box.messages))].internal_date_ms -= 2 * 86_400_000  # time passes
+    assert (
+        http_get(url, headers=s.headers, params={"q": "newer_than:1d"}).json().get("messages")
+        is None
+    )

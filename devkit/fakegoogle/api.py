@@ -6,6 +6,7 @@ import functools
 import json
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -164,13 +165,23 @@ _CACHED_HANDLERS = frozenset(
 def _cache_key(req: ApiRequest, handler: Handler, box: Mailbox) -> tuple[Any, ...] | None:
     """What a GET's answer depends on besides the mailbox: the path and every query
     parameter (format, metadataHeaders, fields, prettyPrint, q, labelIds...). None: never
-    cached — nor is a listing while the search index lags (it then changes with time)."""
+    cached, nor is a listing that changes with time alone (``_listing_changes_with_time``)."""
     name = getattr(handler, "__name__", "")
     if req.method != "GET" or name not in _CACHED_HANDLERS:
         return None
-    if name == "messages_list" and box.search_index_lag_s > 0:
+    if name == "messages_list" and _listing_changes_with_time(req, box):
         return None
     return (req.path, tuple(sorted((k, tuple(v)) for k, v in req.query.items())))
+
+
+def _listing_changes_with_time(req: ApiRequest, box: Mailbox) -> bool:
+    """A search relative to now (``newer_than:``, ``older_than:``), or a mailbox whose search
+    index lags: new mail reaches ``q=`` later, without any change to the mailbox."""
+    query = (req.param("q") or "").lower()
+    if "newer_than" in query or "older_than" in query or box.search_index_lag_s > 0:
+        return True
+    now = time.monotonic()
+    return any(m.searchable_at > now for m in box.messages.values())
 
 
 def _answered(

@@ -68,11 +68,6 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         return
 
-    def parse_request(self) -> bool:
-        # The request line is in: the round trip is counted from here (see ``_handle``).
-        self._arrived = time.monotonic()
-        return super().parse_request()
-
     def do_GET(self) -> None:
         # In flight from arrival to answer, round-trip delay included (Stats.in_flight).
         with self.server.fake.stats.in_flight(_bearer(self.headers.get("Authorization"))):
@@ -101,6 +96,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         fake = self.server.fake
         body = self._read_body()
+        arrived = time.monotonic()  # the whole request: an upload's transfer is not inside
         url = urlsplit(self.path)
         path = url.path
         query = parse_qs(url.query, keep_blank_values=True)
@@ -112,7 +108,7 @@ class _Handler(BaseHTTPRequestHandler):
         # Every answer leaves the round trip after its request arrived (a new connection's
         # setup on top), the fake's own work done within that time, as a server's is within
         # a real round trip: a benchmark's figures are then the client's, not the fake's.
-        ends = self._arrived + (fake.rtt_ms + (fake.new_connection_ms if self._fresh else 0)) / 1000
+        ends = arrived + (fake.rtt_ms + (fake.new_connection_ms if self._fresh else 0)) / 1000
         self._fresh = False
 
         def round_trip() -> None:
@@ -189,7 +185,7 @@ def _bearer(authorization: str | None) -> str | None:
 class FakeGoogle:
     """A local Gmail API v1 + Google OAuth server for tests and benchmarks (127.0.0.1 only).
 
-    ``rtt_ms``: each answer leaves that long after its request arrived (the fake's own work
+    ``rtt_ms``: each answer leaves that long after its whole request arrived (the fake's own work
     happens within it), ``new_connection_ms`` more on the first request of each TCP
     connection; faults strike after that time. ``seed`` fixes IDs, list/batch shuffling and
     attachment-ID nonces.

@@ -258,3 +258,26 @@ def test_reply_prefixes_do_not_make_a_new_subject() -> None:
     replies = [msg(2, subject="Re: AW: Fwd: Plan"), msg(3, subject="re [2]:  " * 5_000 + "Plan")]
     text = render.thread_text([first, *replies], {}, ["", "", ""], "text")
     assert text.count("Subject:") == 1  # only the thread's, in the first line
+
+
+def test_a_date_past_year_9999_in_utc_is_shown_as_written() -> None:
+    """A sender's Date header of 31 Dec 9999 at -23:59 is a valid date that UTC cannot hold:
+    it is shown as written, and the search that found the message still answers."""
+    from gmail_core.reading import parse_message
+
+    resource = {
+        "id": "18c0000000000001",
+        "threadId": "18c0000000000001",
+        "payload": {
+            "mimeType": "text/plain",
+            "headers": [
+                {"name": "Date", "value": "Fri, 31 Dec 9999 23:59:59 -2359"},
+                {"name": "Subject", "value": "From the far future"},
+            ],
+        },
+    }
+    message = parse_message(resource, bodies=False)
+    assert message.date == "9999-12-31T23:59:59-23:59"
+    assert render.short_date(message.date) == "9999-12-31T23:59:59-23:59"
+    text = render.search_text([message], {}, next_page_token="", failed={}, bodies=None)
+    assert "From the far future" in text and "9999-12-31T23:59:59-23:59" in text
