@@ -16,7 +16,7 @@ from dify_plugin.errors import model as dify_errors
 from dify_plugin.file.constants import DIFY_FILE_IDENTITY
 from dify_plugin.file.file import File
 
-from gmail_core import file_urls, render, transfers, transport, writing
+from gmail_core import file_urls, memory, render, transfers, transport, writing
 from gmail_core.client import GmailClient
 from gmail_core.compose import Outcome
 from gmail_core.errors import (
@@ -113,6 +113,8 @@ class GmailTool(Tool):
                 "it keeps happening, report it to the plugin's author.",
                 None,
             ) from None
+        finally:
+            memory.release_if_grown()  # a long-lived process does not creep (memory.py)
 
     def failure(self, message: str, exc: GmailError | None) -> ToolFailure:
         """The exception this invocation fails with: the same message for every caller, under

@@ -15,6 +15,10 @@ keep memory after a large attachment has been handled, and each has its answer h
 ``release`` handles the last two after each file. Measured in ``bench/attachment_text.py``
 (README, Performance): with both, the 20 MB PDF's peak fell from 108 to 66 MiB above idle,
 and RSS after reading eight large attachments twice from ~205 to ~107 MiB.
+``release_if_grown`` runs it after any call that left the process holding much more than
+it did when it started: freed heap memory stays with the process while anything allocated
+later lives above it (searches of 500 messages left ~0.5 MB each, so a process grew from
+80 to 280 MiB over 600 of them, all of it free memory that ``malloc_trim`` gives back).
 (``freeze_startup_objects`` and ``tune_collector`` are about time, not memory: the
 collector's full passes skip what the process loaded at start, and its young passes no
 longer run several times inside one search.)
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import os
 from collections.abc import Callable
 
 #: Allocations of this size or more get pages of their own, returned to the OS when freed.
@@ -77,4 +82,37 @@ def release() -> None:
     """After a large file: collect reference cycles, then return every arena's free pages."""
     gc.collect()
     if _malloc_trim is not None:
-        _malloc_trim(0)
+        _malloc_trim(0)  # ctypes lets other threads run meanwhile (10-20 ms at 250 MiB)
+
+
+#: Memory a process may hold above what it held when it started before a finished call
+#: gives the free part back (``release_if_grown``): one large search's worth, so the trim,
+#: a few milliseconds, runs about once per fifty searches of 500 messages.
+KEEP_ABOVE_START_BYTES = 32 * 1024 * 1024
+
+_started_with = 0  # the process's resident bytes when it started serving (process-wide)
+
+
+def resident_bytes() -> int:
+    """This process's resident memory (0 where /proc is not there to say)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE_BYTES
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def mark_start() -> None:
+    """Once, when the plugin process is ready to serve: what it holds then is its floor."""
+    global _started_with
+    _started_with = resident_bytes()
+
+
+def release_if_grown() -> None:
+    """After a call: ``release`` when the process holds more than
+    ``KEEP_ABOVE_START_BYTES`` above what it held at start (see the module's docstring)."""
+    if _started_with and resident_bytes() > _started_with + KEEP_ABOVE_START_BYTES:
+        release()

@@ -83,3 +83,39 @@ def test_young_collections_wait_for_more_new_objects() -> None:
 def test_the_plugin_process_tunes_its_collector_before_it_serves() -> None:
     source = (Path(__file__).resolve().parents[2] / "main.py").read_text()
     assert source.index("memory.tune_collector()") < source.index("plugin.run()")
+
+
+def test_a_call_gives_back_free_memory_once_the_process_grew_past_its_floor(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    released: list[bool] = []
+    monkeypatch.setattr(memory, "release", lambda: released.append(True))
+    monkeypatch.setattr(memory, "_started_with", 80 << 20)
+    held = {"now": (80 << 20) + memory.KEEP_ABOVE_START_BYTES}
+    monkeypatch.setattr(memory, "resident_bytes", lambda: held["now"])
+    memory.release_if_grown()
+    assert released == []  # at the limit: kept
+    held["now"] += 1
+    memory.release_if_grown()
+    assert released == [True]
+    monkeypatch.setattr(memory, "_started_with", 0)  # never marked (tests, no /proc)
+    memory.release_if_grown()
+    assert released == [True]
+
+
+@pytest.mark.skipif(platform.system() != "Linux", reason="/proc/self/statm")
+def test_resident_bytes_reads_this_process() -> None:
+    before = memory.resident_bytes()
+    block = bytearray(64 << 20)
+    block[::4096] = b"x" * len(block[::4096])  # touch every page
+    assert memory.resident_bytes() >= before + (60 << 20)
+    del block
+
+
+def test_the_plugin_process_marks_its_floor_when_ready_to_serve() -> None:
+    source = (Path(__file__).resolve().parents[2] / "main.py").read_text()
+    assert (
+        source.index("memory.freeze_startup_objects()")
+        < source.index("memory.mark_start()")
+        < source.index("plugin.run()")
+    )
