@@ -91,6 +91,7 @@ def release() -> None:
 KEEP_ABOVE_START_BYTES = 32 * 1024 * 1024
 
 _started_with = 0  # the process's resident bytes when it started serving (process-wide)
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def resident_bytes() -> int:
@@ -100,9 +101,6 @@ def resident_bytes() -> int:
             return int(statm.read().split()[1]) * _PAGE_BYTES
     except (OSError, ValueError, IndexError):
         return 0
-
-
-_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def mark_start() -> None:

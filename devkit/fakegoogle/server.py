@@ -353,18 +353,18 @@ class FakeGoogle:
             return self.late_sends.pop(0) if self.late_sends else None
 
     def _consume_drop(self) -> bool:
-        with self._lock:
-            if self.send_accept_then_drop > 0:
-                self.send_accept_then_drop -= 1
-                return True
-            return False
+        return self._consume("send_accept_then_drop")
 
     def _consume_draft_drop(self) -> bool:
+        return self._consume("draft_accept_then_drop")
+
+    def _consume(self, counter: str) -> bool:
+        """Whether one of the ``counter`` drops is left, taking it."""
         with self._lock:
-            if self.draft_accept_then_drop > 0:
-                self.draft_accept_then_drop -= 1
-                return True
-            return False
+            left: int = getattr(self, counter)
+            if left > 0:
+                setattr(self, counter, left - 1)
+            return left > 0
 
     def _route(
         self,
