@@ -654,7 +654,7 @@ def test_oauth_code_exchange_refresh_and_errors(fake: FakeGoogle):
 
 
 def test_oauth_consent_page_redirects_with_a_code_bound_to_the_challenge(fake: FakeGoogle):
-    box = fake.add_mailbox("owner", "sam@example.com", {READONLY})
+    box = fake.add_mailbox("tok-owner", "sam@example.com", {READONLY})
     mid = box.add_message(simple("hello"))
     fake.oauth.client_id, fake.oauth.client_secret = "cid", "secret"
     fake.oauth.consent_mailbox = box
@@ -777,7 +777,9 @@ def test_late_send_refuses_bad_requests_at_once(fake: FakeGoogle, box: Mailbox) 
 
 
 def test_search_index_lag_hides_new_mail_from_q_only(fake: FakeGoogle) -> None:
-    box = fake.add_mailbox("tok-lag", "lag@example.com", {MODIFY}, search_index_lag_s=0.5)
+    # A lag no pause of the test process outlasts; then the index catches up (the clock is
+    # moved, not waited for).
+    box = fake.add_mailbox("tok-lag", "lag@example.com", {MODIFY}, search_index_lag_s=30)
     s = session("tok-lag")
     sent = s.post(
         f"{fake.base_url}/upload/gmail/v1/users/me/messages/send?uploadType=media",
@@ -788,9 +790,9 @@ def test_search_index_lag_hides_new_mail_from_q_only(fake: FakeGoogle) -> None:
     assert "messages" not in s.get(api(fake, "messages"), params=q).json()
     assert s.get(api(fake, "messages"), params={"labelIds": "SENT"}).json()["messages"]
     assert s.get(api(fake, f"messages/{sent['id']}")).ok
-    time.sleep(0.6)
+    assert box.messages[sent["id"]].searchable_at > time.monotonic() + 25
+    box.messages[sent["id"]].searchable_at = time.monotonic()
     assert s.get(api(fake, "messages"), params=q).json()["messages"][0]["id"] == sent["id"]
-    assert box.messages[sent["id"]].searchable_at > 0
 
 
 # --- send-as addresses ------------------------------------------------------------------
@@ -870,15 +872,15 @@ def test_cached_listing_is_kept_until_the_mailbox_changes(fake: FakeGoogle) -> N
 def test_listing_is_not_kept_while_the_search_index_lags() -> None:
     with FakeGoogle(seed=3) as fake:
         box = fake.add_mailbox(
-            "tok-l", "me@example.com", {MODIFY}, cache_answers=True, search_index_lag_s=0.3
+            "tok-l", "me@example.com", {MODIFY}, cache_answers=True, search_index_lag_s=30
         )
         s = session("tok-l")
-        box.add_message(simple("fresh"), label_ids=["INBOX"])
+        fresh = box.add_message(simple("fresh"), label_ids=["INBOX"])
         url = api(fake, "messages")
         assert (
             http_get(url, headers=s.headers, params={"q": "fresh"}).json().get("messages") is None
         )
-        time.sleep(0.35)
+        box.messages[fresh].searchable_at = time.monotonic()  # the index caught up
         assert len(http_get(url, headers=s.headers, params={"q": "fresh"}).json()["messages"]) == 1
 
 

@@ -155,7 +155,8 @@ def test_label_colour_outside_the_palette_is_a_400(
 
 # -- concurrency statistics -------------------------------------------------------------------
 def test_requests_in_flight_are_counted_per_token() -> None:
-    with FakeGoogle(rtt_ms=300, seed=6) as fake:
+    # Every request is in flight for a second: all five overlap even on a busy machine.
+    with FakeGoogle(rtt_ms=1000, seed=6) as fake:
         tokens = ["tok-a", "tok-a", "tok-b", "tok-c", "tok-c"]
         for tok in set(tokens):
             fake.add_mailbox(tok, f"{tok}@example.com")
@@ -176,6 +177,7 @@ def test_requests_in_flight_are_counted_per_token() -> None:
         assert stats.peak_tokens_in_flight == 3
         assert stats.peak_in_flight_by_token == {"tok-a": 2, "tok-b": 1, "tok-c": 2}
         # sequential requests never overlap
+        fake.rtt_ms = 100
         stats.reset()
         for tok in tokens:
             requests.get(api(fake, "profile"), timeout=10,

@@ -220,7 +220,8 @@ class RealRun:
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
@@ -243,7 +244,7 @@ class RealRun:
 
     def finish(self, timeout: float = 120) -> tuple[int, str]:
         code = self.proc.wait(timeout)
-        time.sleep(0.1)
+        self.reader.join(10)  # every line read, up to the end of the output
         while not self.lines.empty():
             self.seen.append(self.lines.get())
         return code, "".join(self.seen)
@@ -258,7 +259,7 @@ class RealRun:
 
 def google(scopes: set[str]) -> tuple[FakeGoogle, Mailbox]:
     fake = FakeGoogle(seed=5).start()
-    box = fake.add_mailbox("owner", "sam.taylor@example.com", scopes)
+    box = fake.add_mailbox("tok-owner", "sam.taylor@example.com", scopes)
     sample_mailbox.populate(box)
     fake.oauth.client_id, fake.oauth.client_secret = CLIENT_ID, CLIENT_SECRET
     fake.oauth.consent_mailbox = box

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,6 +22,7 @@ from typing import Any
 import dify_plugin  # noqa: F401  (gevent patching happens on import: before any server starts)
 import pytest
 from dify_plugin.entities.tool import ToolInvokeMessage
+from gevent import monkey
 
 from gmail_core import dify, sending, transport
 from tests.conftest import known_secret
@@ -180,6 +181,24 @@ def fast_retries(
     )  # how long a send of unknown outcome is looked for
     if read_timeout is not None:
         monkeypatch.setattr(transport, "READ_TIMEOUT", read_timeout)
+
+
+@contextmanager
+def cpu_hog(at_most: float = 5.0) -> Iterator[Callable[[], None]]:
+    """``spin()`` holds a CPU (and competes for the GIL) until the with-block ends, or for
+    ``at_most`` seconds: a read nobody has thought of that, unlike a spin of fixed length,
+    does not run on into the tests after this one."""
+    over = monkey.get_original("threading", "Event")()  # set from the test's thread
+
+    def spin() -> None:
+        end = time.perf_counter() + at_most
+        while not over.is_set() and time.perf_counter() < end:
+            pass
+
+    try:
+        yield spin
+    finally:
+        over.set()
 
 
 def use_fake(monkeypatch: pytest.MonkeyPatch, fake: Any, budget: float | None = None) -> None:

@@ -33,6 +33,10 @@ TOKEN = "tok-faults"
 SEARCH = ("search_messages", {"query": "", "max_results": N})
 TOOLS = ("search_messages", "get_message", "send_message")
 MAX_MESSAGE = 400  # "short": a sentence or two
+# Where a test shortens the read timeout: the fake shares the test's event loop, so a pause of
+# the whole process as long as GIVE_UP_S would time out an answer that was on time.
+GIVE_UP_S = 0.5
+LATE_S = 0.7  # when a "timeout" fault's request is done, after the client gave up
 
 
 @pytest.fixture(scope="module")
@@ -167,8 +171,8 @@ def wait_for_sent(fake: FakeGoogle, seconds: float = 3.0) -> int:
 def test_persistent_faults_have_one_outcome_each(
     fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch, kind: str, tool: str
 ) -> None:
-    monkeypatch.setattr(transport, "READ_TIMEOUT", 0.2)
-    fake.faults = FaultPlan(rate=1.0, kinds=(kind,), timeout_s=0.3, seed=2)
+    monkeypatch.setattr(transport, "READ_TIMEOUT", GIVE_UP_S)
+    fake.faults = FaultPlan(rate=1.0, kinds=(kind,), timeout_s=LATE_S, seed=2)
     if kind == "batch_part":
         # Every batch answer has failing parts, and the messages' own GETs (how a lone
         # part is retried) fail too: the search returns what it got and names the messages
@@ -205,8 +209,8 @@ def test_persistent_faults_have_one_outcome_each(
 def test_send_failing_persistently_while_lookups_work(
     fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
-    monkeypatch.setattr(transport, "READ_TIMEOUT", 0.2)
-    fake.faults = FaultPlan(rate=1.0, kinds=(kind,), paths=["/messages/send"], timeout_s=0.3)
+    monkeypatch.setattr(transport, "READ_TIMEOUT", GIVE_UP_S)
+    fake.faults = FaultPlan(rate=1.0, kinds=(kind,), paths=["/messages/send"], timeout_s=LATE_S)
     params = params_for("send_message", fake)
     if kind == "timeout":
         # Gmail accepts each send after the client gave up: the check by Message-ID finds
@@ -237,7 +241,7 @@ def test_batch_endpoint_failing_persistently_says_temporary(fake: FakeGoogle, ki
 
 # -- the invocation's time budget ------------------------------------------------------------
 BUDGET = 2.0
-SLACK = 0.5  # the raise and the rendering after the deadline; not a speed target
+SLACK = 1.5  # the raise and the rendering after the deadline, on a busy machine; not a speed target
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ import random
 import re
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from pathlib import Path
@@ -43,7 +43,7 @@ from devkit.hostile_mail import (
 )
 from gmail_core import dify, messages, offload, reading
 from gmail_core.reading import parse_message, rendered_body
-from tests.reliability import fast_retries, invoke, use_fake
+from tests.reliability import cpu_hog, fast_retries, invoke, use_fake
 
 # CPU seconds of this process (the plugin's code, and in end-to-end tests the fake Google's
 # too): ten times what the slowest case takes, so a busy machine does not fail the suite.
@@ -320,12 +320,13 @@ def test_a_slow_hostile_read_does_not_stall_a_concurrent_search() -> None:
     stall = stall_bench.measure(messages=8, searches=5)
     assert stall.slow_error is None and stall.slow_messages == 8
     # The slow read really overlapped the searches (on the event loop it would hold the
-    # first one for all of its ~3 s), and they hardly noticed it: ~+30 ms at the median;
-    # single searches may wait longer when the shared machine is busy.
+    # first one for all of its ~2-3 s), and they hardly noticed it: +30-50 ms at the median
+    # on 2 shared cores, more when the machine is busy, so the bounds are set well below
+    # the read's own length, not near what is usual.
     assert len(stall.during) >= 5, stall
     alone = statistics.median(stall.alone)
-    assert statistics.median(stall.during) < alone + 0.1, stall
-    assert max(stall.during) < alone + 1.0, stall
+    assert statistics.median(stall.during) < alone + 0.4, stall
+    assert max(stall.during) < alone + min(1.0, stall.slow_seconds / 2), stall
 
 
 def test_twenty_megabyte_html_is_cut_before_conversion_and_says_so() -> None:
@@ -335,19 +336,19 @@ def test_twenty_megabyte_html_is_cut_before_conversion_and_says_so() -> None:
     assert any("HTML is 2" in note for note in message.notes)
 
 
-def _busy(seconds: float) -> None:
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        pass
+@pytest.fixture
+def hog() -> Iterator[Callable[[], None]]:
+    with cpu_hog() as spin:
+        yield spin
 
 
 def test_reading_that_takes_too_long_is_given_up_with_a_note(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, hog: Callable[[], None]
 ) -> None:
     real_parse = reading.parse_message
 
     def slow_parse(resource: object, *args: Any, **kwargs: Any) -> Any:
-        _busy(1.0)  # an input nobody has thought of
+        hog()  # an input nobody has thought of: 5 s unless given up
         return real_parse(resource, *args, **kwargs)
 
     monkeypatch.setattr(offload, "READ_SECONDS", 0.2)
@@ -355,7 +356,7 @@ def test_reading_that_takes_too_long_is_given_up_with_a_note(
     resource = {"id": "m1", "threadId": "t1", "labelIds": ["INBOX"], "sizeEstimate": 10**6}
     started = time.perf_counter()
     message = messages.read_message(resource)
-    assert time.perf_counter() - started < 0.8
+    assert time.perf_counter() - started < 1.5
     assert (message.id, message.thread_id, message.label_ids) == ("m1", "t1", ("INBOX",))
     assert message.notes == (
         "Reading this message took longer than 0.2 s: only its IDs and labels are shown. "

@@ -15,6 +15,8 @@ from tests.contract import discovery
 from tests.reliability import fast_retries, invoke, raw_message, use_fake
 
 TOKEN = "tok-unclear"
+GIVE_UP_S = 0.5  # the client's read timeout here
+LATE_S = 0.7  # when Gmail does the work of a request whose answer is lost
 
 
 @pytest.fixture
@@ -22,15 +24,17 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGoogle]:
     with FakeGoogle(seed=31) as server:
         server.add_mailbox(TOKEN, "me@example.com", {GMAIL_MODIFY})
         use_fake(monkeypatch, server, budget=30)
-        # The fake does the work of a "timeout" fault 0.35 s late; the client gives up after
-        # 0.2 s and retries 0.4 s later, when the first request has landed.
-        fast_retries(monkeypatch, read_timeout=0.2)
-        monkeypatch.setattr(transport, "backoff_delay", lambda *_a, **_k: 0.4)
+        # The fake does the work of a "timeout" fault LATE_S late; the client gives up after
+        # GIVE_UP_S and retries 0.5 s later, when the first request has landed. GIVE_UP_S is
+        # not shorter: the fake shares the test's event loop, so a pause of the whole process
+        # that long would time out an answer that was on time.
+        fast_retries(monkeypatch, read_timeout=GIVE_UP_S)
+        monkeypatch.setattr(transport, "backoff_delay", lambda *_a, **_k: 0.5)
         yield server
 
 
 def lost_answer(path: str) -> FaultPlan:
-    return FaultPlan(rate=1.0, kinds=("timeout",), paths=[path], max_faults=1, timeout_s=0.35)
+    return FaultPlan(rate=1.0, kinds=("timeout",), paths=[path], max_faults=1, timeout_s=LATE_S)
 
 
 def test_create_label_whose_answer_was_lost_reports_the_label_created(fake: FakeGoogle) -> None:
@@ -52,7 +56,7 @@ def test_modify_creating_a_label_whose_answer_was_lost(fake: FakeGoogle) -> None
     box = fake.mailboxes[0]
     msg_id = box.add_message(raw_message(1))
     fake.faults = FaultPlan(
-        rate=1.0, kinds=("timeout",), paths=["/labels"], max_faults=2, timeout_s=0.35
+        rate=1.0, kinds=("timeout",), paths=["/labels"], max_faults=2, timeout_s=LATE_S
     )
     fake.faults.sequence = [None, "timeout"]  # labels.list fine, labels.create answer lost
     run = invoke(
@@ -110,7 +114,7 @@ def test_a_draft_saved_but_unanswered_is_reported_once(fake: FakeGoogle, lagging
 
 
 def test_a_draft_saved_late_is_found_not_saved_again(fake: FakeGoogle, lagging: Mailbox) -> None:
-    # Gmail completes the save 0.35 s in; the client gave up at 0.2 s.
+    # Gmail completes the save LATE_S in; the client gave up at GIVE_UP_S.
     fake.faults = lost_answer("/upload/gmail/v1/users/me/drafts")
     run = invoke("create_draft", {"to": "a@example.com", "subject": "Late"}, LAG_TOKEN)
     assert fake.faults.injected  # the answer was lost
@@ -171,7 +175,7 @@ def test_a_draft_whose_look_up_fails_may_have_been_saved(
 ) -> None:
     # The save lands late, and every drafts.list fails: the call cannot tell.
     fake.faults = FaultPlan(
-        rate=1.0, kinds=("timeout",), paths=["/users/me/drafts"], timeout_s=0.35,
+        rate=1.0, kinds=("timeout",), paths=["/users/me/drafts"], timeout_s=LATE_S,
         sequence=["timeout"] + ["503"] * 500,
     )  # fmt: skip
     with pytest.raises(dify.ToolFailure) as failed:

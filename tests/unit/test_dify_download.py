@@ -44,5 +44,5 @@ def test_a_stalled_download_ends_at_the_deadline(trickle_then_stall: str) -> Non
     started = time.monotonic()
     with pytest.raises(TransientError) as failure:
         dify._download(f, "report.pdf", transport.Deadline(seconds=2.0))
-    assert time.monotonic() - started < 2.0 + 0.5
+    assert time.monotonic() - started < 2.0 + 1.5  # not the 20 s the file server stalls
     assert "'report.pdf'" in str(failure.value) and "Try again" in str(failure.value)
