@@ -33,8 +33,9 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGoogle]:
         yield server
 
 
-def lost_answer(path: str) -> FaultPlan:
-    return FaultPlan(rate=1.0, kinds=("timeout",), paths=[path], max_faults=1, timeout_s=LATE_S)
+def lost_answer(path: str, late_s: float = LATE_S) -> FaultPlan:
+    """The first request to ``path`` is done ``late_s`` after it arrived, its answer lost."""
+    return FaultPlan(rate=1.0, kinds=("timeout",), paths=[path], max_faults=1, timeout_s=late_s)
 
 
 def test_create_label_whose_answer_was_lost_reports_the_label_created(fake: FakeGoogle) -> None:
@@ -142,10 +143,7 @@ def test_a_draft_that_never_appears_is_reported_not_saved(
 ) -> None:
     # Gmail saves it only after every look-up (1.5 s of them): the call says it was not
     # saved, and that trying again is safe (a second copy would be a draft, never a send).
-    fake.faults = FaultPlan(
-        rate=1.0, kinds=("timeout",), paths=["/upload/gmail/v1/users/me/drafts"], max_faults=1,
-        timeout_s=4.0,
-    )  # fmt: skip
+    fake.faults = lost_answer("/upload/gmail/v1/users/me/drafts", late_s=4.0)
     with pytest.raises(dify.ToolFailure) as failed:
         invoke("create_draft", {"to": "a@example.com", "subject": "Never"}, LAG_TOKEN)
     message = str(failed.value)
@@ -159,10 +157,7 @@ def test_a_draft_looked_for_in_less_than_the_whole_window_may_have_been_saved(
     # 6 s for the call: after the lost answer, less than the 1.5 s window (and the 5 s kept
     # for the answer) is left, so not finding the draft yet does not prove it was not saved.
     use_fake(monkeypatch, fake, budget=6)
-    fake.faults = FaultPlan(
-        rate=1.0, kinds=("timeout",), paths=["/upload/gmail/v1/users/me/drafts"], max_faults=1,
-        timeout_s=4.0,
-    )  # fmt: skip
+    fake.faults = lost_answer("/upload/gmail/v1/users/me/drafts", late_s=4.0)
     with pytest.raises(dify.ToolFailure) as failed:
         invoke("create_draft", {"to": "a@example.com", "subject": "Short"}, LAG_TOKEN)
     message = str(failed.value)
